@@ -1,0 +1,19 @@
+// Writes the bundled example data sets under drift/examples/ from the public Seattle weather
+// series shipped by the vega-datasets npm package (NOAA daily observations, 2012-2015): 2012 is
+// the reference year and 2015 the current one, a genuine shift (warmer, and the weather labels
+// moved from rain to sun and fog).
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const require = createRequire(import.meta.url);
+// The package exports only its entry module (build/index.js); the data folder sits beside build/.
+const source = join(dirname(require.resolve("vega-datasets")), "..", "data", "seattle-weather.csv");
+const [header, ...rows] = readFileSync(source, "utf8").trim().split("\n");
+for (const year of ["2012", "2015"]) {
+  const lines = rows.filter((row) => row.startsWith(`${year}-`));
+  writeFileSync(
+    new URL(`../drift/examples/seattle-weather-${year}.csv`, import.meta.url),
+    `${[header, ...lines].join("\n")}\n`,
+  );
+}

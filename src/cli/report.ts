@@ -1,0 +1,185 @@
+import { writeFile } from "node:fs/promises";
+import { SingleBar } from "cli-progress";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { type DriftOptions, defaultDriftOptions } from "../drift/evaluate.js";
+import { UserError } from "../errors.js";
+import { type InputFormat, inputFormats } from "../io/read.js";
+import { buildReport } from "../report/build.js";
+import { renderMarkdown } from "../report/markdown.js";
+import type { DriftReport } from "../report/model.js";
+import { type DriftTestName, testsFor } from "../stats/registry.js";
+
+/** Parses a number flag within bounds, with a message naming the flag. */
+export function numberIn(flag: string, min: number, max: number, { exclusiveMin = false } = {}) {
+  return (text: string): number => {
+    const value = Number(text);
+    const low = exclusiveMin ? value > min : value >= min;
+    if (text.trim() === "" || !Number.isFinite(value) || !low || value > max) {
+      throw new InvalidArgumentError(
+        `${flag} must be a number in ${exclusiveMin ? "(" : "["}${min}, ${max}] (got ${JSON.stringify(text)})`,
+      );
+    }
+    return value;
+  };
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const list = (value: string, previous: string[]): string[] => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== ""),
+];
+
+interface ReportFlags {
+  reference: string;
+  current: string;
+  format: "json" | "markdown" | "html";
+  out?: string;
+  inputFormat?: InputFormat;
+  categorical: string[];
+  numeric: string[];
+  columns: string[];
+  ignore: string[];
+  numericTest: DriftTestName;
+  categoricalTest: DriftTestName;
+  alpha: number;
+  threshold?: number;
+  correction: DriftOptions["correction"];
+  driftShare: number;
+  minEffect: number;
+  failOnDrift?: boolean;
+  quiet?: boolean;
+}
+
+/** Renders a report in the requested format. */
+export async function renderReport(report: DriftReport, format: ReportFlags["format"]): Promise<string> {
+  switch (format) {
+    case "json":
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case "markdown":
+      return renderMarkdown(report);
+    case "html": {
+      // Vega is large: load it only when an HTML report is asked for.
+      const { renderHtml } = await import("../report/html.js");
+      return renderHtml(report);
+    }
+  }
+}
+
+/** The `report` command: compares a reference and a current data file column by column. */
+export function reportCommand(setExitCode: (code: number) => void): Command {
+  return new Command("report")
+    .description("compare a reference and a current data file column by column and report drift")
+    .requiredOption("--reference <file>", "reference data (CSV, TSV, JSON Lines, JSON array or Parquet)")
+    .requiredOption("--current <file>", "current data, same formats")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["json", "markdown", "html"]).default("json"),
+    )
+    .option("--out <file>", "write the report to a file instead of standard output")
+    .addOption(
+      new Option("--input-format <format>", "file format, when the extension does not tell").choices([
+        ...inputFormats,
+      ]),
+    )
+    .option("--categorical <name>", "treat a column as categorical (repeatable)", collect, [])
+    .option("--numeric <name>", "treat a column as numeric (repeatable)", collect, [])
+    .option("--columns <names>", "compare only these columns (comma-separated, repeatable)", list, [])
+    .option("--ignore <names>", "leave these columns out (comma-separated, repeatable)", list, [])
+    .addOption(
+      new Option("--numeric-test <test>", "test for numeric columns")
+        .choices(testsFor("numeric"))
+        .default(defaultDriftOptions.numeric_test),
+    )
+    .addOption(
+      new Option("--categorical-test <test>", "test for categorical columns")
+        .choices(testsFor("categorical"))
+        .default(defaultDriftOptions.categorical_test),
+    )
+    .option(
+      "--alpha <p>",
+      "significance level of p-value tests",
+      numberIn("--alpha", 0, 1, { exclusiveMin: true }),
+      defaultDriftOptions.alpha,
+    )
+    .option(
+      "--threshold <value>",
+      "drift threshold of distance tests (default: the test's own, 0.1)",
+      numberIn("--threshold", 0, Number.MAX_VALUE, { exclusiveMin: true }),
+    )
+    .addOption(
+      new Option("--correction <method>", "multiple-testing correction across columns")
+        .choices(["none", "bonferroni", "fdr"])
+        .default(defaultDriftOptions.correction),
+    )
+    .option(
+      "--drift-share <share>",
+      "dataset drift when this share of columns drifts",
+      numberIn("--drift-share", 0, 1),
+      defaultDriftOptions.drift_share,
+    )
+    .option(
+      "--min-effect <size>",
+      "effect-size floor for p-value tests (KS D, Cramér's V, ...)",
+      numberIn("--min-effect", 0, 1),
+      defaultDriftOptions.min_effect,
+    )
+    .option("--fail-on-drift", "exit with code 1 when the dataset drifted")
+    .option("--quiet", "no progress bar")
+    .action(async (flags: ReportFlags) => {
+      const bar =
+        !flags.quiet && process.stderr.isTTY
+          ? new SingleBar({
+              stream: process.stderr,
+              format: "reading [{bar}] {percentage}% | {value}/{total} MB",
+              hideCursor: true,
+              clearOnComplete: true,
+            })
+          : null;
+      let started = false;
+      const report = await buildReport({
+        reference: flags.reference,
+        current: flags.current,
+        inputFormat: flags.inputFormat,
+        numeric: flags.numeric,
+        categorical: flags.categorical,
+        columns: flags.columns,
+        ignore: flags.ignore,
+        drift: {
+          numeric_test: flags.numericTest,
+          categorical_test: flags.categoricalTest,
+          alpha: flags.alpha,
+          threshold: flags.threshold,
+          correction: flags.correction,
+          drift_share: flags.driftShare,
+          min_effect: flags.minEffect,
+        },
+        onProgress: bar
+          ? (done, total) => {
+              const mb = (n: number): number => Math.round(n / 1e6);
+              if (!started) {
+                bar.start(mb(total), 0);
+                started = true;
+              }
+              bar.update(mb(done));
+            }
+          : undefined,
+      }).finally(() => {
+        if (started) bar?.stop();
+      });
+      const text = await renderReport(report, flags.format);
+      if (flags.out === undefined) {
+        process.stdout.write(text);
+      } else {
+        try {
+          await writeFile(flags.out, text);
+        } catch (error) {
+          throw new UserError(
+            `${flags.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+          );
+        }
+      }
+      if (flags.failOnDrift && report.dataset.drift) setExitCode(1);
+    });
+}

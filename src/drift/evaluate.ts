@@ -1,0 +1,206 @@
+import { showValue, UserError } from "../errors.js";
+import type { ColumnReport, DatasetSummary } from "../report/model.js";
+import { sharedBins, toHistogram } from "../stats/bins.js";
+import { adjustPValues, type Correction } from "../stats/corrections.js";
+import { columnDistances } from "../stats/distances.js";
+import { type DriftTestName, driftTests } from "../stats/registry.js";
+import type { ColumnSample, DriftTest, TestResult } from "../stats/types.js";
+
+/** How drift is decided; the same names as the `report` flags and the monitor config keys. */
+export interface DriftOptions {
+  /** Test for numeric columns (default `ks`). */
+  readonly numeric_test: DriftTestName;
+  /** Test for categorical columns (default `chi2`). */
+  readonly categorical_test: DriftTestName;
+  /** Significance level for p-value tests (default 0.05). */
+  readonly alpha: number;
+  /** Threshold for distance tests; when absent, each test's default (0.1). */
+  readonly threshold?: number;
+  /** Multiple-testing correction across the columns of one evaluation (default none). */
+  readonly correction: Correction;
+  /** Dataset drift when the share of drifted columns reaches this (default 0.5). */
+  readonly drift_share: number;
+  /**
+   * Effect-size floor for p-value tests (default 0, off): a column drifts only when its effect
+   * (KS D; Cramér's V for chi2; Cohen's w for chi2_gof; |Δp| for z) also reaches this, so that
+   * huge samples do not alarm on negligible shifts.
+   */
+  readonly min_effect: number;
+}
+
+/** Defaults shared by the CLI and the daemon. */
+export const defaultDriftOptions: DriftOptions = {
+  numeric_test: "ks",
+  categorical_test: "chi2",
+  alpha: 0.05,
+  correction: "none",
+  drift_share: 0.5,
+  min_effect: 0,
+};
+
+/** One column to compare: both sides as samples, with their missing counts. */
+export interface ColumnInput {
+  readonly name: string;
+  readonly kind: "numeric" | "categorical";
+  readonly reference: ColumnSample;
+  readonly current: ColumnSample;
+  readonly missing_reference: number;
+  readonly missing_current: number;
+}
+
+/** The outcome of evaluating a set of columns. */
+export interface Evaluation {
+  readonly columns: ColumnReport[];
+  readonly dataset: DatasetSummary;
+  /** Columns that could not be compared (a side with no values), with the reason. */
+  readonly skipped: { name: string; reason: string }[];
+}
+
+function sampleSize(sample: ColumnSample): number {
+  if (sample.kind === "numeric") return sample.sorted.length;
+  let n = 0;
+  for (const count of sample.counts.values()) n += count;
+  return n;
+}
+
+/**
+ * The effect size a p-value test's `min_effect` floor is compared with: KS D; Cramér's V of the
+ * 2×K table, sqrt(χ²/(N·(min(2,K)−1))); Cohen's w of the fit, sqrt(χ²/n); |p_cur − p_ref| for z.
+ */
+function effectSize(
+  test: DriftTestName,
+  result: TestResult,
+  nReference: number,
+  nCurrent: number,
+): number | null {
+  const d = result.details ?? {};
+  switch (test) {
+    case "ks":
+      return result.statistic;
+    case "chi2": {
+      const dof = Number(d.dof ?? 0);
+      return dof > 0 ? Math.sqrt(result.statistic / (nReference + nCurrent)) : 0;
+    }
+    case "chi2_gof": {
+      const kept = nCurrent - Number(d.excluded_count ?? 0);
+      return kept > 0 ? Math.sqrt(result.statistic / kept) : 0;
+    }
+    case "z":
+      return typeof d.p_reference === "number" && typeof d.p_current === "number"
+        ? Math.abs(d.p_current - d.p_reference)
+        : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Compares every column's reference and current samples with the configured tests, applies the
+ * multiple-testing correction across the p-value tests, and decides dataset drift. Pure: the
+ * `report` command and the daemon's drift monitor call this same function, so the same rows give
+ * the same numbers offline and online.
+ */
+export function evaluateColumns(inputs: readonly ColumnInput[], options: DriftOptions): Evaluation {
+  const skipped: { name: string; reason: string }[] = [];
+  const partial: {
+    input: ColumnInput;
+    test: DriftTestName;
+    result: TestResult;
+    n_reference: number;
+    n_current: number;
+  }[] = [];
+  for (const input of inputs) {
+    const n_reference = sampleSize(input.reference);
+    const n_current = sampleSize(input.current);
+    if (n_reference === 0 || n_current === 0) {
+      skipped.push({
+        name: input.name,
+        reason: `no values in the ${n_reference === 0 ? "reference" : "current"} data`,
+      });
+      continue;
+    }
+    const test = input.kind === "numeric" ? options.numeric_test : options.categorical_test;
+    let result: TestResult;
+    try {
+      result = (driftTests[test] as DriftTest).run(input.reference, input.current);
+    } catch (error) {
+      // A test that cannot apply to this column's data (the z test on a column with three
+      // categories) is the user's choice to revisit, not a crash.
+      if (error instanceof RangeError)
+        throw new UserError(`column ${showValue(input.name)}: ${test}: ${error.message}`);
+      throw error;
+    }
+    partial.push({ input, test, result, n_reference, n_current });
+  }
+  const pIndex = partial.flatMap((p, i) => (p.result.pValue === null ? [] : [i]));
+  const adjusted = adjustPValues(
+    pIndex.map((i) => partial[i].result.pValue as number),
+    options.correction,
+  );
+  const adjustedByIndex = new Map(pIndex.map((i, k) => [i, adjusted[k]]));
+  const columns = partial.map(({ input, test, result, n_reference, n_current }, i): ColumnReport => {
+    const entry = driftTests[test] as DriftTest;
+    const bins = sharedBins(input.reference, input.current);
+    const pAdjusted = adjustedByIndex.get(i) ?? null;
+    const effect = effectSize(test, result, n_reference, n_current);
+    let threshold: number;
+    let drift: boolean;
+    if (entry.decision === "p_value") {
+      threshold = options.alpha;
+      drift =
+        (pAdjusted as number) < options.alpha &&
+        (options.min_effect <= 0 || (effect ?? 0) >= options.min_effect);
+    } else {
+      threshold = options.threshold ?? entry.defaultThreshold ?? 0.1;
+      drift = result.statistic >= threshold;
+    }
+    const details: Record<string, unknown> = { ...(result.details ?? {}) };
+    if (effect !== null) details.effect_size = effect;
+    const report: ColumnReport = {
+      name: input.name,
+      kind: input.kind,
+      test,
+      statistic: result.statistic,
+      p_value: result.pValue,
+      p_value_adjusted: pAdjusted,
+      threshold,
+      drift,
+      n_reference,
+      n_current,
+      missing_reference: input.missing_reference,
+      missing_current: input.missing_current,
+      distances: columnDistances(input.reference, input.current, bins),
+      details,
+      histogram: toHistogram(bins),
+    };
+    if (
+      bins.kind === "categorical" &&
+      input.reference.kind === "categorical" &&
+      input.current.kind === "categorical"
+    ) {
+      const ref = input.reference.counts;
+      const cur = input.current.counts;
+      return {
+        ...report,
+        only_in_reference: bins.categories.filter((c) => (ref.get(c) ?? 0) > 0 && (cur.get(c) ?? 0) === 0),
+        only_in_current: bins.categories.filter((c) => (cur.get(c) ?? 0) > 0 && (ref.get(c) ?? 0) === 0),
+      };
+    }
+    return report;
+  });
+  const drifted = columns.filter((c) => c.drift).length;
+  const share = columns.length === 0 ? 0 : drifted / columns.length;
+  return {
+    columns,
+    skipped,
+    dataset: {
+      columns: columns.length,
+      drifted_columns: drifted,
+      share,
+      drift_share: options.drift_share,
+      drift: columns.length > 0 && share >= options.drift_share,
+      alpha: options.alpha,
+      correction: options.correction,
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { stat } from "node:fs/promises";
+import { type ColumnInput, type DriftOptions, evaluateColumns } from "../drift/evaluate.js";
+import { showValue, UserError } from "../errors.js";
+import type { ColumnData, KindHint } from "../io/columns.js";
+import { type InputFormat, readTable } from "../io/read.js";
+import type { Table } from "../io/table.js";
+import type { DriftReport } from "./model.js";
+
+/** What `driftwatch report` compares and how. */
+export interface ReportRequest {
+  readonly reference: string;
+  readonly current: string;
+  readonly inputFormat?: InputFormat;
+  /** Columns forced numeric / categorical. */
+  readonly numeric: readonly string[];
+  readonly categorical: readonly string[];
+  /** Only these columns (all common columns when empty). */
+  readonly columns: readonly string[];
+  readonly ignore: readonly string[];
+  readonly drift: DriftOptions;
+  /** Progress callback: bytes read so far out of the total of both files. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** `name@version` of this program, for the report's `generated_by`. */
+export const GENERATED_BY = "driftwatch 0.1.0";
+
+/**
+ * Reads both files, types their columns consistently, and evaluates drift column by column with
+ * the shared engine (`evaluateColumns`).
+ */
+export async function buildReport(request: ReportRequest): Promise<DriftReport> {
+  const forced = new Map<string, KindHint>();
+  for (const name of request.numeric) forced.set(name, "numeric");
+  for (const name of request.categorical) {
+    if (forced.get(name) === "numeric")
+      throw new UserError(`column ${showValue(name)} is given both --numeric and --categorical`);
+    forced.set(name, "categorical");
+  }
+  const wanted = new Set(request.columns);
+  const ignored = new Set(request.ignore);
+  const include = (name: string): boolean => !ignored.has(name) && (wanted.size === 0 || wanted.has(name));
+
+  const sizes = await Promise.all(
+    [request.reference, request.current].map(async (path) => {
+      try {
+        return (await stat(path)).size;
+      } catch (error) {
+        throw new UserError(
+          `${path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        );
+      }
+    }),
+  );
+  const total = sizes[0] + sizes[1];
+  let done = 0;
+  const onProgress = (bytes: number): void => {
+    done += bytes;
+    request.onProgress?.(Math.min(done, total), total);
+  };
+  const read = (path: string, hint: (name: string) => KindHint, only?: ReadonlySet<string>): Promise<Table> =>
+    readTable(
+      path,
+      { hint, include: only ? (name) => only.has(name) : include, onProgress: only ? undefined : onProgress },
+      request.inputFormat,
+    );
+  const hint = (name: string): KindHint => forced.get(name) ?? "auto";
+  let [reference, current] = await Promise.all([read(request.reference, hint), read(request.current, hint)]);
+
+  // Column checks: every named column must exist on both sides, and the files must share columns.
+  const refNames = new Set(reference.names);
+  const curNames = new Set(current.names);
+  for (const name of [...request.columns, ...forced.keys()]) {
+    if (!refNames.has(name))
+      throw new UserError(
+        `${request.reference}: column ${showValue(name)} not found${suggest(name, reference.names)}`,
+      );
+    if (!curNames.has(name))
+      throw new UserError(
+        `${request.current}: column ${showValue(name)} not found${suggest(name, current.names)}`,
+      );
+  }
+  const common = reference.names.filter((name) => curNames.has(name) && include(name));
+  for (const name of reference.names) {
+    if (include(name) && !curNames.has(name)) {
+      throw new UserError(
+        `${request.current}: column ${showValue(name)} of the reference is missing (use --ignore ${name} or --columns to compare the others)`,
+      );
+    }
+  }
+  for (const name of current.names) {
+    if (include(name) && !refNames.has(name)) {
+      throw new UserError(
+        `${request.reference}: column ${showValue(name)} of the current data is missing (use --ignore ${name} or --columns to compare the others)`,
+      );
+    }
+  }
+  if (common.length === 0)
+    throw new UserError(`${request.reference} and ${request.current} have no common columns to compare`);
+
+  // A column numeric on one side and text on the other is categorical on both: read it again.
+  const byName = (table: Table): Map<string, ColumnData> => new Map(table.columns.map((c) => [c.name, c]));
+  let refColumns = byName(reference);
+  let curColumns = byName(current);
+  const mixed = new Set(
+    common.filter((name) => {
+      const a = refColumns.get(name)?.kind;
+      const b = curColumns.get(name)?.kind;
+      return a !== b && a !== "skipped" && b !== "skipped";
+    }),
+  );
+  if (mixed.size > 0) {
+    const asText = (): KindHint => "categorical";
+    const [refAgain, curAgain] = await Promise.all([
+      read(request.reference, asText, mixed),
+      read(request.current, asText, mixed),
+    ]);
+    refColumns = new Map([...refColumns, ...byName(refAgain)]);
+    curColumns = new Map([...curColumns, ...byName(curAgain)]);
+    reference = { ...reference, columns: [...refColumns.values()] };
+    current = { ...current, columns: [...curColumns.values()] };
+  }
+
+  const skipped: { name: string; reason: string }[] = [];
+  const inputs: ColumnInput[] = [];
+  for (const name of common) {
+    const ref = refColumns.get(name) as ColumnData;
+    const cur = curColumns.get(name) as ColumnData;
+    if (ref.kind === "skipped" || cur.kind === "skipped") {
+      const reason = ref.kind === "skipped" ? ref.reason : (cur as { reason: string }).reason;
+      skipped.push({ name, reason });
+      continue;
+    }
+    if (ref.kind === "numeric" && cur.kind === "numeric") {
+      inputs.push({
+        name,
+        kind: "numeric",
+        reference: ref.sample,
+        current: cur.sample,
+        missing_reference: ref.missing,
+        missing_current: cur.missing,
+      });
+    } else if (ref.kind === "categorical" && cur.kind === "categorical") {
+      inputs.push({
+        name,
+        kind: "categorical",
+        reference: ref.sample,
+        current: cur.sample,
+        missing_reference: ref.missing,
+        missing_current: cur.missing,
+      });
+    }
+  }
+  const evaluation = evaluateColumns(inputs, request.drift);
+  return {
+    columns: evaluation.columns,
+    dataset: evaluation.dataset,
+    skipped: [...skipped, ...evaluation.skipped],
+    inputs: {
+      reference: { path: request.reference, rows: reference.rows },
+      current: { path: request.current, rows: current.rows },
+    },
+    generated_by: GENERATED_BY,
+  };
+}
+
+/** " (did you mean "x"?)" when a known name is one or two edits away. */
+export function suggest(name: string, known: readonly string[]): string {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = candidate;
+    }
+  }
+  return best === null ? "" : ` (did you mean ${showValue(best)}?)`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}

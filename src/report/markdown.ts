@@ -1,0 +1,80 @@
+import type { ColumnReport, DriftReport } from "./model.js";
+
+/** Formats a p-value or statistic compactly: scientific notation when tiny, 4 significant digits. */
+export function formatNumber(value: number | null): string {
+  if (value === null) return "–";
+  if (value === 0) return "0";
+  const abs = Math.abs(value);
+  if (abs < 1e-3 || abs >= 1e6) return value.toExponential(2);
+  return Number(value.toPrecision(4)).toString();
+}
+
+// Markdown table cells: escape the characters that would end the cell or start markup.
+function cell(text: string): string {
+  return text.replace(/[\\|`*_[\]<>]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+}
+
+/** Orders columns as the renderers show them: drifted first, then by p-value or distance. */
+export function displayOrder(columns: readonly ColumnReport[]): ColumnReport[] {
+  return [...columns].sort((a, b) => {
+    if (a.drift !== b.drift) return a.drift ? -1 : 1;
+    const pa = a.p_value_adjusted ?? a.p_value;
+    const pb = b.p_value_adjusted ?? b.p_value;
+    if (pa !== null && pb !== null && pa !== pb) return pa - pb;
+    if ((pa === null) !== (pb === null)) return pa === null ? 1 : -1;
+    return b.statistic - a.statistic || a.name.localeCompare(b.name);
+  });
+}
+
+/** Renders the report as GitHub-flavoured Markdown, for CI comments. */
+export function renderMarkdown(report: DriftReport): string {
+  const d = report.dataset;
+  const lines: string[] = [];
+  lines.push(`## Drift report: ${d.drift ? "**dataset drift detected**" : "no dataset drift"}`);
+  lines.push("");
+  lines.push(
+    `${d.drifted_columns} of ${d.columns} columns drifted (share ${formatNumber(d.share)}, dataset drift at ≥ ${formatNumber(d.drift_share)}; alpha ${d.alpha}, correction ${d.correction}).`,
+  );
+  lines.push("");
+  lines.push(
+    `Reference: \`${report.inputs.reference.path}\` (${report.inputs.reference.rows} rows) · current: \`${report.inputs.current.path}\` (${report.inputs.current.rows} rows)`,
+  );
+  lines.push("");
+  lines.push(
+    "| column | kind | test | statistic | p-value | threshold | drift | n ref / cur | missing ref / cur | Wasserstein | PSI | JS | Hellinger |",
+  );
+  lines.push("|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+  for (const c of displayOrder(report.columns)) {
+    const p =
+      c.p_value_adjusted !== null && c.p_value_adjusted !== c.p_value
+        ? `${formatNumber(c.p_value)} (adj. ${formatNumber(c.p_value_adjusted)})`
+        : formatNumber(c.p_value);
+    lines.push(
+      `| ${cell(c.name)} | ${c.kind} | ${c.test} | ${formatNumber(c.statistic)} | ${p} | ${formatNumber(c.threshold)} | ${c.drift ? "**yes**" : "no"} | ${c.n_reference} / ${c.n_current} | ${c.missing_reference} / ${c.missing_current} | ${formatNumber(c.distances.wasserstein ?? null)} | ${formatNumber(c.distances.psi)} | ${formatNumber(c.distances.jensen_shannon)} | ${formatNumber(c.distances.hellinger)} |`,
+    );
+  }
+  const categorical = report.columns.filter(
+    (c) => (c.only_in_current?.length ?? 0) > 0 || (c.only_in_reference?.length ?? 0) > 0,
+  );
+  if (categorical.length > 0) {
+    lines.push("");
+    lines.push("Categories seen on one side only:");
+    lines.push("");
+    for (const c of categorical) {
+      const list = (xs: readonly string[] | undefined): string =>
+        xs && xs.length > 0 ? xs.map((x) => `\`${x.replaceAll("`", "'")}\``).join(", ") : "none";
+      lines.push(
+        `- ${cell(c.name)}: only in reference ${list(c.only_in_reference)}; only in current ${list(c.only_in_current)}`,
+      );
+    }
+  }
+  if (report.skipped.length > 0) {
+    lines.push("");
+    lines.push(`Skipped: ${report.skipped.map((s) => `${cell(s.name)} (${s.reason})`).join(", ")}.`);
+  }
+  lines.push("");
+  lines.push(
+    `<sub>${report.generated_by}; Jensen–Shannon distance uses the natural logarithm; PSI replaces zero proportions by 1e-4.</sub>`,
+  );
+  return `${lines.join("\n")}\n`;
+}
