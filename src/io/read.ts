@@ -11,7 +11,7 @@ export type InputFormat = (typeof inputFormats)[number];
 
 /** Picks the format from the file extension (`.csv`, `.tsv`, `.jsonl`/`.ndjson`, `.json`, `.parquet`). */
 export function formatOf(path: string): InputFormat {
-  const ext = extname(path.endsWith(".gz") ? path.slice(0, -3) : path).toLowerCase();
+  const ext = extname(path).toLowerCase();
   switch (ext) {
     case ".csv":
       return "csv";
