@@ -10,6 +10,15 @@ const require = createRequire(import.meta.url);
 // The package exports only its entry module (build/index.js); the data folder sits beside build/.
 const source = join(dirname(require.resolve("vega-datasets")), "..", "data", "seattle-weather.csv");
 const [header, ...rows] = readFileSync(source, "utf8").trim().split("\n");
+// The demo replays every day as a JSON event (drift/demo/seattle-weather.jsonl).
+const names = header.split(",");
+const events = rows.map((row) => {
+  const fields = row.split(",");
+  return JSON.stringify(
+    Object.fromEntries(names.map((name, i) => [name, i >= 1 && i <= 4 ? Number(fields[i]) : fields[i]])),
+  );
+});
+writeFileSync(new URL("../drift/demo/seattle-weather.jsonl", import.meta.url), `${events.join("\n")}\n`);
 for (const year of ["2012", "2015"]) {
   const lines = rows.filter((row) => row.startsWith(`${year}-`));
   writeFileSync(

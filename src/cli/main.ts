@@ -1,7 +1,11 @@
 import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { listCommand } from "./list.js";
+import { profileCommand } from "./profile.js";
 import { reportCommand } from "./report.js";
+import { runCommand } from "./run.js";
+import { validateCommand } from "./validate.js";
 
 /**
  * Runs the CLI and returns the exit code: 0 ok, 1 dataset drift with `--fail-on-drift`, 2 usage
@@ -17,14 +21,17 @@ export async function run(argv: readonly string[]): Promise<number> {
     .configureOutput({
       outputError: (text, write) => write(text.startsWith("error:") ? `driftwatch: ${text}` : text),
     });
-  for (const command of [reportCommand((code) => (exitCode = code)), listCommand()]) {
+  for (const command of [
+    reportCommand((code) => (exitCode = code)),
+    runCommand(),
+    validateCommand(),
+    profileCommand(),
+    listCommand(),
+  ]) {
     program.addCommand(
-      command
-        .exitOverride()
-        .configureOutput({
-          outputError: (text, write) =>
-            write(`driftwatch ${command.name()}: ${text.replace(/^error: /, "")}`),
-        }),
+      command.exitOverride().configureOutput({
+        outputError: (text, write) => write(`driftwatch ${command.name()}: ${text.replace(/^error: /, "")}`),
+      }),
     );
   }
   try {
@@ -33,6 +40,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; usage errors were already printed.
       return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`driftwatch: ${error.message}\n`);
+      return 2;
     }
     if (error instanceof UserError) {
       process.stderr.write(`driftwatch: ${error.message}\n`);

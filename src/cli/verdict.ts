@@ -1,0 +1,28 @@
+import type { DriftResult } from "../drift/monitor.js";
+import { formatNumber } from "../report/markdown.js";
+
+function when(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString().replace(".000Z", "Z");
+}
+
+/**
+ * One line per evaluated window, for people watching `driftwatch run`:
+ * `[weather-drift] window 3 (91 events, 2013-04-01..2013-06-30): DRIFT 3/5 features drifted | temp_max ks 0.31 p=1.2e-05 drift | ...`
+ */
+export function formatVerdict(result: DriftResult): string {
+  const { evaluation, window } = result;
+  const d = evaluation.dataset;
+  const span = [when(window.first_time ?? window.start), when(window.last_time ?? window.end)].filter(
+    (x) => x !== null,
+  );
+  const range = span.length === 2 ? `, ${span[0]?.slice(0, 10)}..${span[1]?.slice(0, 10)}` : "";
+  const head = `[${result.monitor}] ${result.trigger === "schedule" ? "scheduled evaluation of open window" : "window"} ${window.index} (${window.events} events${range}): ${
+    d.drift ? "DRIFT" : "no drift"
+  } ${d.drifted_columns}/${d.columns} features drifted`;
+  const columns = evaluation.columns.map(
+    (c) =>
+      `${c.name} ${c.test} ${formatNumber(c.statistic)}${c.p_value === null ? "" : ` p=${formatNumber(c.p_value_adjusted ?? c.p_value)}`}${c.drift ? " drift" : ""}`,
+  );
+  const skipped = evaluation.skipped.map((s) => `${s.name} skipped (${s.reason})`);
+  return [head, ...columns, ...skipped].join(" | ");
+}

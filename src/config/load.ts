@@ -1,0 +1,349 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { validate as validateCron } from "node-cron";
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { suggest } from "../report/build.js";
+import { configSchema } from "./schema.js";
+import type { Config, SourceConfig } from "./types.js";
+
+/** One problem in a configuration file. */
+export interface ConfigProblem {
+  /** JSON pointer to the offending value ("" for the document). */
+  readonly path: string;
+  readonly message: string;
+  /** 1-based line in the file, where known. */
+  readonly line?: number;
+}
+
+/**
+ * An invalid configuration: every problem at once, each with its JSON path and line, like
+ * Prometheus's rule loader. The CLI prints it and exits with code 2.
+ */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly file: string,
+    readonly problems: readonly ConfigProblem[],
+  ) {
+    super(formatProblems(file, problems));
+  }
+}
+
+function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
+  const head = `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`;
+  const width = Math.max(...problems.map((p) => (p.path || "/").length));
+  const lines = problems.map(
+    (p) =>
+      `  ${p.line === undefined ? "" : `line ${p.line}: `}${(p.path || "/").padEnd(width)}  ${p.message}`,
+  );
+  return [head, ...lines].join("\n");
+}
+
+/** A loaded configuration: paths resolved against the config file's folder. */
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: Config;
+  /** Resolves a path written in the config file (relative to its folder). */
+  resolvePath(path: string): string;
+}
+
+let compiled: ValidateFunction | null = null;
+function validator(): ValidateFunction {
+  if (compiled === null) {
+    const ajv = new Ajv({ allErrors: true, discriminator: true, strict: false, verbose: true });
+    compiled = ajv.compile(configSchema);
+  }
+  return compiled;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function valueAt(document: unknown, pointer: string): unknown {
+  let node = document;
+  for (const part of pointer.split("/").slice(1)) {
+    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
+    node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  return node;
+}
+
+/** Turns ajv's errors into problems a person can act on, dropping the noise of oneOf branches. */
+function explain(errors: readonly ErrorObject[], document: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const seen = new Set<string>();
+  const add = (path: string, message: string): void => {
+    const key = `${path}\u0000${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push({ path, message });
+    }
+  };
+  for (const error of errors) {
+    const path = error.instancePath;
+    const value = valueAt(document, path);
+    switch (error.keyword) {
+      case "additionalProperties": {
+        const key = (error.params as { additionalProperty: string }).additionalProperty;
+        const parentSchema = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+        const known = Object.keys(parentSchema?.properties ?? {});
+        add(
+          `${path}/${key}`,
+          `unknown key ${show(key)}${suggest(key, known)}${known.length ? `; known keys: ${known.join(", ")}` : ""}`,
+        );
+        break;
+      }
+      case "discriminator": {
+        const params = error.params as { error: string; tag: string; tagValue: unknown };
+        const choices = (
+          (error.parentSchema as { oneOf?: { properties: { type: { const: string } } }[] })?.oneOf ?? []
+        ).map((s) => s.properties.type.const);
+        if (params.error === "mapping") {
+          add(
+            `${path}/type`,
+            `unknown type ${show(params.tagValue)}${suggest(String(params.tagValue), choices)}; known types: ${choices.join(", ")}`,
+          );
+        } else {
+          add(`${path}/type`, `must be a string; known types: ${choices.join(", ")}`);
+        }
+        break;
+      }
+      case "enum": {
+        const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
+        add(
+          path,
+          `must be one of ${allowed.join(", ")} (got ${show(value)})${typeof value === "string" ? suggest(value, allowed) : ""}`,
+        );
+        break;
+      }
+      case "required":
+        add(
+          path,
+          `missing required key ${show((error.params as { missingProperty: string }).missingProperty)}`,
+        );
+        break;
+      case "oneOf":
+      case "not":
+        if (path.endsWith("/window")) {
+          add(
+            path,
+            "give either `events` (with `step_events` for sliding) or `duration_secs` (with `step_secs` for sliding), not both",
+          );
+        } else if (error.keyword === "oneOf" && path.endsWith("/dead_letter")) {
+          add(path, "must be { topic: NAME } or { path: FILE }");
+        }
+        break;
+      case "const":
+        break; // reported through the discriminator
+      case "pattern": {
+        const description = (error.parentSchema as { description?: string } | undefined)?.description;
+        add(
+          path,
+          `must be ${description ?? `a string matching ${(error.params as { pattern: string }).pattern}`} (got ${show(value)})`,
+        );
+        break;
+      }
+      default:
+        add(path, `${error.message ?? "is invalid"} (got ${show(value)})`);
+    }
+  }
+  return problems;
+}
+
+/** Checks what the schema cannot: references between sections and files on disk. */
+function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const sources = Object.keys(config.sources);
+  const features = Object.keys(config.features);
+  for (const [name, source] of Object.entries(config.sources) as [string, SourceConfig][]) {
+    if (source.schema !== undefined && !existsSync(resolvePath(source.schema))) {
+      problems.push({
+        path: `/sources/${name}/schema`,
+        message: `file not found: ${resolvePath(source.schema)}`,
+      });
+    }
+    if (source.type !== "kafka" && source.dead_letter !== undefined && "topic" in source.dead_letter) {
+      problems.push({
+        path: `/sources/${name}/dead_letter`,
+        message: "a dead-letter topic needs a kafka source; use { path: FILE }",
+      });
+    }
+    if (source.type === "file" && !existsSync(resolvePath(source.path))) {
+      problems.push({
+        path: `/sources/${name}/path`,
+        message: `file not found: ${resolvePath(source.path)}`,
+      });
+    }
+  }
+  for (const [name, feature] of Object.entries(config.features)) {
+    if (!sources.includes(feature.source)) {
+      problems.push({
+        path: `/features/${name}/source`,
+        message: `unknown source ${show(feature.source)}${suggest(feature.source, sources)}; sources: ${sources.join(", ")}`,
+      });
+    }
+  }
+  for (const [name, monitor] of Object.entries(config.monitors)) {
+    const base = `/monitors/${name}`;
+    const used = new Set<string>();
+    for (const [i, feature] of monitor.features.entries()) {
+      const f = config.features[feature];
+      if (f === undefined) {
+        problems.push({
+          path: `${base}/features/${i}`,
+          message: `unknown feature ${show(feature)}${suggest(feature, features)}; features: ${features.join(", ")}`,
+        });
+      } else used.add(f.source);
+    }
+    if (used.size > 1) {
+      problems.push({
+        path: `${base}/features`,
+        message: `features come from several sources (${[...used].join(", ")}); a drift monitor windows one source`,
+      });
+    }
+    const w = monitor.window as Record<string, unknown>;
+    if (w.type === "sliding") {
+      if ("events" in w && !("step_events" in w))
+        problems.push({ path: `${base}/window`, message: "a sliding window by events needs `step_events`" });
+      if ("duration_secs" in w && !("step_secs" in w))
+        problems.push({ path: `${base}/window`, message: "a sliding window by time needs `step_secs`" });
+      const [length, step] = "events" in w ? [w.events, w.step_events] : [w.duration_secs, w.step_secs];
+      if (
+        typeof length === "number" &&
+        typeof step === "number" &&
+        (step > length || Math.abs(length / step - Math.round(length / step)) > 1e-9)
+      ) {
+        problems.push({
+          path: `${base}/window`,
+          message: `the window length (${length}) must be a whole multiple of the step (${step})`,
+        });
+      }
+    } else if ("step_events" in w || "step_secs" in w) {
+      problems.push({
+        path: `${base}/window`,
+        message: "a tumbling window takes no step; use type: sliding",
+      });
+    }
+    if (w.time === "event") {
+      const source = used.size === 1 ? config.sources[[...used][0]] : undefined;
+      if (source !== undefined && source.event_time === undefined) {
+        problems.push({
+          path: `${base}/window/time`,
+          message: `event time needs \`event_time\` on source ${show([...used][0])}`,
+        });
+      }
+    }
+    if (monitor.schedule !== undefined && !validateCron(monitor.schedule)) {
+      problems.push({
+        path: `${base}/schedule`,
+        message: `not a valid cron expression (got ${show(monitor.schedule)})`,
+      });
+    }
+    const reference = monitor.reference;
+    if (
+      (reference.type === "file" || reference.type === "profile") &&
+      !existsSync(resolvePath(reference.path))
+    ) {
+      problems.push({
+        path: `${base}/reference/path`,
+        message: `file not found: ${resolvePath(reference.path)}`,
+      });
+    }
+  }
+  return problems;
+}
+
+function lineOf(
+  document: ReturnType<typeof parseDocument>,
+  counter: LineCounter,
+  pointer: string,
+): number | undefined {
+  const parts = pointer
+    .split("/")
+    .slice(1)
+    .map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
+  // Walk as deep as the document goes: an unknown or missing key points at its parent.
+  for (let depth = parts.length; depth >= 0; depth--) {
+    const path = parts.slice(0, depth).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const node = (depth === 0 ? document.contents : document.getIn(path, true)) as Node | undefined;
+    if (node && (isMap(node) || isSeq(node) || "range" in node) && node.range) {
+      // For a map key that exists, prefer the key's own line.
+      if (depth > 0 && depth === parts.length) {
+        const parent = (depth === 1 ? document.contents : document.getIn(path.slice(0, -1), true)) as
+          | Node
+          | undefined;
+        if (parent && isMap(parent)) {
+          const pair = parent.items.find(
+            (item) => (item.key as { value?: unknown } | null)?.value === path[path.length - 1],
+          );
+          const keyRange = (pair?.key as Node | undefined)?.range;
+          if (keyRange) return counter.linePos(keyRange[0]).line;
+        }
+      }
+      return counter.linePos(node.range[0]).line;
+    }
+    if (depth > 0 && depth === parts.length) {
+      const parent = (depth === 1 ? document.contents : document.getIn(path.slice(0, -1), true)) as
+        | Node
+        | undefined;
+      if (parent && isMap(parent)) {
+        const pair = parent.items.find(
+          (item) => (item.key as { value?: unknown } | null)?.value === path[path.length - 1],
+        );
+        const keyRange = (pair?.key as Node | undefined)?.range;
+        if (keyRange) return counter.linePos(keyRange[0]).line;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads, parses and validates a YAML configuration file: one JSON Schema (ajv, unknown keys
+ * rejected), then the cross-references the schema cannot express. Throws a `ConfigError` listing
+ * every problem with its JSON path and line; after this the code trusts the config.
+ */
+export function loadConfig(file: string): LoadedConfig {
+  const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError(shown, [
+      { path: "", message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
+    ]);
+  }
+  const counter = new LineCounter();
+  const document = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      shown,
+      document.errors.map((e) => ({
+        path: "",
+        line: e.linePos?.[0].line,
+        message: `YAML: ${e.message.split("\n")[0]}`,
+      })),
+    );
+  }
+  const value = document.toJS({ maxAliasCount: 100 }) as unknown;
+  const validate = validator();
+  const base = dirname(resolve(file));
+  const resolvePath = (path: string): string => resolve(base, path);
+  const problems: ConfigProblem[] = validate(value) ? [] : explain(validate.errors ?? [], value);
+  try {
+    // Cross-references are checked even when the schema failed, so that one run shows every
+    // problem; on a document too broken to walk they are simply not reported.
+    problems.push(...crossCheck(value as Config, resolvePath));
+  } catch {
+    // reported by the schema already
+  }
+  if (problems.length > 0) {
+    const located = problems.map((p) => ({ ...p, line: lineOf(document, counter, p.path) }));
+    located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    throw new ConfigError(shown, located);
+  }
+  return { file: resolve(file), config: value as Config, resolvePath };
+}

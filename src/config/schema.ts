@@ -1,0 +1,301 @@
+import { driftTests, testsFor } from "../stats/registry.js";
+
+// JSON Schema (draft-07) of the configuration file. The `description`s are the reference
+// documentation; `schemas/config.schema.json` is this object written out for editors
+// (a test keeps the two equal). Test names come from the registry, so a new test is accepted
+// here without an edit.
+
+const pointer = {
+  type: "string",
+  pattern: "^(/([^~/]|~[01])*)*$",
+  description: "JSON pointer (RFC 6901) into the event, e.g. /inputs/temp_max",
+};
+const listen = {
+  type: "string",
+  pattern: "^[^\\s:]+:\\d{1,5}$|^\\[[0-9a-fA-F:]+\\]:\\d{1,5}$",
+  description: "host:port to listen on, e.g. 127.0.0.1:9464",
+};
+const positiveInt = { type: "integer", minimum: 1 };
+const positive = { type: "number", exclusiveMinimum: 0 };
+
+const deadLetter = {
+  description: "where malformed and invalid events go, with their original bytes and the reason",
+  oneOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["topic"],
+      properties: {
+        topic: { type: "string", minLength: 1, description: "Kafka topic (on the source's brokers)" },
+      },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["path"],
+      properties: {
+        path: { type: "string", minLength: 1, description: "JSON Lines file, relative to the config file" },
+      },
+    },
+  ],
+};
+
+const sourceCommon = {
+  schema: {
+    type: "string",
+    minLength: 1,
+    description: "JSON Schema file every event must satisfy (relative to the config file)",
+  },
+  dead_letter: deadLetter,
+  event_time: {
+    ...pointer,
+    description: "JSON pointer to the event time (RFC 3339 string or epoch milliseconds)",
+  },
+};
+
+const source = {
+  type: "object",
+  required: ["type"],
+  discriminator: { propertyName: "type" },
+  oneOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "brokers", "topic", "group_id"],
+      properties: {
+        type: { const: "kafka", description: "a Kafka consumer group" },
+        brokers: {
+          type: "array",
+          minItems: 1,
+          items: { type: "string", pattern: "^[^\\s:]+:\\d{1,5}$" },
+          description: "bootstrap servers, host:port",
+        },
+        topic: { type: "string", minLength: 1 },
+        group_id: { type: "string", minLength: 1 },
+        client_id: { type: "string", minLength: 1 },
+        from_beginning: {
+          type: "boolean",
+          description: "start from the earliest offset when the group has none (default true)",
+        },
+        ...sourceCommon,
+      },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "path"],
+      properties: {
+        type: { const: "file", description: "replays a JSON Lines or CSV file" },
+        path: { type: "string", minLength: 1, description: "the file, relative to the config file" },
+        format: { enum: ["jsonl", "csv"], description: "default: from the extension" },
+        rate_per_sec: { ...positive, description: "events per second (default: as fast as possible)" },
+        ...sourceCommon,
+      },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "listen"],
+      properties: {
+        type: { const: "http", description: "accepts POST /v1/events: one JSON object, or NDJSON" },
+        listen,
+        max_body_bytes: { ...positiveInt, description: "largest request body (default 10485760)" },
+        ...sourceCommon,
+      },
+    },
+  ],
+};
+
+const feature = {
+  type: "object",
+  additionalProperties: false,
+  required: ["source", "path", "type"],
+  properties: {
+    source: { type: "string", description: "name of a source under `sources`" },
+    path: pointer,
+    type: { enum: ["numeric", "categorical"] },
+  },
+};
+
+const reference = {
+  type: "object",
+  required: ["type"],
+  discriminator: { propertyName: "type" },
+  oneOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "path"],
+      properties: {
+        type: {
+          const: "file",
+          description: "a CSV, JSON Lines, JSON or Parquet file whose columns are named like the features",
+        },
+        path: { type: "string", minLength: 1 },
+      },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "path"],
+      properties: {
+        type: { const: "profile", description: "a reference profile written by `driftwatch profile`" },
+        path: { type: "string", minLength: 1 },
+      },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "events"],
+      properties: {
+        type: { const: "first", description: "the first N events of the stream" },
+        events: positiveInt,
+      },
+    },
+  ],
+};
+
+const window = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type"],
+  description: "the current window: by event count (`events`) or by time (`duration_secs`)",
+  properties: {
+    type: { enum: ["tumbling", "sliding"] },
+    events: { ...positiveInt, description: "window length in events" },
+    step_events: { ...positiveInt, description: "sliding: evaluate every this many events" },
+    duration_secs: { ...positive, description: "window length in seconds" },
+    step_secs: { ...positive, description: "sliding: evaluate every this many seconds" },
+    time: {
+      enum: ["event", "processing"],
+      description:
+        "which clock time windows follow (default processing; event needs the source's event_time)",
+    },
+  },
+  oneOf: [
+    {
+      required: ["events"],
+      not: { anyOf: [{ required: ["duration_secs"] }, { required: ["step_secs"] }, { required: ["time"] }] },
+    },
+    {
+      required: ["duration_secs"],
+      not: { anyOf: [{ required: ["events"] }, { required: ["step_events"] }] },
+    },
+  ],
+};
+
+const monitor = {
+  type: "object",
+  required: ["type"],
+  discriminator: { propertyName: "type" },
+  oneOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "features", "reference", "window"],
+      properties: {
+        type: { const: "drift", description: "data drift of features against a reference" },
+        features: {
+          type: "array",
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: "string" },
+          description: "names under `features`",
+        },
+        reference,
+        window,
+        schedule: {
+          type: "string",
+          description: "cron expression (node-cron) for extra evaluations of the open window",
+        },
+        numeric_test: {
+          enum: testsFor("numeric"),
+          description: "test for numeric features (default ks), as --numeric-test",
+        },
+        categorical_test: {
+          enum: testsFor("categorical"),
+          description: "test for categorical features (default chi2), as --categorical-test",
+        },
+        alpha: {
+          type: "number",
+          exclusiveMinimum: 0,
+          maximum: 1,
+          description: "significance level (default 0.05)",
+        },
+        threshold: { ...positive, description: "threshold of distance tests (default 0.1)" },
+        correction: {
+          enum: ["none", "bonferroni", "fdr"],
+          description: "multiple-testing correction across features (default none)",
+        },
+        drift_share: {
+          type: "number",
+          minimum: 0,
+          maximum: 1,
+          description: "dataset drift when this share of features drifts (default 0.5)",
+        },
+        min_effect: {
+          type: "number",
+          minimum: 0,
+          maximum: 1,
+          description: "effect-size floor for p-value tests (default 0)",
+        },
+      },
+    },
+  ],
+};
+
+/** The configuration schema. */
+export const configSchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://driftwatch.dev/schemas/config.schema.json",
+  title: "driftwatch configuration",
+  type: "object",
+  additionalProperties: false,
+  required: ["sources", "features", "monitors"],
+  properties: {
+    sources: {
+      type: "object",
+      minProperties: 1,
+      additionalProperties: source,
+      description: "named event sources",
+    },
+    features: {
+      type: "object",
+      minProperties: 1,
+      additionalProperties: feature,
+      description: "named features extracted from events",
+    },
+    monitors: {
+      type: "object",
+      minProperties: 1,
+      additionalProperties: monitor,
+      description: "named monitors",
+    },
+    metrics: {
+      type: "object",
+      additionalProperties: false,
+      required: ["listen"],
+      properties: { listen },
+      description: "the Prometheus endpoint (/metrics, /healthz, /readyz)",
+    },
+    state: {
+      type: "object",
+      additionalProperties: false,
+      required: ["dir"],
+      properties: {
+        dir: {
+          type: "string",
+          minLength: 1,
+          description: "checkpoint directory, relative to the config file",
+        },
+        checkpoint_interval_secs: {
+          ...positive,
+          description: "how often state and offsets are checkpointed (default 5)",
+        },
+      },
+    },
+  },
+} as const;
+
+/** Names of every registered drift test, for messages. */
+export const knownTests = Object.keys(driftTests);

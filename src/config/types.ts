@@ -1,0 +1,89 @@
+import type { DriftOptions } from "../drift/evaluate.js";
+
+/** Where rejected events go: a Kafka topic or a JSON Lines file. */
+export type DeadLetterConfig = { readonly topic: string } | { readonly path: string };
+
+interface SourceCommon {
+  /** JSON Schema file each event must satisfy (path relative to the config file). */
+  readonly schema?: string;
+  /** Where malformed and invalid events are written with their reason. */
+  readonly dead_letter?: DeadLetterConfig;
+  /** JSON pointer to the event time (RFC 3339 string or epoch milliseconds). */
+  readonly event_time?: string;
+}
+
+/** A Kafka consumer-group source. */
+export interface KafkaSourceConfig extends SourceCommon {
+  readonly type: "kafka";
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly group_id: string;
+  readonly client_id?: string;
+  /** Start from the earliest offset when the group has none (default true). */
+  readonly from_beginning?: boolean;
+}
+
+/** Replays a JSON Lines or CSV file as events. */
+export interface FileSourceConfig extends SourceCommon {
+  readonly type: "file";
+  readonly path: string;
+  readonly format?: "jsonl" | "csv";
+  /** Events per second; unlimited when absent. */
+  readonly rate_per_sec?: number;
+}
+
+/** Accepts events on `POST /v1/events` (one JSON object, or NDJSON). */
+export interface HttpSourceConfig extends SourceCommon {
+  readonly type: "http";
+  readonly listen: string;
+  /** Largest accepted request body (default 10 MiB). */
+  readonly max_body_bytes?: number;
+}
+
+export type SourceConfig = KafkaSourceConfig | FileSourceConfig | HttpSourceConfig;
+
+/** A feature: a JSON pointer into one source's events. */
+export interface FeatureConfig {
+  readonly source: string;
+  readonly path: string;
+  readonly type: "numeric" | "categorical";
+}
+
+/** Where a drift monitor's reference comes from. */
+export type ReferenceConfig =
+  | { readonly type: "file"; readonly path: string }
+  | { readonly type: "profile"; readonly path: string }
+  | { readonly type: "first"; readonly events: number };
+
+/** The current window a drift monitor evaluates. */
+export type WindowConfig =
+  | { readonly type: "tumbling"; readonly events: number }
+  | { readonly type: "tumbling"; readonly duration_secs: number; readonly time?: "event" | "processing" }
+  | { readonly type: "sliding"; readonly events: number; readonly step_events: number }
+  | {
+      readonly type: "sliding";
+      readonly duration_secs: number;
+      readonly step_secs: number;
+      readonly time?: "event" | "processing";
+    };
+
+/** A drift monitor: the report's engine applied to windows of a stream. */
+export interface DriftMonitorConfig extends Partial<DriftOptions> {
+  readonly type: "drift";
+  readonly features: readonly string[];
+  readonly reference: ReferenceConfig;
+  readonly window: WindowConfig;
+  /** Cron expression (node-cron) for extra evaluations of the open window. */
+  readonly schedule?: string;
+}
+
+export type MonitorConfig = DriftMonitorConfig;
+
+/** The whole configuration file. */
+export interface Config {
+  readonly sources: Readonly<Record<string, SourceConfig>>;
+  readonly features: Readonly<Record<string, FeatureConfig>>;
+  readonly monitors: Readonly<Record<string, MonitorConfig>>;
+  readonly metrics?: { readonly listen: string };
+  readonly state?: { readonly dir: string; readonly checkpoint_interval_secs?: number };
+}

@@ -1,0 +1,152 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Every metric the daemon exports, on a registry of its own (never the global one, so tests and
+ * several pipelines in one process do not collide). Labels stay bounded: source, monitor,
+ * feature and test names come from the config; reasons and outcomes are fixed sets.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly eventsTotal = new Counter({
+    name: "driftwatch_events_total",
+    help: "Events read from sources, by outcome (valid, invalid).",
+    labelNames: ["source", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly eventsInvalidTotal = new Counter({
+    name: "driftwatch_events_invalid_total",
+    help: "Events rejected before the monitors, by reason (malformed_json, not_an_object, schema).",
+    labelNames: ["source", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetterTotal = new Counter({
+    name: "driftwatch_dead_letter_total",
+    help: "Rejected events written to the dead-letter destination, by outcome (written, failed).",
+    labelNames: ["source", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly featureMissingTotal = new Counter({
+    name: "driftwatch_feature_missing_total",
+    help: "Valid events in which a feature was absent or null.",
+    labelNames: ["source", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly featureInvalidTotal = new Counter({
+    name: "driftwatch_feature_invalid_total",
+    help: "Valid events in which a feature had a value of the wrong type (e.g. text for a numeric feature).",
+    labelNames: ["source", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly lateEventsTotal = new Counter({
+    name: "driftwatch_window_late_events_total",
+    help: "Events that arrived after their time window had closed (counted, not added).",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly driftStatistic = new Gauge({
+    name: "driftwatch_drift_statistic",
+    help: "Test statistic of the last evaluated window, per feature.",
+    labelNames: ["monitor", "feature", "test"] as const,
+    registers: [this.registry],
+  });
+  readonly driftPValue = new Gauge({
+    name: "driftwatch_drift_p_value",
+    help: "p-value (after the configured correction) of the last evaluated window, per feature; absent for distance tests.",
+    labelNames: ["monitor", "feature", "test"] as const,
+    registers: [this.registry],
+  });
+  readonly driftDetected = new Gauge({
+    name: "driftwatch_drift_detected",
+    help: "1 when the feature drifted in the last evaluated window, else 0.",
+    labelNames: ["monitor", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly datasetDrift = new Gauge({
+    name: "driftwatch_dataset_drift",
+    help: "1 when the share of drifted features reached drift_share in the last evaluated window, else 0.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly driftedShare = new Gauge({
+    name: "driftwatch_drifted_features_share",
+    help: "Share of the monitor's features that drifted in the last evaluated window.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly windowEvents = new Gauge({
+    name: "driftwatch_window_events",
+    help: "Events in the last evaluated window.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly windowsTotal = new Counter({
+    name: "driftwatch_windows_evaluated_total",
+    help: "Window evaluations, by trigger (window_close, schedule).",
+    labelNames: ["monitor", "trigger"] as const,
+    registers: [this.registry],
+  });
+  readonly referenceEvents = new Gauge({
+    name: "driftwatch_reference_events",
+    help: "Rows or events in the monitor's reference (grows while a `first` reference is being collected).",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly missingRatio = new Gauge({
+    name: "driftwatch_missing_ratio",
+    help: "Share of the last window's events in which the feature was missing or invalid.",
+    labelNames: ["monitor", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly unseenCategoryRatio = new Gauge({
+    name: "driftwatch_unseen_category_ratio",
+    help: "Share of the last window's values of a categorical feature whose category the reference never had.",
+    labelNames: ["monitor", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly evaluationDuration = new Histogram({
+    name: "driftwatch_evaluation_duration_seconds",
+    help: "Time to evaluate one window (all tests of a monitor).",
+    labelNames: ["monitor"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: "driftwatch_kafka_consumer_lag",
+    help: "Messages between the last processed offset and the partition's high watermark.",
+    labelNames: ["source", "topic", "partition"] as const,
+    registers: [this.registry],
+  });
+  readonly checkpointsTotal = new Counter({
+    name: "driftwatch_checkpoints_total",
+    help: "Checkpoints of state and offsets, by outcome (ok, failed).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly checkpointLastSuccess = new Gauge({
+    name: "driftwatch_checkpoint_last_success_timestamp_seconds",
+    help: "Unix time of the last durable checkpoint.",
+    registers: [this.registry],
+  });
+  readonly checkpointBytes = new Gauge({
+    name: "driftwatch_checkpoint_bytes",
+    help: "Size of the last checkpoint written.",
+    registers: [this.registry],
+  });
+  readonly offsetCommitsTotal = new Counter({
+    name: "driftwatch_offset_commits_total",
+    help: "Offset commits to Kafka after a checkpoint, by outcome (ok, failed).",
+    labelNames: ["source", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly up = new Gauge({
+    name: "driftwatch_source_up",
+    help: "1 while a source is connected and consuming.",
+    labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
+
+  constructor({ processMetrics = true } = {}) {
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}

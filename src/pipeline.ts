@@ -1,0 +1,427 @@
+import { createHash } from "node:crypto";
+import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
+import type { LoadedConfig } from "./config/load.js";
+import type { DriftMonitorConfig, FeatureConfig, SourceConfig } from "./config/types.js";
+import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
+import { EventDecoder } from "./decode/validate.js";
+import { DriftMonitor, type DriftMonitorState, type DriftResult } from "./drift/monitor.js";
+import { loadReference } from "./drift/reference.js";
+import type { Logger } from "./log.js";
+import { Metrics } from "./metrics/metrics.js";
+import { MetricsServer } from "./metrics/server.js";
+import {
+  type DeadLetter,
+  type DeadLetterSink,
+  FileDeadLetter,
+  KafkaDeadLetter,
+} from "./sources/dead-letter.js";
+import { FileSource, MalformedRow } from "./sources/file.js";
+import { HttpSource } from "./sources/http.js";
+import { KafkaSource } from "./sources/kafka.js";
+import type { BatchOutcome, Source, SourceRecord } from "./sources/source.js";
+import { type Checkpoint, CheckpointStore, type Positions } from "./state/checkpoint.js";
+
+/** Process-level settings of a pipeline (CLI flags, not config). */
+export interface PipelineOptions {
+  readonly log: Logger;
+  /** Called with every evaluated window (the CLI prints a verdict line). */
+  readonly onResult?: (result: DriftResult) => void;
+  /** The clock (ms); injected so tests can drive processing time. */
+  readonly now?: () => number;
+  /** Overrides `metrics.listen` (e.g. 127.0.0.1:0 in tests); null disables the server. */
+  readonly metricsListen?: string | null;
+  /** Overrides `state.dir`. */
+  readonly stateDir?: string;
+  /** Tick for processing-time windows, ms (default 1000). */
+  readonly tickMs?: number;
+}
+
+interface SourceRuntime {
+  readonly name: string;
+  readonly config: SourceConfig;
+  readonly source: Source;
+  readonly decoder: EventDecoder;
+  readonly features: readonly { name: string; pointer: CompiledPointer }[];
+  readonly monitors: DriftMonitor[];
+  readonly deadLetter: DeadLetterSink | null;
+  readonly eventTime: CompiledPointer | null;
+}
+
+function hashOf(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
+}
+
+/** Event time in ms from an RFC 3339 string or epoch milliseconds; null when absent or unreadable. */
+function toMillis(value: unknown): number | null {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string") {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? null : ms;
+  }
+  return null;
+}
+
+/**
+ * The daemon's graph: sources → decode and validate → features → monitors, with rejected events
+ * to the dead-letter destinations, results to metrics, and state plus source positions
+ * checkpointed together. The only module that knows the whole graph.
+ *
+ * Delivery: a record's position advances in the same synchronous step as the monitor state it
+ * changes, and only after its dead-letter write (if rejected) was acknowledged; so at any moment
+ * the positions describe exactly the events the state holds. A checkpoint saves both at once and
+ * offsets are committed to Kafka only after it is durable; on start, records before the
+ * checkpointed positions are skipped. Every event is counted once across kill -9 and restart.
+ */
+export class Pipeline {
+  readonly metrics = new Metrics();
+  private readonly runtimes: SourceRuntime[] = [];
+  private readonly monitors = new Map<string, { monitor: DriftMonitor; hash: string }>();
+  private readonly positions: Positions = {};
+  private readonly store: CheckpointStore;
+  private readonly server: MetricsServer | null;
+  private readonly tasks: ScheduledTask[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private checkpointing: Promise<void> | null = null;
+  private stopped = false;
+  private readonly now: () => number;
+
+  private constructor(
+    private readonly loaded: LoadedConfig,
+    private readonly options: PipelineOptions,
+  ) {
+    const { config, resolvePath } = loaded;
+    this.now = options.now ?? Date.now;
+    this.store = new CheckpointStore(options.stateDir ?? resolvePath(config.state?.dir ?? ".driftwatch"));
+    const listen =
+      options.metricsListen === undefined
+        ? (config.metrics?.listen ?? "127.0.0.1:9464")
+        : options.metricsListen;
+    this.server = listen === null ? null : new MetricsServer(this.metrics, listen);
+  }
+
+  /** Builds the pipeline: loads references and restores the last checkpoint. */
+  static async create(loaded: LoadedConfig, options: PipelineOptions): Promise<Pipeline> {
+    const pipeline = new Pipeline(loaded, options);
+    await pipeline.build();
+    return pipeline;
+  }
+
+  /** The metrics server's port (after start), for tests that listen on port 0. */
+  get metricsPort(): number {
+    return this.server?.port ?? 0;
+  }
+
+  /** Positions of all sources as processed so far (a copy). */
+  get currentPositions(): Positions {
+    return structuredClone(this.positions);
+  }
+
+  private async build(): Promise<void> {
+    const { config, resolvePath } = this.loaded;
+    const log = this.options.log;
+    const checkpoint = this.store.load();
+    if (checkpoint) Object.assign(this.positions, structuredClone(checkpoint.positions));
+    const saved = (checkpoint?.monitors ?? {}) as Record<string, { hash: string; state: DriftMonitorState }>;
+
+    for (const [name, monitorConfig] of Object.entries(config.monitors) as [string, DriftMonitorConfig][]) {
+      const kinds: Record<string, "numeric" | "categorical"> = {};
+      for (const feature of monitorConfig.features)
+        kinds[feature] = (config.features[feature] as FeatureConfig).type;
+      const ref = monitorConfig.reference;
+      const reference =
+        ref.type === "first" ? null : (await loadReference(ref.type, resolvePath(ref.path), kinds)).features;
+      const hash = hashOf({
+        monitor: monitorConfig,
+        features: monitorConfig.features.map((f) => config.features[f]),
+      });
+      const previous = saved[name];
+      let state: DriftMonitorState | undefined;
+      if (previous?.hash === hash) state = previous.state;
+      else if (previous)
+        log.warn("monitor configuration changed; its state starts afresh", { monitor: name });
+      const monitor = new DriftMonitor(name, monitorConfig, kinds, reference, state);
+      this.monitors.set(name, { monitor, hash });
+      this.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
+    }
+
+    for (const [name, sourceConfig] of Object.entries(config.sources)) {
+      const features = Object.entries(config.features)
+        .filter(([, f]) => f.source === name)
+        .map(([feature, f]) => ({ name: feature, pointer: compilePointer(f.path) }));
+      const monitors = [...this.monitors.values()]
+        .map((m) => m.monitor)
+        .filter((m) => m.config.features.some((f) => config.features[f]?.source === name));
+      const sourceLog = log.child({ source: name });
+      let source: Source;
+      switch (sourceConfig.type) {
+        case "kafka":
+          source = new KafkaSource(name, sourceConfig, sourceLog, this.metrics);
+          break;
+        case "file":
+          source = new FileSource(name, { ...sourceConfig, path: resolvePath(sourceConfig.path) });
+          break;
+        case "http":
+          source = new HttpSource(name, sourceConfig);
+          break;
+      }
+      const dl = sourceConfig.dead_letter;
+      const deadLetter: DeadLetterSink | null =
+        dl === undefined
+          ? null
+          : "topic" in dl
+            ? new KafkaDeadLetter(
+                sourceConfig.type === "kafka" ? sourceConfig.brokers : [],
+                dl.topic,
+                sourceLog,
+              )
+            : new FileDeadLetter(resolvePath(dl.path));
+      this.runtimes.push({
+        name,
+        config: sourceConfig,
+        source,
+        decoder: new EventDecoder(
+          sourceConfig.schema === undefined ? undefined : resolvePath(sourceConfig.schema),
+        ),
+        features,
+        monitors,
+        deadLetter,
+        eventTime: sourceConfig.event_time === undefined ? null : compilePointer(sourceConfig.event_time),
+      });
+      this.positions[name] ??= {};
+    }
+    if (checkpoint) {
+      log.info("restored checkpoint", {
+        path: this.store.path,
+        written_at: new Date(checkpoint.written_at).toISOString(),
+        positions: checkpoint.positions,
+      });
+    }
+  }
+
+  /** Starts the metrics server, the sources, the schedules and the checkpoint timer. */
+  async start(): Promise<void> {
+    const { config } = this.loaded;
+    await this.server?.start();
+    for (const runtime of this.runtimes) {
+      await runtime.source.start((records) => this.process(runtime, records), {
+        ...this.positions[runtime.name],
+      });
+      this.metrics.up.set({ source: runtime.name }, 1);
+      runtime.source.finished.then(
+        () => this.options.log.info("source finished", { source: runtime.name }),
+        (error) => this.options.log.error("source failed", { source: runtime.name, error }),
+      );
+    }
+    for (const { monitor } of this.monitors.values()) {
+      if (monitor.config.schedule !== undefined) {
+        this.tasks.push(
+          cronSchedule(monitor.config.schedule, () => this.evaluateOpen(monitor), {
+            name: `driftwatch-${monitor.name}`,
+          }),
+        );
+      }
+    }
+    if ([...this.monitors.values()].some(({ monitor }) => monitor.needsTick)) {
+      const tick = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
+      tick.unref();
+      this.timers.push(tick);
+    }
+    const every = (config.state?.checkpoint_interval_secs ?? 5) * 1000;
+    const timer = setInterval(() => {
+      this.checkpoint().catch(() => {});
+    }, every);
+    timer.unref();
+    this.timers.push(timer);
+    if (this.server) this.server.ready = true;
+    this.options.log.info("started", {
+      sources: this.runtimes.map((r) => `${r.name}:${r.config.type}`).join(","),
+      monitors: [...this.monitors.keys()].join(","),
+      metrics: this.server
+        ? `http://${this.loaded.config.metrics?.listen ?? `127.0.0.1:${this.server.port}`}/metrics`
+        : "off",
+      state: this.store.path,
+    });
+  }
+
+  /** Resolves when every finite source (file replay) has delivered all its events. */
+  finished(): Promise<void> {
+    const finite = this.runtimes.filter((r) => r.config.type === "file");
+    return Promise.all(finite.map((r) => r.source.finished)).then(() => undefined);
+  }
+
+  /** Decodes, validates and routes one batch; rejected events go to the dead letter first. */
+  private async process(runtime: SourceRuntime, records: readonly SourceRecord[]): Promise<BatchOutcome> {
+    const decoded = records.map((record) => {
+      if (record.parsed instanceof MalformedRow)
+        return { ok: false as const, reason: "malformed_csv" as const, detail: record.parsed.reason };
+      return record.parsed !== undefined
+        ? runtime.decoder.check(record.parsed)
+        : runtime.decoder.decode(record.value);
+    });
+    const letters: DeadLetter[] = [];
+    for (const [i, result] of decoded.entries()) {
+      if (!result.ok)
+        letters.push({
+          source: runtime.name,
+          reason: result.reason,
+          detail: result.detail,
+          record: records[i],
+        });
+    }
+    if (letters.length > 0 && runtime.deadLetter !== null) {
+      // Written (and acknowledged) before these records' positions can be checkpointed.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await runtime.deadLetter.write(letters);
+          this.metrics.deadLetterTotal.inc({ source: runtime.name, outcome: "written" }, letters.length);
+          break;
+        } catch (error) {
+          this.metrics.deadLetterTotal.inc({ source: runtime.name, outcome: "failed" }, letters.length);
+          this.options.log.warn("dead-letter write failed; retrying", { attempt, error });
+          if (this.stopped) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 200 * 2 ** attempt)));
+        }
+      }
+    }
+    // From here on everything is synchronous: state and positions change together.
+    const positions = this.positions[runtime.name];
+    const now = this.now();
+    const results: DriftResult[] = [];
+    let accepted = 0;
+    for (const [i, result] of decoded.entries()) {
+      const record = records[i];
+      if (result.ok) {
+        accepted++;
+        const values: Record<string, unknown> = {};
+        for (const feature of runtime.features) {
+          const value = getAt(result.event, feature.pointer);
+          values[feature.name] = value;
+          if (value === undefined || value === null)
+            this.metrics.featureMissingTotal.inc({ source: runtime.name, feature: feature.name });
+        }
+        const eventTime =
+          runtime.eventTime === null ? null : toMillis(getAt(result.event, runtime.eventTime));
+        for (const monitor of runtime.monitors) {
+          const late = monitor.lateEvents;
+          results.push(...monitor.add(values, now, eventTime));
+          if (monitor.lateEvents > late) this.metrics.lateEventsTotal.inc({ monitor: monitor.name });
+        }
+      } else {
+        this.metrics.eventsInvalidTotal.inc({ source: runtime.name, reason: result.reason });
+      }
+      if (record.position) positions[record.position.key] = record.position.offset + 1;
+    }
+    if (accepted > 0) this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "valid" }, accepted);
+    if (letters.length > 0)
+      this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "invalid" }, letters.length);
+    for (const monitor of runtime.monitors)
+      this.metrics.referenceEvents.set({ monitor: monitor.name }, monitor.referenceEvents);
+    for (const result of results) this.publish(result);
+    return { accepted, rejected: letters.length };
+  }
+
+  private tick(): void {
+    const now = this.now();
+    for (const { monitor } of this.monitors.values()) {
+      if (monitor.needsTick) for (const result of monitor.tick(now)) this.publish(result);
+    }
+  }
+
+  private evaluateOpen(monitor: DriftMonitor): void {
+    const result = monitor.evaluateOpen();
+    if (result) this.publish(result);
+  }
+
+  /** Exports an evaluation as metrics and hands it to the CLI. */
+  private publish(result: DriftResult): void {
+    const m = this.metrics;
+    const monitor = result.monitor;
+    const { evaluation } = result;
+    for (const column of evaluation.columns) {
+      m.driftStatistic.set({ monitor, feature: column.name, test: column.test }, column.statistic);
+      const p = column.p_value_adjusted ?? column.p_value;
+      if (p !== null) m.driftPValue.set({ monitor, feature: column.name, test: column.test }, p);
+      m.driftDetected.set({ monitor, feature: column.name }, column.drift ? 1 : 0);
+    }
+    for (const [feature, quality] of Object.entries(result.quality)) {
+      m.missingRatio.set({ monitor, feature }, quality.missing_ratio);
+      if (quality.unseen_category_ratio !== null)
+        m.unseenCategoryRatio.set({ monitor, feature }, quality.unseen_category_ratio);
+    }
+    m.datasetDrift.set({ monitor }, evaluation.dataset.drift ? 1 : 0);
+    m.driftedShare.set({ monitor }, evaluation.dataset.share);
+    m.windowEvents.set({ monitor }, result.window.events);
+    m.windowsTotal.inc({ monitor, trigger: result.trigger });
+    this.options.onResult?.(result);
+  }
+
+  /**
+   * Saves every monitor's state with the positions it includes, durably, then commits those
+   * positions to the sources. Concurrent calls share one run.
+   */
+  checkpoint(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    this.checkpointing = this.doCheckpoint().finally(() => {
+      this.checkpointing = null;
+    });
+    return this.checkpointing;
+  }
+
+  private async doCheckpoint(): Promise<void> {
+    // Dead letters must be durable before the positions that skip them are.
+    for (const runtime of this.runtimes) await runtime.deadLetter?.flush();
+    // Snapshot synchronously: no batch can interleave between state and positions.
+    const monitors: Record<string, unknown> = {};
+    for (const [name, { monitor, hash }] of this.monitors) monitors[name] = { hash, state: monitor.state };
+    const checkpoint: Checkpoint = {
+      format: "driftwatch-checkpoint",
+      version: 1,
+      written_at: Date.now(),
+      config_hash: hashOf(this.loaded.config.monitors),
+      positions: structuredClone(this.positions),
+      monitors,
+    };
+    const started = process.hrtime.bigint();
+    try {
+      const bytes = this.store.save(checkpoint);
+      this.metrics.checkpointsTotal.inc({ outcome: "ok" });
+      this.metrics.checkpointLastSuccess.set(Date.now() / 1000);
+      this.metrics.checkpointBytes.set(bytes);
+      this.options.log.debug("checkpoint written", {
+        bytes,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    } catch (error) {
+      this.metrics.checkpointsTotal.inc({ outcome: "failed" });
+      this.options.log.error("checkpoint failed", { path: this.store.path, error });
+      throw error;
+    }
+    for (const runtime of this.runtimes) {
+      try {
+        await runtime.source.commit(checkpoint.positions[runtime.name] ?? {});
+        if (runtime.config.type === "kafka")
+          this.metrics.offsetCommitsTotal.inc({ source: runtime.name, outcome: "ok" });
+      } catch (error) {
+        // Not fatal: the checkpoint holds the positions, and the next commit catches up.
+        this.metrics.offsetCommitsTotal.inc({ source: runtime.name, outcome: "failed" });
+        this.options.log.warn("offset commit failed", { source: runtime.name, error });
+      }
+    }
+  }
+
+  /** Stops the sources (waiting for batches in flight), writes a final checkpoint, closes everything. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.server) this.server.ready = false;
+    for (const task of this.tasks) task.stop();
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    for (const runtime of this.runtimes) await runtime.source.stop();
+    await this.checkpointing?.catch(() => {});
+    await this.checkpoint();
+    for (const runtime of this.runtimes) await runtime.deadLetter?.close();
+    await this.server?.stop();
+    this.options.log.info("stopped", { state: this.store.path });
+  }
+}

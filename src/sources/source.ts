@@ -1,0 +1,42 @@
+/** One raw record from a source, before decoding. */
+export interface SourceRecord {
+  /** The bytes or text of the event as received. */
+  readonly value: Buffer | string;
+  /** An already-parsed value (CSV replay builds objects); decoding then skips JSON.parse. */
+  readonly parsed?: unknown;
+  /**
+   * Where the record sits, for exactly-once counting: the partition key (e.g. `topic/0`, or the
+   * file) and the offset of the record itself. Absent for sources that cannot replay (http).
+   */
+  readonly position?: { readonly key: string; readonly offset: number };
+  /** Kafka metadata for the dead-letter record. */
+  readonly kafka?: {
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: string;
+    readonly key: Buffer | null;
+  };
+}
+
+/** Called with each batch; the source waits for it before reading on (back-pressure). */
+export type BatchHandler = (records: readonly SourceRecord[]) => Promise<BatchOutcome | undefined>;
+
+/** What became of a batch: how many events reached the monitors and how many were rejected. */
+export interface BatchOutcome {
+  readonly accepted: number;
+  readonly rejected: number;
+}
+
+/**
+ * An event source: `start` begins delivering batches to the handler, skipping records before the
+ * resume positions (they are already counted in the restored state); `commit` is called with the
+ * positions of a durable checkpoint; `stop` stops reading and returns once no batch is in flight.
+ */
+export interface Source {
+  readonly name: string;
+  start(handler: BatchHandler, resume: Readonly<Record<string, number>>): Promise<void>;
+  /** Resolves when a finite source (file replay) has delivered everything. */
+  readonly finished: Promise<void>;
+  commit(positions: Readonly<Record<string, number>>): Promise<void>;
+  stop(): Promise<void>;
+}

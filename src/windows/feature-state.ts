@@ -1,0 +1,82 @@
+import type { ColumnSample } from "../stats/types.js";
+
+/**
+ * What a window (or a reference) holds for one feature: plain JSON data with `update` and
+ * `merge`, so that it can be checkpointed, rolled up from panes and combined across instances.
+ * Exact mode keeps the raw numeric values, which scipy-exact KS needs; `merge(a, b)` equals one
+ * pass over both inputs (values concatenated, counts added).
+ */
+export type FeatureState =
+  | { readonly kind: "numeric"; values: number[]; missing: number; invalid: number }
+  | { readonly kind: "categorical"; counts: Record<string, number>; missing: number; invalid: number };
+
+/** An empty state for a feature kind. */
+export function emptyFeatureState(kind: "numeric" | "categorical"): FeatureState {
+  return kind === "numeric"
+    ? { kind, values: [], missing: 0, invalid: 0 }
+    : { kind, counts: Object.create(null) as Record<string, number>, missing: 0, invalid: 0 };
+}
+
+/**
+ * Adds one extracted value. `undefined` and `null` are missing; a numeric feature counts a
+ * non-number (or a non-finite number) as invalid rather than guessing; a categorical feature takes
+ * strings, numbers and booleans by their text, and counts objects and arrays as invalid.
+ */
+export function updateFeatureState(state: FeatureState, value: unknown): void {
+  if (value === undefined || value === null) {
+    state.missing++;
+    return;
+  }
+  if (state.kind === "numeric") {
+    if (typeof value === "number" && Number.isFinite(value)) state.values.push(value);
+    else state.invalid++;
+    return;
+  }
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+    const key = String(value);
+    state.counts[key] = (state.counts[key] ?? 0) + 1;
+  } else {
+    state.invalid++;
+  }
+}
+
+/** The state of both inputs in one: equal to one pass over a's events then b's. */
+export function mergeFeatureStates(a: FeatureState, b: FeatureState): FeatureState {
+  if (a.kind === "numeric" && b.kind === "numeric") {
+    return {
+      kind: "numeric",
+      values: a.values.concat(b.values),
+      missing: a.missing + b.missing,
+      invalid: a.invalid + b.invalid,
+    };
+  }
+  if (a.kind === "categorical" && b.kind === "categorical") {
+    const counts = Object.assign(Object.create(null) as Record<string, number>, a.counts);
+    for (const [key, n] of Object.entries(b.counts)) counts[key] = (counts[key] ?? 0) + n;
+    return { kind: "categorical", counts, missing: a.missing + b.missing, invalid: a.invalid + b.invalid };
+  }
+  throw new TypeError(`cannot merge a ${a.kind} state with a ${b.kind} state`);
+}
+
+/** Number of values (not missing, not invalid) in a state. */
+export function featureCount(state: FeatureState): number {
+  if (state.kind === "numeric") return state.values.length;
+  let n = 0;
+  for (const count of Object.values(state.counts)) n += count;
+  return n;
+}
+
+/** The statistics' view of a state: sorted values or category counts. */
+export function toSample(state: FeatureState): ColumnSample {
+  if (state.kind === "numeric") return { kind: "numeric", sorted: Float64Array.from(state.values).sort() };
+  return { kind: "categorical", counts: new Map(Object.entries(state.counts)) };
+}
+
+/** Rebuilds a state from a sample (a reference read from a file), for profiles and checkpoints. */
+export function fromSample(sample: ColumnSample, missing: number): FeatureState {
+  if (sample.kind === "numeric")
+    return { kind: "numeric", values: Array.from(sample.sorted), missing, invalid: 0 };
+  const counts = Object.create(null) as Record<string, number>;
+  for (const [key, n] of sample.counts) counts[key] = n;
+  return { kind: "categorical", counts, missing, invalid: 0 };
+}

@@ -1,0 +1,201 @@
+import type { WindowConfig } from "../config/types.js";
+import {
+  emptyFeatureState,
+  type FeatureState,
+  mergeFeatureStates,
+  updateFeatureState,
+} from "./feature-state.js";
+
+/**
+ * A pane: the smallest unit a window is built from (a whole tumbling window, or one step of a
+ * sliding one). Plain JSON, so a checkpoint holds it as is.
+ */
+export interface Pane {
+  /** Start and end of the pane in milliseconds, for time windows; null for count windows. */
+  start: number | null;
+  end: number | null;
+  events: number;
+  /** Earliest and latest event time seen in the pane (ms), when the source has event times. */
+  first_time: number | null;
+  last_time: number | null;
+  features: Record<string, FeatureState>;
+}
+
+/** The checkpointed state of a window: the open pane and the closed panes still in range. */
+export interface WindowState {
+  open: Pane | null;
+  closed: Pane[];
+  /** How many windows have been emitted so far. */
+  emitted: number;
+  /** Events that arrived for a time window that had already closed. */
+  late: number;
+}
+
+/** A window handed to the evaluator: its features merged over its panes, and its bounds. */
+export interface ClosedWindow {
+  readonly index: number;
+  readonly events: number;
+  readonly start: number | null;
+  readonly end: number | null;
+  readonly first_time: number | null;
+  readonly last_time: number | null;
+  readonly features: Record<string, FeatureState>;
+}
+
+function emptyPane(
+  kinds: Record<string, "numeric" | "categorical">,
+  start: number | null,
+  end: number | null,
+): Pane {
+  const features: Record<string, FeatureState> = {};
+  for (const [name, kind] of Object.entries(kinds)) features[name] = emptyFeatureState(kind);
+  return { start, end, events: 0, first_time: null, last_time: null, features };
+}
+
+/** Merges panes into one window; `merge(a, b)` of the feature states makes this one pass. */
+export function mergePanes(
+  panes: readonly Pane[],
+  kinds: Record<string, "numeric" | "categorical">,
+): Omit<ClosedWindow, "index"> {
+  const merged = emptyPane(kinds, null, null);
+  for (const pane of panes) {
+    merged.events += pane.events;
+    for (const name of Object.keys(kinds))
+      merged.features[name] = mergeFeatureStates(merged.features[name], pane.features[name]);
+    if (pane.first_time !== null)
+      merged.first_time =
+        merged.first_time === null ? pane.first_time : Math.min(merged.first_time, pane.first_time);
+    if (pane.last_time !== null)
+      merged.last_time =
+        merged.last_time === null ? pane.last_time : Math.max(merged.last_time, pane.last_time);
+  }
+  const timed = panes.filter((p) => p.start !== null);
+  return {
+    events: merged.events,
+    features: merged.features,
+    first_time: merged.first_time,
+    last_time: merged.last_time,
+    start: timed.length ? (timed[0].start as number) : null,
+    end: timed.length ? (timed[timed.length - 1].end as number) : null,
+  };
+}
+
+/**
+ * Tumbling and sliding windows, by event count or by time, built from panes. Count windows close
+ * on the event that fills them. Time windows close when time passes their end: with event time,
+ * when an event beyond the end arrives (an event older than the open pane is late: counted, not
+ * added); with processing time, also on `tick(now)` so that a quiet stream still closes windows.
+ *
+ * @example
+ *   const w = new Windower({ type: "tumbling", events: 2 }, { x: "numeric" });
+ *   w.add({ x: 1 }, 0);          // []
+ *   w.add({ x: 2 }, 0);          // [ one window with values [1, 2] ]
+ */
+export class Windower {
+  state: WindowState;
+  private readonly paneEvents: number | null;
+  private readonly paneMs: number | null;
+  private readonly panesPerWindow: number;
+
+  constructor(
+    readonly config: WindowConfig,
+    private readonly kinds: Record<string, "numeric" | "categorical">,
+    state?: WindowState,
+  ) {
+    this.state = state ?? { open: null, closed: [], emitted: 0, late: 0 };
+    if ("events" in config) {
+      this.paneEvents = config.type === "sliding" ? config.step_events : config.events;
+      this.paneMs = null;
+      this.panesPerWindow = config.type === "sliding" ? Math.round(config.events / config.step_events) : 1;
+    } else {
+      this.paneEvents = null;
+      this.paneMs = (config.type === "sliding" ? config.step_secs : config.duration_secs) * 1000;
+      this.panesPerWindow =
+        config.type === "sliding" ? Math.round(config.duration_secs / config.step_secs) : 1;
+    }
+  }
+
+  /** True for windows that follow processing time (they need `tick`). */
+  get processingTime(): boolean {
+    return this.paneMs !== null && ("time" in this.config ? this.config.time !== "event" : true);
+  }
+
+  /** Adds one event's feature values at `time` (ms); returns the windows this event closed. */
+  add(values: Record<string, unknown>, time: number, eventTime: number | null = null): ClosedWindow[] {
+    const out: ClosedWindow[] = [];
+    if (this.paneMs !== null) {
+      const open = this.state.open;
+      if (open !== null && time < (open.start as number)) {
+        this.state.late++;
+        return out;
+      }
+      out.push(...this.advance(time));
+      if (this.state.open === null) {
+        const start = Math.floor(time / this.paneMs) * this.paneMs;
+        this.state.open = emptyPane(this.kinds, start, start + this.paneMs);
+      }
+    } else if (this.state.open === null) {
+      this.state.open = emptyPane(this.kinds, null, null);
+    }
+    const pane = this.state.open as Pane;
+    pane.events++;
+    for (const name of Object.keys(this.kinds)) updateFeatureState(pane.features[name], values[name]);
+    if (eventTime !== null) {
+      pane.first_time = pane.first_time === null ? eventTime : Math.min(pane.first_time, eventTime);
+      pane.last_time = pane.last_time === null ? eventTime : Math.max(pane.last_time, eventTime);
+    }
+    if (this.paneEvents !== null && pane.events >= this.paneEvents) {
+      const window = this.closePane();
+      if (window) out.push(window);
+    }
+    return out;
+  }
+
+  /** Closes time panes whose end is at or before `now` (processing-time windows call this on a timer). */
+  tick(now: number): ClosedWindow[] {
+    return this.paneMs !== null ? this.advance(now) : [];
+  }
+
+  /** The open window as it stands (for scheduled evaluations): closed panes in range plus the open one. */
+  current(): Omit<ClosedWindow, "index"> {
+    const panes = this.panesPerWindow > 1 ? this.state.closed.slice(-(this.panesPerWindow - 1)) : [];
+    if (this.state.open) panes.push(this.state.open);
+    return mergePanes(panes, this.kinds);
+  }
+
+  private advance(time: number): ClosedWindow[] {
+    const out: ClosedWindow[] = [];
+    const paneMs = this.paneMs as number;
+    while (this.state.open !== null && time >= (this.state.open.end as number)) {
+      const end = this.state.open.end as number;
+      const window = this.closePane();
+      if (window) out.push(window);
+      // Sliding time windows step through empty panes so that old panes fall out; after a gap
+      // longer than the whole window every pane has fallen out and nothing is left to emit.
+      if (this.panesPerWindow > 1 && time >= end + paneMs && this.state.closed.length > 0) {
+        if (time >= end + this.panesPerWindow * paneMs) {
+          this.state.closed = [];
+          break;
+        }
+        this.state.open = emptyPane(this.kinds, end, end + paneMs);
+      }
+    }
+    return out;
+  }
+
+  private closePane(): ClosedWindow | null {
+    const pane = this.state.open as Pane;
+    this.state.open = null;
+    if (this.panesPerWindow === 1) {
+      if (pane.events === 0) return null;
+      return { index: this.state.emitted++, ...mergePanes([pane], this.kinds) };
+    }
+    this.state.closed.push(pane);
+    if (this.state.closed.length > this.panesPerWindow)
+      this.state.closed.splice(0, this.state.closed.length - this.panesPerWindow);
+    if (this.state.closed.length < this.panesPerWindow) return null;
+    const window = mergePanes(this.state.closed, this.kinds);
+    if (window.events === 0) return null;
+    return { index: this.state.emitted++, ...window };
+  }
+}
