@@ -95,54 +95,108 @@ function effectSize(
 }
 
 /**
- * Compares every column's reference and current samples with the configured tests, applies the
- * multiple-testing correction across the p-value tests, and decides dataset drift. Pure: the
- * `report` command and the daemon's drift monitor call this same function, so the same rows give
- * the same numbers offline and online.
+ * Everything about one column that does not depend on the other columns: the test result, the
+ * distances, the shared-bin histogram. Plain data, so it can be computed in a worker thread.
  */
-export function evaluateColumns(inputs: readonly ColumnInput[], options: DriftOptions): Evaluation {
-  const skipped: { name: string; reason: string }[] = [];
-  const partial: {
-    input: ColumnInput;
-    test: DriftTestName;
-    result: TestResult;
-    n_reference: number;
-    n_current: number;
-  }[] = [];
-  for (const input of inputs) {
-    const n_reference = sampleSize(input.reference);
-    const n_current = sampleSize(input.current);
-    if (n_reference === 0 || n_current === 0) {
-      skipped.push({
-        name: input.name,
-        reason: `no values in the ${n_reference === 0 ? "reference" : "current"} data`,
-      });
-      continue;
+export type ColumnAnalysis =
+  | {
+      readonly name: string;
+      readonly skipped: string;
     }
-    const test = input.kind === "numeric" ? options.numeric_test : options.categorical_test;
-    let result: TestResult;
-    try {
-      result = (driftTests[test] as DriftTest).run(input.reference, input.current);
-    } catch (error) {
-      // A test that cannot apply to this column's data (the z test on a column with three
-      // categories) is the user's choice to revisit, not a crash.
-      if (error instanceof RangeError)
-        throw new UserError(`column ${showValue(input.name)}: ${test}: ${error.message}`);
-      throw error;
-    }
-    partial.push({ input, test, result, n_reference, n_current });
+  | {
+      readonly name: string;
+      readonly skipped?: undefined;
+      readonly kind: "numeric" | "categorical";
+      readonly test: DriftTestName;
+      readonly result: TestResult;
+      readonly n_reference: number;
+      readonly n_current: number;
+      readonly missing_reference: number;
+      readonly missing_current: number;
+      readonly distances: ColumnReport["distances"];
+      readonly histogram: ColumnReport["histogram"];
+      readonly only_in_reference?: string[];
+      readonly only_in_current?: string[];
+    };
+
+/** The test each column kind gets under these options. */
+export function testFor(
+  kind: "numeric" | "categorical",
+  options: Pick<DriftOptions, "numeric_test" | "categorical_test">,
+): DriftTestName {
+  return kind === "numeric" ? options.numeric_test : options.categorical_test;
+}
+
+/** Runs a column's test and computes its distances and histogram (the per-column half of `evaluateColumns`). */
+export function analyzeColumn(input: ColumnInput, test: DriftTestName): ColumnAnalysis {
+  const n_reference = sampleSize(input.reference);
+  const n_current = sampleSize(input.current);
+  if (n_reference === 0 || n_current === 0) {
+    return {
+      name: input.name,
+      skipped: `no values in the ${n_reference === 0 ? "reference" : "current"} data`,
+    };
   }
+  let result: TestResult;
+  try {
+    result = (driftTests[test] as DriftTest).run(input.reference, input.current);
+  } catch (error) {
+    // A test that cannot apply to this column's data (the z test on a column with three
+    // categories) is the user's choice to revisit, not a crash.
+    if (error instanceof RangeError)
+      throw new UserError(`column ${showValue(input.name)}: ${test}: ${error.message}`);
+    throw error;
+  }
+  const bins = sharedBins(input.reference, input.current);
+  const analysis = {
+    name: input.name,
+    kind: input.kind,
+    test,
+    result,
+    n_reference,
+    n_current,
+    missing_reference: input.missing_reference,
+    missing_current: input.missing_current,
+    distances: columnDistances(input.reference, input.current, bins),
+    histogram: toHistogram(bins),
+  };
+  if (
+    bins.kind === "categorical" &&
+    input.reference.kind === "categorical" &&
+    input.current.kind === "categorical"
+  ) {
+    const ref = input.reference.counts;
+    const cur = input.current.counts;
+    return {
+      ...analysis,
+      only_in_reference: bins.categories.filter((c) => (ref.get(c) ?? 0) > 0 && (cur.get(c) ?? 0) === 0),
+      only_in_current: bins.categories.filter((c) => (cur.get(c) ?? 0) > 0 && (ref.get(c) ?? 0) === 0),
+    };
+  }
+  return analysis;
+}
+
+/**
+ * Decides drift from per-column analyses: the multiple-testing correction across the p-value
+ * tests, the effect-size floor, distance thresholds, and the dataset verdict.
+ */
+export function decideColumns(analyses: readonly ColumnAnalysis[], options: DriftOptions): Evaluation {
+  const skipped = analyses.flatMap((a) =>
+    a.skipped === undefined ? [] : [{ name: a.name, reason: a.skipped }],
+  );
+  const partial = analyses.filter(
+    (a): a is Extract<ColumnAnalysis, { kind: string }> => a.skipped === undefined,
+  );
   const pIndex = partial.flatMap((p, i) => (p.result.pValue === null ? [] : [i]));
   const adjusted = adjustPValues(
     pIndex.map((i) => partial[i].result.pValue as number),
     options.correction,
   );
   const adjustedByIndex = new Map(pIndex.map((i, k) => [i, adjusted[k]]));
-  const columns = partial.map(({ input, test, result, n_reference, n_current }, i): ColumnReport => {
-    const entry = driftTests[test] as DriftTest;
-    const bins = sharedBins(input.reference, input.current);
+  const columns = partial.map((a, i): ColumnReport => {
+    const entry = driftTests[a.test] as DriftTest;
     const pAdjusted = adjustedByIndex.get(i) ?? null;
-    const effect = effectSize(test, result, n_reference, n_current);
+    const effect = effectSize(a.test, a.result, a.n_reference, a.n_current);
     let threshold: number;
     let drift: boolean;
     if (entry.decision === "p_value") {
@@ -152,41 +206,30 @@ export function evaluateColumns(inputs: readonly ColumnInput[], options: DriftOp
         (options.min_effect <= 0 || (effect ?? 0) >= options.min_effect);
     } else {
       threshold = options.threshold ?? entry.defaultThreshold ?? 0.1;
-      drift = result.statistic >= threshold;
+      drift = a.result.statistic >= threshold;
     }
-    const details: Record<string, unknown> = { ...(result.details ?? {}) };
+    const details: Record<string, unknown> = { ...(a.result.details ?? {}) };
     if (effect !== null) details.effect_size = effect;
     const report: ColumnReport = {
-      name: input.name,
-      kind: input.kind,
-      test,
-      statistic: result.statistic,
-      p_value: result.pValue,
+      name: a.name,
+      kind: a.kind,
+      test: a.test,
+      statistic: a.result.statistic,
+      p_value: a.result.pValue,
       p_value_adjusted: pAdjusted,
       threshold,
       drift,
-      n_reference,
-      n_current,
-      missing_reference: input.missing_reference,
-      missing_current: input.missing_current,
-      distances: columnDistances(input.reference, input.current, bins),
+      n_reference: a.n_reference,
+      n_current: a.n_current,
+      missing_reference: a.missing_reference,
+      missing_current: a.missing_current,
+      distances: a.distances,
       details,
-      histogram: toHistogram(bins),
+      histogram: a.histogram,
     };
-    if (
-      bins.kind === "categorical" &&
-      input.reference.kind === "categorical" &&
-      input.current.kind === "categorical"
-    ) {
-      const ref = input.reference.counts;
-      const cur = input.current.counts;
-      return {
-        ...report,
-        only_in_reference: bins.categories.filter((c) => (ref.get(c) ?? 0) > 0 && (cur.get(c) ?? 0) === 0),
-        only_in_current: bins.categories.filter((c) => (cur.get(c) ?? 0) > 0 && (ref.get(c) ?? 0) === 0),
-      };
-    }
-    return report;
+    return a.only_in_reference === undefined
+      ? report
+      : { ...report, only_in_reference: a.only_in_reference, only_in_current: a.only_in_current };
   });
   const drifted = columns.filter((c) => c.drift).length;
   const share = columns.length === 0 ? 0 : drifted / columns.length;
@@ -203,4 +246,17 @@ export function evaluateColumns(inputs: readonly ColumnInput[], options: DriftOp
       correction: options.correction,
     },
   };
+}
+
+/**
+ * Compares every column's reference and current samples with the configured tests, applies the
+ * multiple-testing correction across the p-value tests, and decides dataset drift. Pure: the
+ * `report` command and the daemon's drift monitor both come here (the report may analyze columns
+ * in worker threads first), so the same rows give the same numbers offline and online.
+ */
+export function evaluateColumns(inputs: readonly ColumnInput[], options: DriftOptions): Evaluation {
+  return decideColumns(
+    inputs.map((input) => analyzeColumn(input, testFor(input.kind, options))),
+    options,
+  );
 }

@@ -1,6 +1,6 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { showValue, UserError } from "../errors.js";
-import { ColumnBuilder, parseDecimal } from "./columns.js";
+import { ColumnBuilder, parseDecimal, parseDecimalBytes } from "./columns.js";
 import { type CsvRow, fieldText, tokenizeCsv } from "./csv-tokenizer.js";
 import type { ReadOptions, Table } from "./table.js";
 
@@ -55,8 +55,13 @@ export async function readCsv(path: string, options: ReadOptions, delimiter = ",
         builder.addText(fieldText(row, i), "reread");
         continue;
       }
-      // Numbers are ASCII, so latin1 decoding is exact for them and cheaper than UTF-8.
-      const value = quoted[i] === 0 ? parseDecimal(buf.toString("latin1", start, end)) : Number.NaN;
+      // Plain decimals are parsed from the bytes; anything else through its text. Numbers are
+      // ASCII, so latin1 decoding is exact for them and cheaper than UTF-8.
+      let value = Number.NaN;
+      if (quoted[i] === 0) {
+        value = parseDecimalBytes(buf, start, end);
+        if (Number.isNaN(value)) value = parseDecimal(buf.toString("latin1", start, end));
+      }
       if (!Number.isNaN(value)) {
         builder.addNumber(value);
       } else {

@@ -1,8 +1,10 @@
 import { stat } from "node:fs/promises";
-import { type ColumnInput, type DriftOptions, evaluateColumns } from "../drift/evaluate.js";
+import { analyzeColumnsParallel } from "../drift/analyze-parallel.js";
+import { type ColumnInput, type DriftOptions, decideColumns } from "../drift/evaluate.js";
 import { showValue, UserError } from "../errors.js";
 import type { ColumnData, KindHint } from "../io/columns.js";
-import { type InputFormat, readTable } from "../io/read.js";
+import type { InputFormat } from "../io/read.js";
+import { readTables, type TableSpec } from "../io/spec.js";
 import type { Table } from "../io/table.js";
 import type { DriftReport } from "./model.js";
 
@@ -58,14 +60,18 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     done += bytes;
     request.onProgress?.(Math.min(done, total), total);
   };
-  const read = (path: string, hint: (name: string) => KindHint, only?: ReadonlySet<string>): Promise<Table> =>
-    readTable(
-      path,
-      { hint, include: only ? (name) => only.has(name) : include, onProgress: only ? undefined : onProgress },
-      request.inputFormat,
-    );
-  const hint = (name: string): KindHint => forced.get(name) ?? "auto";
-  let [reference, current] = await Promise.all([read(request.reference, hint), read(request.current, hint)]);
+  const spec = (path: string): TableSpec => ({
+    path,
+    format: request.inputFormat,
+    forced: [...forced.entries()],
+    only: request.columns,
+    ignore: request.ignore,
+  });
+  let [reference, current] = await readTables(
+    [spec(request.reference), spec(request.current)],
+    total,
+    onProgress,
+  );
 
   // Column checks: every named column must exist on both sides, and the files must share columns.
   const refNames = new Set(reference.names);
@@ -110,11 +116,18 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     }),
   );
   if (mixed.size > 0) {
-    const asText = (): KindHint => "categorical";
-    const [refAgain, curAgain] = await Promise.all([
-      read(request.reference, asText, mixed),
-      read(request.current, asText, mixed),
-    ]);
+    const asText = (path: string): TableSpec => ({
+      path,
+      format: request.inputFormat,
+      forced: [],
+      otherwise: "categorical",
+      only: [...mixed],
+      ignore: [],
+    });
+    const [refAgain, curAgain] = await readTables(
+      [asText(request.reference), asText(request.current)],
+      total,
+    );
     refColumns = new Map([...refColumns, ...byName(refAgain)]);
     curColumns = new Map([...curColumns, ...byName(curAgain)]);
     reference = { ...reference, columns: [...refColumns.values()] };
@@ -151,7 +164,7 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
       });
     }
   }
-  const evaluation = evaluateColumns(inputs, request.drift);
+  const evaluation = decideColumns(await analyzeColumnsParallel(inputs, request.drift), request.drift);
   return {
     columns: evaluation.columns,
     dataset: evaluation.dataset,

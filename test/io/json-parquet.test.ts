@@ -6,6 +6,7 @@ import { parquetWriteFile } from "hyparquet-writer";
 import { UserError } from "../../src/errors.js";
 import type { ColumnData } from "../../src/io/columns.js";
 import { formatOf, readTable } from "../../src/io/read.js";
+import { readTables } from "../../src/io/spec.js";
 import type { Table } from "../../src/io/table.js";
 
 const dir = mkdtempSync(join(tmpdir(), "driftwatch-json-"));
@@ -129,5 +130,29 @@ describe("formatOf", () => {
     assert.equal(formatOf("x.ndjson"), "jsonl");
     assert.equal(formatOf("x.pq"), "parquet");
     assert.throws(() => formatOf("x.xlsx"), /unknown file type "\.xlsx"; expected .*--input-format/);
+  });
+});
+
+describe("readTables", () => {
+  it("reads in worker threads exactly what it reads in this thread, user errors included", async () => {
+    const a = file("wa.csv", "x,c\n3,p\n1,q\n2,p\n");
+    const b = file("wb.jsonl", '{"x":5,"c":"q"}\n{"x":4}\n');
+    const specs = [a, b].map((path) => ({
+      path,
+      forced: [["c", "categorical"]] as [string, "categorical"][],
+      only: [],
+      ignore: [],
+    }));
+    const inThread = await readTables(specs, 0);
+    const inWorkers = await readTables(specs, 1 << 30);
+    assert.deepEqual(inWorkers, inThread);
+    const x = inWorkers[0].columns[0];
+    assert.ok(x.kind === "numeric" && x.sample.sorted instanceof Float64Array);
+    const bad = file("wbad.csv", "x\n1,2\n");
+    await assert.rejects(readTables([specs[0], { ...specs[0], path: bad }], 1 << 30), (e: unknown) => {
+      assert.ok(e instanceof UserError, String(e));
+      assert.match(e.message, /wbad\.csv:2: expected 1 fields, found 2/);
+      return true;
+    });
   });
 });
