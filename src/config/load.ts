@@ -323,7 +323,7 @@ export function loadConfig(file: string): LoadedConfig {
       shown,
       document.errors.map((e) => ({
         path: "",
-        line: e.linePos?.[0].line,
+        line: counter.linePos(e.pos[0]).line,
         message: `YAML: ${e.message.split("\n")[0]}`,
       })),
     );
@@ -342,7 +342,7 @@ export function loadConfig(file: string): LoadedConfig {
   }
   if (problems.length > 0) {
     const located = problems.map((p) => ({ ...p, line: lineOf(document, counter, p.path) }));
-    located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     throw new ConfigError(shown, located);
   }
   return { file: resolve(file), config: value as Config, resolvePath };

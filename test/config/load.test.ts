@@ -1,0 +1,174 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { configSchema } from "../../src/config/schema.js";
+
+const dir = mkdtempSync(join(tmpdir(), "driftwatch-config-"));
+mkdirSync(join(dir, "schemas"));
+copyFileSync("drift/weather/schemas/weather-input.json", join(dir, "schemas/weather-input.json"));
+copyFileSync("drift/weather/reference.csv", join(dir, "reference.csv"));
+let n = 0;
+
+function config(text: string): string {
+  const path = join(dir, `c${n++}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+function problems(text: string): string[] {
+  try {
+    loadConfig(config(text));
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.problems.map((p) => `${p.line ?? "?"} ${p.path} ${p.message}`);
+  }
+  assert.fail("expected a ConfigError");
+}
+
+const valid = `
+sources:
+  inputs: { type: kafka, brokers: [127.0.0.1:9092], topic: t, group_id: g, schema: schemas/weather-input.json }
+features:
+  temp_max: { source: inputs, path: /temp_max, type: numeric }
+  weather: { source: inputs, path: /weather, type: categorical }
+monitors:
+  m:
+    type: drift
+    features: [temp_max, weather]
+    reference: { type: file, path: reference.csv }
+    window: { type: tumbling, events: 10 }
+`;
+
+describe("loadConfig", () => {
+  it("accepts the example config of the README as written", () => {
+    const loaded = loadConfig("drift/weather/driftwatch.yaml");
+    assert.deepEqual(Object.keys(loaded.config.monitors), ["weather-drift"]);
+    assert.equal(loaded.resolvePath("reference.csv"), join(process.cwd(), "drift/weather/reference.csv"));
+  });
+
+  it("accepts the demo config", () => {
+    assert.equal(loadConfig("drift/demo/driftwatch.yaml").config.sources.weather.type, "file");
+  });
+
+  it("resolves paths against the config file's folder", () => {
+    const loaded = loadConfig(config(valid));
+    assert.equal(loaded.resolvePath("reference.csv"), join(dir, "reference.csv"));
+  });
+
+  it("reports every problem at once with its line, JSON path, value and a suggestion", () => {
+    const found = problems(`
+sources:
+  inputs:
+    type: kafak
+    brokers: [127.0.0.1:9092]
+features:
+  temp_max: { source: inputz, path: temp_max, type: numeric }
+monitors:
+  m:
+    type: drift
+    features: [temp_max, nope]
+    reference: { type: first, events: 0 }
+    window: { type: sliding, events: 10 }
+    numeric_test: kss
+    alpha: -0.1
+    endpiont: 3
+`);
+    assert.deepEqual(found, [
+      '4 /sources/inputs/type unknown type "kafak" (did you mean "kafka"?); known types: kafka, file, http',
+      '7 /features/temp_max/path must be JSON pointer (RFC 6901) into the event, e.g. /inputs/temp_max (got "temp_max")',
+      '7 /features/temp_max/source unknown source "inputz" (did you mean "inputs"?); sources: inputs',
+      '11 /monitors/m/features/1 unknown feature "nope"; features: temp_max',
+      "12 /monitors/m/reference/events must be >= 1 (got 0)",
+      "13 /monitors/m/window a sliding window by events needs `step_events`",
+      '14 /monitors/m/numeric_test must be one of ks, wasserstein, psi, jensenshannon, hellinger (got "kss") (did you mean "ks"?)',
+      "15 /monitors/m/alpha must be > 0 (got -0.1)",
+      '16 /monitors/m/endpiont unknown key "endpiont"; known keys: type, features, reference, window, schedule, numeric_test, categorical_test, alpha, threshold, correction, drift_share, min_effect',
+    ]);
+  });
+
+  it("checks files, cross-references and windows the schema cannot express", () => {
+    const found = problems(
+      valid
+        .replace("schemas/weather-input.json", "schemas/missing.json")
+        .replace("reference.csv", "nowhere.csv")
+        .replace("{ type: tumbling, events: 10 }", "{ type: sliding, events: 10, step_events: 3 }") +
+        "    schedule: every minute\n",
+    );
+    assert.equal(found.length, 4, found.join("\n"));
+    assert.match(found[0], /^3 \/sources\/inputs\/schema file not found: .*schemas\/missing\.json$/);
+    assert.match(found[1], /^11 \/monitors\/m\/reference\/path file not found: .*nowhere\.csv$/);
+    assert.match(
+      found[2],
+      /^12 \/monitors\/m\/window the window length \(10\) must be a whole multiple of the step \(3\)$/,
+    );
+    assert.match(found[3], /^13 \/monitors\/m\/schedule not a valid cron expression \(got "every minute"\)$/);
+  });
+
+  it("rejects event-time windows on a source without event_time, and dead-letter topics off Kafka", () => {
+    const found = problems(`
+sources:
+  web: { type: http, listen: "127.0.0.1:8080", dead_letter: { topic: dlq } }
+features:
+  x: { source: web, path: /x, type: numeric }
+monitors:
+  m:
+    type: drift
+    features: [x]
+    reference: { type: first, events: 5 }
+    window: { type: tumbling, duration_secs: 60, time: event }
+`);
+    assert.deepEqual(found, [
+      "3 /sources/web/dead_letter a dead-letter topic needs a kafka source; use { path: FILE }",
+      '11 /monitors/m/window/time event time needs `event_time` on source "web"',
+    ]);
+  });
+
+  it("names the line of a YAML syntax error", () => {
+    assert.deepEqual(problems("sources:\n  a: [1, 2\nfeatures: {}\n").length > 0, true);
+    assert.match(problems("sources:\n  a: [1, 2\nfeatures: {}\n")[0], /^\d+ {2}YAML: /);
+  });
+
+  it("publishes the schema editors use, equal to the one the loader applies", () => {
+    const published = "schemas/config.schema.json";
+    const text = `${JSON.stringify(configSchema, null, 2)}\n`;
+    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(published, text);
+    assert.equal(
+      readFileSync(published, "utf8"),
+      text,
+      "run UPDATE_GOLDEN=1 npx mocha test/config/load.test.ts",
+    );
+  });
+});
+
+describe("driftwatch validate", () => {
+  it("exits 0 on a valid config and 2 with the problems listed", () => {
+    const ok = spawnSync(
+      process.execPath,
+      ["bin/driftwatch.js", "validate", "--config", "drift/weather/driftwatch.yaml"],
+      { encoding: "utf8" },
+    );
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /valid \(1 sources, 2 features, 1 monitors\)/);
+    const bad = spawnSync(
+      process.execPath,
+      [
+        "bin/driftwatch.js",
+        "validate",
+        "--config",
+        config(valid.replace("alpha", "x").replace("events: 10", "events: -1")),
+      ],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(bad.status, 2);
+    assert.match(
+      bad.stderr,
+      /^driftwatch: .*c\d+\.yaml: 1 problem\n {2}line 12: \/monitors\/m\/window\/events {2}must be >= 1 \(got -1\)\n$/,
+    );
+    assert.ok(!/\s+at /.test(bad.stderr));
+  });
+});

@@ -1,0 +1,169 @@
+import { strict as assert } from "node:assert";
+import fc from "fast-check";
+import type { WindowConfig } from "../../src/config/types.js";
+import {
+  emptyFeatureState,
+  type FeatureState,
+  mergeFeatureStates,
+  updateFeatureState,
+} from "../../src/windows/feature-state.js";
+import { type ClosedWindow, Windower } from "../../src/windows/window.js";
+
+const kinds = { x: "numeric", c: "categorical" } as const;
+
+function values(window: ClosedWindow): number[] {
+  const x = window.features.x;
+  return x.kind === "numeric" ? [...x.values] : [];
+}
+
+function feed(w: Windower, xs: number[], time: (i: number) => number = () => 0): ClosedWindow[] {
+  return xs.flatMap((x, i) => w.add({ x, c: x % 2 ? "odd" : "even" }, time(i), time(i)));
+}
+
+describe("Windower", () => {
+  it("closes a tumbling count window on the event that fills it", () => {
+    const w = new Windower({ type: "tumbling", events: 3 }, kinds);
+    const out = feed(w, [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(out.map(values), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    assert.deepEqual(
+      out.map((o) => o.index),
+      [0, 1],
+    );
+    assert.deepEqual(w.current().events, 1);
+  });
+
+  it("slides a count window by its step once it is full", () => {
+    const w = new Windower({ type: "sliding", events: 4, step_events: 2 }, kinds);
+    assert.deepEqual(feed(w, [1, 2, 3, 4, 5, 6, 7, 8]).map(values), [
+      [1, 2, 3, 4],
+      [3, 4, 5, 6],
+      [5, 6, 7, 8],
+    ]);
+  });
+
+  it("closes event-time windows when a later event arrives and counts late events", () => {
+    const w = new Windower({ type: "tumbling", duration_secs: 10, time: "event" }, kinds);
+    const times = [1000, 5000, 9999, 10000, 3000, 25000];
+    const out = feed(w, [1, 2, 3, 4, 5, 6], (i) => times[i]);
+    assert.deepEqual(out.map(values), [[1, 2, 3], [4]]);
+    assert.deepEqual(
+      out.map((o) => [o.start, o.end, o.first_time, o.last_time]),
+      [
+        [0, 10000, 1000, 9999],
+        [10000, 20000, 10000, 10000],
+      ],
+    );
+    assert.equal(w.state.late, 1, "the event at 3 s arrived after its window closed");
+  });
+
+  it("closes processing-time windows on tick even when no event arrives", () => {
+    const w = new Windower({ type: "tumbling", duration_secs: 1 }, kinds);
+    assert.ok(w.processingTime);
+    feed(w, [1, 2], () => 100);
+    assert.deepEqual(w.tick(999), []);
+    assert.deepEqual(w.tick(1000).map(values), [[1, 2]]);
+    assert.deepEqual(w.tick(5000), []);
+  });
+
+  it("slides a time window over empty steps and forgets panes after a long gap", () => {
+    const w = new Windower({ type: "sliding", duration_secs: 3, step_secs: 1, time: "event" }, kinds);
+    const times = [0, 1000, 2000, 3000, 5500, 60000];
+    const out = feed(w, [1, 2, 3, 4, 5, 6], (i) => times[i]);
+    assert.deepEqual(out.map(values), [
+      [1, 2, 3],
+      [2, 3, 4],
+      [3, 4],
+      [4, 5],
+    ]);
+    assert.equal(w.state.closed.length, 0, "a gap longer than the window empties it");
+  });
+
+  it("continues from a JSON round trip of its state exactly as without it", () => {
+    const configs: WindowConfig[] = [
+      { type: "tumbling", events: 5 },
+      { type: "sliding", events: 6, step_events: 2 },
+      { type: "tumbling", duration_secs: 2, time: "event" },
+      { type: "sliding", duration_secs: 4, step_secs: 2, time: "event" },
+    ];
+    for (const config of configs) {
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 60 }), fc.nat(60), (xs, cut) => {
+          const time = (i: number): number => i * 700;
+          const straight = new Windower(config, kinds);
+          const expected = feed(straight, xs, time);
+          const first = new Windower(config, kinds);
+          const head = xs.slice(0, cut);
+          const out = feed(first, head, time);
+          const resumed = new Windower(config, kinds, JSON.parse(JSON.stringify(first.state)));
+          out.push(
+            ...xs
+              .slice(cut)
+              .flatMap((x, j) => resumed.add({ x, c: x % 2 ? "odd" : "even" }, time(cut + j), time(cut + j))),
+          );
+          assert.deepEqual(out, expected);
+        }),
+        { numRuns: 50 },
+      );
+    }
+  });
+});
+
+describe("feature state", () => {
+  const numericValue = fc.oneof(
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.constant(null),
+    fc.constant("text"),
+  );
+  const categoricalValue = fc.oneof(
+    fc.constantFrom("a", "b", "c"),
+    fc.integer({ max: 3, min: 0 }),
+    fc.boolean(),
+    fc.constant(undefined),
+    fc.constant({}),
+  );
+
+  function pass(kind: "numeric" | "categorical", xs: unknown[]): FeatureState {
+    const state = emptyFeatureState(kind);
+    for (const x of xs) updateFeatureState(state, x);
+    return state;
+  }
+
+  it("merges two states into exactly the state of one pass over both inputs", () => {
+    for (const [kind, value] of [
+      ["numeric", numericValue],
+      ["categorical", categoricalValue],
+    ] as const) {
+      fc.assert(
+        fc.property(
+          fc.array(value as fc.Arbitrary<unknown>),
+          fc.array(value as fc.Arbitrary<unknown>),
+          (a, b) => {
+            const merged = mergeFeatureStates(pass(kind, a), pass(kind, b));
+            assert.deepEqual(
+              JSON.parse(JSON.stringify(merged)),
+              JSON.parse(JSON.stringify(pass(kind, [...a, ...b]))),
+            );
+          },
+        ),
+      );
+    }
+  });
+
+  it("counts missing and wrongly typed values apart from values", () => {
+    const numeric = pass("numeric", [1, null, undefined, "7", Number.POSITIVE_INFINITY, 2]);
+    assert.deepEqual(numeric, { kind: "numeric", values: [1, 2], missing: 2, invalid: 2 });
+    const categorical = pass("categorical", ["a", 1, true, null, [1], "a"]);
+    assert.deepEqual(
+      { ...categorical, counts: { ...(categorical as { counts: object }).counts } },
+      {
+        kind: "categorical",
+        counts: { a: 2, "1": 1, true: 1 },
+        missing: 1,
+        invalid: 1,
+      },
+    );
+  });
+});
