@@ -352,6 +352,7 @@ export class Pipeline {
     m.driftedShare.set({ monitor }, evaluation.dataset.share);
     m.windowEvents.set({ monitor }, result.window.events);
     m.windowsTotal.inc({ monitor, trigger: result.trigger });
+    m.evaluationDuration.observe({ monitor }, result.duration_secs);
     this.options.onResult?.(result);
   }
 

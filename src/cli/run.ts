@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
-import { loadConfig } from "../config/load.js";
+import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.js";
+import { UserError } from "../errors.js";
 import { type Level, Logger } from "../log.js";
 import { Pipeline } from "../pipeline.js";
 import { formatVerdict } from "./verdict.js";
@@ -15,7 +16,10 @@ interface RunFlags {
 /**
  * The `run` command: the daemon. Loads and validates the config, restores the last checkpoint,
  * consumes until SIGTERM or SIGINT (or, with --once, until the file sources are replayed), then
- * drains, checkpoints and exits 0. Each evaluated window prints one verdict line on stdout.
+ * drains, checkpoints and exits 0. SIGHUP reloads the config: the running pipeline is drained and
+ * checkpointed and a new one starts from that checkpoint; a config that fails to load is logged,
+ * sets `driftwatch_config_last_reload_successful` to 0, and the running pipeline carries on.
+ * Each evaluated window prints one verdict line on stdout.
  */
 export function runCommand(): Command {
   return new Command("run")
@@ -31,35 +35,93 @@ export function runCommand(): Command {
     .option("--state-dir <dir>", "override state.dir of the config")
     .action(async (flags: RunFlags) => {
       const log = new Logger(flags.logLevel);
-      const loaded = loadConfig(flags.config);
-      const pipeline = await Pipeline.create(loaded, {
-        log,
-        metricsListen: flags.metricsListen,
-        stateDir: flags.stateDir,
-        onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),
-      });
-      let stopping: Promise<void> | null = null;
-      const stop = (why: string): Promise<void> => {
-        if (stopping === null) {
-          log.info("stopping", { why });
-          stopping = pipeline.stop();
-        }
-        return stopping;
+      const create = async (loaded: LoadedConfig): Promise<Pipeline> => {
+        const created = await Pipeline.create(loaded, {
+          log,
+          metricsListen: flags.metricsListen,
+          stateDir: flags.stateDir,
+          onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),
+        });
+        created.metrics.configReloadSuccessful.set(1);
+        created.metrics.configReloadTimestamp.set(Date.now() / 1000);
+        return created;
       };
+      let loadedBefore = loadConfig(flags.config);
+      let pipeline = await create(loadedBefore);
+      // One lifecycle change at a time: reloads and the final stop queue behind each other.
+      let queue: Promise<void> = Promise.resolve();
+      let stopping = false;
+      const enqueue = (step: () => Promise<void>): Promise<void> => {
+        queue = queue.then(step, step);
+        return queue;
+      };
+
+      const reload = (): Promise<void> =>
+        enqueue(async () => {
+          if (stopping) return;
+          let next: LoadedConfig;
+          try {
+            next = loadConfig(flags.config);
+          } catch (error) {
+            const problems =
+              error instanceof ConfigError
+                ? error.problems.map((p) => `${p.path || "/"} ${p.message}`).join("; ")
+                : String(error);
+            log.error("config reload failed; keeping the running config", { config: flags.config, problems });
+            pipeline.metrics.configReloadSuccessful.set(0);
+            return;
+          }
+          log.info("reloading config", { config: flags.config });
+          await pipeline.stop();
+          try {
+            pipeline = await create(next);
+          } catch (error) {
+            if (!(error instanceof UserError)) throw error;
+            // The new config is valid but cannot start (a reference file unreadable): go back.
+            log.error("reloaded config cannot start; restarting with the previous one", {
+              error: error.message,
+            });
+            pipeline = await create(loadedBefore);
+            pipeline.metrics.configReloadSuccessful.set(0);
+          }
+          loadedBefore = next;
+          await pipeline.start();
+          watchFinish();
+        });
+
+      let finish!: () => void;
+      let fail!: (error: unknown) => void;
       const done = new Promise<void>((resolve, reject) => {
-        for (const signal of ["SIGTERM", "SIGINT"] as const) {
-          process.once(signal, () => {
-            stop(signal).then(resolve, reject);
-          });
-        }
-        if (flags.once) {
-          pipeline.finished().then(
-            () => stop("all file sources replayed").then(resolve, reject),
-            (error) => stop("a source failed").then(() => reject(error), reject),
-          );
-        }
+        finish = resolve;
+        fail = reject;
+      });
+      const stop = (why: string, cause?: unknown): void => {
+        enqueue(async () => {
+          if (stopping) return;
+          stopping = true;
+          log.info("stopping", { why });
+          await pipeline.stop();
+        }).then(() => (cause === undefined ? finish() : fail(cause)), fail);
+      };
+      const watchFinish = (): void => {
+        if (!flags.once) return;
+        const current = pipeline;
+        current.finished().then(
+          () => {
+            if (current === pipeline) stop("all file sources replayed");
+          },
+          (error) => {
+            if (current === pipeline) stop("a source failed", error);
+          },
+        );
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+      process.on("SIGHUP", () => {
+        reload().catch(fail);
       });
       await pipeline.start();
+      watchFinish();
       await done;
     });
 }

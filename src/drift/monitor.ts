@@ -33,6 +33,8 @@ export interface DriftResult {
   readonly window: Omit<ClosedWindow, "features">;
   readonly evaluation: Evaluation;
   readonly quality: Record<string, FeatureQuality>;
+  /** Wall time the evaluation took, in seconds (for the evaluation-duration histogram). */
+  readonly duration_secs: number;
 }
 
 /** Checkpointed state of a drift monitor. */
@@ -176,6 +178,7 @@ export class DriftMonitor {
   }
 
   private evaluate(window: ClosedWindow, trigger: Trigger): DriftResult {
+    const started = performance.now();
     const reference = this.reference as Record<string, FeatureState>;
     const samples = this.samples();
     const inputs: ColumnInput[] = [];
@@ -207,12 +210,14 @@ export class DriftMonitor {
       });
     }
     const { features: _features, ...bounds } = window;
+    const evaluation = evaluateColumns(inputs, this.options);
     return {
       monitor: this.name,
       trigger,
       window: bounds,
-      evaluation: evaluateColumns(inputs, this.options),
+      evaluation,
       quality,
+      duration_secs: (performance.now() - started) / 1000,
     };
   }
 }

@@ -139,6 +139,16 @@ export class Metrics {
     labelNames: ["source", "outcome"] as const,
     registers: [this.registry],
   });
+  readonly configReloadSuccessful = new Gauge({
+    name: "driftwatch_config_last_reload_successful",
+    help: "1 when the last configuration load (at start or on SIGHUP) succeeded; a failed reload keeps the running config.",
+    registers: [this.registry],
+  });
+  readonly configReloadTimestamp = new Gauge({
+    name: "driftwatch_config_last_reload_success_timestamp_seconds",
+    help: "Unix time of the last successful configuration load.",
+    registers: [this.registry],
+  });
   readonly up = new Gauge({
     name: "driftwatch_source_up",
     help: "1 while a source is connected and consuming.",
