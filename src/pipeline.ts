@@ -34,6 +34,11 @@ export interface PipelineOptions {
   readonly stateDir?: string;
   /** Tick for processing-time windows, ms (default 1000). */
   readonly tickMs?: number;
+  /**
+   * The metrics to export into; by default a new set. A reloading daemon passes the same set to
+   * each pipeline, since the process-level collectors cannot be released.
+   */
+  readonly metrics?: Metrics;
 }
 
 interface SourceRuntime {
@@ -41,7 +46,9 @@ interface SourceRuntime {
   readonly config: SourceConfig;
   readonly source: Source;
   readonly decoder: EventDecoder;
-  readonly features: readonly { name: string; pointer: CompiledPointer }[];
+  readonly features: readonly { name: string; pointer: CompiledPointer; numeric: boolean }[];
+  /** Reused for every event: monitors copy what they keep, so one object serves the whole stream. */
+  readonly values: Record<string, unknown>;
   readonly monitors: DriftMonitor[];
   readonly deadLetter: DeadLetterSink | null;
   readonly eventTime: CompiledPointer | null;
@@ -73,7 +80,7 @@ function toMillis(value: unknown): number | null {
  * checkpointed positions are skipped. Every event is counted once across kill -9 and restart.
  */
 export class Pipeline {
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   private readonly runtimes: SourceRuntime[] = [];
   private readonly monitors = new Map<string, { monitor: DriftMonitor; hash: string }>();
   private readonly positions: Positions = {};
@@ -90,6 +97,7 @@ export class Pipeline {
     private readonly options: PipelineOptions,
   ) {
     const { config, resolvePath } = loaded;
+    this.metrics = options.metrics ?? new Metrics();
     this.now = options.now ?? Date.now;
     this.store = new CheckpointStore(options.stateDir ?? resolvePath(config.state?.dir ?? ".driftwatch"));
     const listen =
@@ -147,7 +155,11 @@ export class Pipeline {
     for (const [name, sourceConfig] of Object.entries(config.sources)) {
       const features = Object.entries(config.features)
         .filter(([, f]) => f.source === name)
-        .map(([feature, f]) => ({ name: feature, pointer: compilePointer(f.path) }));
+        .map(([feature, f]) => ({
+          name: feature,
+          pointer: compilePointer(f.path),
+          numeric: f.type === "numeric",
+        }));
       const monitors = [...this.monitors.values()]
         .map((m) => m.monitor)
         .filter((m) => m.config.features.some((f) => config.features[f]?.source === name));
@@ -183,6 +195,7 @@ export class Pipeline {
           sourceConfig.schema === undefined ? undefined : resolvePath(sourceConfig.schema),
         ),
         features,
+        values: Object.fromEntries(features.map((f) => [f.name, undefined])),
         monitors,
         deadLetter,
         eventTime: sourceConfig.event_time === undefined ? null : compilePointer(sourceConfig.event_time),

@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { type Level, Logger } from "../log.js";
+import { Metrics } from "../metrics/metrics.js";
 import { Pipeline } from "../pipeline.js";
 import { formatVerdict } from "./verdict.js";
 
@@ -35,9 +36,13 @@ export function runCommand(): Command {
     .option("--state-dir <dir>", "override state.dir of the config")
     .action(async (flags: RunFlags) => {
       const log = new Logger(flags.logLevel);
+      // One set of metrics for the process: a reload clears the series of the old pipeline.
+      const metrics = new Metrics();
       const create = async (loaded: LoadedConfig): Promise<Pipeline> => {
+        metrics.registry.resetMetrics();
         const created = await Pipeline.create(loaded, {
           log,
+          metrics,
           metricsListen: flags.metricsListen,
           stateDir: flags.stateDir,
           onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),

@@ -52,6 +52,7 @@ export interface DriftMonitorState {
 export class DriftMonitor {
   private readonly windower: Windower;
   private readonly kinds: Record<string, "numeric" | "categorical">;
+  private readonly names: readonly string[];
   private readonly options: DriftOptions;
   private reference: Record<string, FeatureState> | null;
   private referenceSamples: Map<string, ColumnSample> | null = null;
@@ -66,6 +67,7 @@ export class DriftMonitor {
     state?: DriftMonitorState,
   ) {
     this.kinds = kinds;
+    this.names = Object.keys(kinds);
     this.options = {
       numeric_test: config.numeric_test ?? defaultDriftOptions.numeric_test,
       categorical_test: config.categorical_test ?? defaultDriftOptions.categorical_test,
@@ -128,7 +130,9 @@ export class DriftMonitor {
     ) {
       const collecting = this.collecting as NonNullable<DriftMonitorState["collecting"]>;
       collecting.events++;
-      for (const name of Object.keys(this.kinds)) updateFeatureState(collecting.features[name], values[name]);
+      const names = this.names;
+      for (let k = 0; k < names.length; k++)
+        updateFeatureState(collecting.features[names[k]], values[names[k]]);
       if (this.config.reference.type === "first" && collecting.events >= this.config.reference.events) {
         this.reference = collecting.features;
         this.referenceSamples = null;

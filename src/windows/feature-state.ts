@@ -1,3 +1,4 @@
+import { sortFloat64 } from "../io/sort.js";
 import type { ColumnSample } from "../stats/types.js";
 
 /**
@@ -68,7 +69,8 @@ export function featureCount(state: FeatureState): number {
 
 /** The statistics' view of a state: sorted values or category counts. */
 export function toSample(state: FeatureState): ColumnSample {
-  if (state.kind === "numeric") return { kind: "numeric", sorted: Float64Array.from(state.values).sort() };
+  if (state.kind === "numeric")
+    return { kind: "numeric", sorted: sortFloat64(Float64Array.from(state.values)) };
   return { kind: "categorical", counts: new Map(Object.entries(state.counts)) };
 }
 

@@ -96,6 +96,8 @@ export class Windower {
   private readonly paneEvents: number | null;
   private readonly paneMs: number | null;
   private readonly panesPerWindow: number;
+  // Feature names, listed once: the per-event loop must not allocate.
+  private readonly names: readonly string[];
 
   constructor(
     readonly config: WindowConfig,
@@ -103,6 +105,7 @@ export class Windower {
     state?: WindowState,
   ) {
     this.state = state ?? { open: null, closed: [], emitted: 0, late: 0 };
+    this.names = Object.keys(kinds);
     if ("events" in config) {
       this.paneEvents = config.type === "sliding" ? config.step_events : config.events;
       this.paneMs = null;
@@ -139,7 +142,9 @@ export class Windower {
     }
     const pane = this.state.open as Pane;
     pane.events++;
-    for (const name of Object.keys(this.kinds)) updateFeatureState(pane.features[name], values[name]);
+    const names = this.names;
+    const features = pane.features;
+    for (let k = 0; k < names.length; k++) updateFeatureState(features[names[k]], values[names[k]]);
     if (eventTime !== null) {
       pane.first_time = pane.first_time === null ? eventTime : Math.min(pane.first_time, eventTime);
       pane.last_time = pane.last_time === null ? eventTime : Math.max(pane.last_time, eventTime);
