@@ -431,9 +431,11 @@ export class Pipeline {
     for (const task of this.tasks) task.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-    for (const runtime of this.runtimes) await runtime.source.stop();
+    // Drain first and stop after the final checkpoint, so that its offsets can still be committed.
+    for (const runtime of this.runtimes) await runtime.source.drain();
     await this.checkpointing?.catch(() => {});
     await this.checkpoint();
+    for (const runtime of this.runtimes) await runtime.source.stop();
     for (const runtime of this.runtimes) await runtime.deadLetter?.close();
     await this.server?.stop();
     this.options.log.info("stopped", { state: this.store.path });

@@ -4,7 +4,10 @@ import { parse } from "yaml";
 
 describe("docker-compose.yml", () => {
   const compose = parse(readFileSync("docker-compose.yml", "utf8")) as {
-    services: Record<string, { build?: string; image?: string; command?: string[]; ports?: string[]; depends_on?: string[] }>;
+    services: Record<
+      string,
+      { build?: string; image?: string; command?: string[]; ports?: string[]; depends_on?: string[] }
+    >;
   };
 
   it("builds the daemon from the Dockerfile and runs a config the image contains", () => {
@@ -20,7 +23,8 @@ describe("docker-compose.yml", () => {
 
   it("names only services that exist and publishes the metrics port the daemon listens on", () => {
     for (const [name, service] of Object.entries(compose.services)) {
-      for (const dependency of service.depends_on ?? []) assert.ok(dependency in compose.services, `${name} depends on ${dependency}`);
+      for (const dependency of service.depends_on ?? [])
+        assert.ok(dependency in compose.services, `${name} depends on ${dependency}`);
     }
     const daemon = compose.services.driftwatch;
     const listen = (daemon.command ?? [])[(daemon.command ?? []).indexOf("--metrics-listen") + 1];

@@ -77,6 +77,12 @@ const source = {
           type: "boolean",
           description: "start from the earliest offset when the group has none (default true)",
         },
+        session_timeout_secs: {
+          type: "number",
+          minimum: 6,
+          maximum: 300,
+          description: "consumer-group session timeout: how long a dead instance keeps its partitions (default 30)",
+        },
         ...sourceCommon,
       },
     },

@@ -21,6 +21,8 @@ export interface KafkaSourceConfig extends SourceCommon {
   readonly client_id?: string;
   /** Start from the earliest offset when the group has none (default true). */
   readonly from_beginning?: boolean;
+  /** Consumer-group session timeout: how long a dead instance keeps its partitions (default 30). */
+  readonly session_timeout_secs?: number;
 }
 
 /** Replays a JSON Lines or CSV file as events. */

@@ -9,6 +9,8 @@ import type { Metrics } from "./metrics.js";
 export class MetricsServer {
   private server: Server | null = null;
   ready = false;
+  /** The address and port actually bound (port 0 picks a free one). */
+  host = "";
   port = 0;
 
   constructor(
@@ -18,6 +20,7 @@ export class MetricsServer {
 
   async start(): Promise<void> {
     const { host, port } = parseListen(this.listen);
+    this.host = host.includes(":") ? `[${host}]` : host;
     this.server = createServer((request, response) => {
       const path = request.url?.split("?")[0];
       if (path === "/metrics") {

@@ -49,8 +49,8 @@ export class FileSource implements Source {
     this.key = "line";
   }
 
-  async start(handler: BatchHandler, resume: Readonly<Record<string, number>>): Promise<void> {
-    const from = resume[this.key] ?? 0;
+  async start(handler: BatchHandler, positions: Readonly<Record<string, number>>): Promise<void> {
+    const from = positions[this.key] ?? 0;
     this.running = (
       this.format === "csv" ? this.replayCsv(handler, from) : this.replayJsonl(handler, from)
     ).then(
@@ -172,9 +172,13 @@ export class FileSource implements Source {
     // The checkpoint itself is the file source's committed position.
   }
 
-  async stop(): Promise<void> {
+  async drain(): Promise<void> {
     this.stopping = true;
     await this.running?.catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    await this.drain();
   }
 }
 

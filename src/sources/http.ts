@@ -99,6 +99,11 @@ export class HttpSource implements Source {
 
   async commit(): Promise<void> {}
 
+  async drain(): Promise<void> {
+    // Closing the server refuses new requests and waits for those in flight.
+    await this.stop();
+  }
+
   async stop(): Promise<void> {
     const server = this.server;
     if (server === null) return;

@@ -29,14 +29,17 @@ export interface BatchOutcome {
 
 /**
  * An event source: `start` begins delivering batches to the handler, skipping records before the
- * resume positions (they are already counted in the restored state); `commit` is called with the
- * positions of a durable checkpoint; `stop` stops reading and returns once no batch is in flight.
+ * positions it is given, a live view of the pipeline's positions (those records are already
+ * counted in the state, whether restored from a checkpoint or processed since); `commit` is
+ * called with the positions of a durable checkpoint; `drain` stops delivering and returns once no
+ * batch is in flight, still able to commit; `stop` closes the source.
  */
 export interface Source {
   readonly name: string;
-  start(handler: BatchHandler, resume: Readonly<Record<string, number>>): Promise<void>;
+  start(handler: BatchHandler, positions: Readonly<Record<string, number>>): Promise<void>;
   /** Resolves when a finite source (file replay) has delivered everything. */
   readonly finished: Promise<void>;
   commit(positions: Readonly<Record<string, number>>): Promise<void>;
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
