@@ -265,38 +265,26 @@ function lineOf(
     .split("/")
     .slice(1)
     .map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
-  // Walk as deep as the document goes: an unknown or missing key points at its parent.
+  const at = (path: (string | number)[]): Node | undefined =>
+    (path.length === 0 ? document.contents : document.getIn(path, true)) as Node | undefined;
+  // The line of a map key, which is where a person looks for the value it names.
+  const keyLine = (path: (string | number)[]): number | undefined => {
+    const parent = at(path.slice(0, -1));
+    if (!parent || !isMap(parent)) return undefined;
+    const pair = parent.items.find(
+      (item) => (item.key as { value?: unknown } | null)?.value === path[path.length - 1],
+    );
+    const range = (pair?.key as Node | undefined)?.range;
+    return range ? counter.linePos(range[0]).line : undefined;
+  };
+  // Walk up from the full path: an unknown or missing key points at its parent.
   for (let depth = parts.length; depth >= 0; depth--) {
     const path = parts.slice(0, depth).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-    const node = (depth === 0 ? document.contents : document.getIn(path, true)) as Node | undefined;
-    if (node && (isMap(node) || isSeq(node) || "range" in node) && node.range) {
-      // For a map key that exists, prefer the key's own line.
-      if (depth > 0 && depth === parts.length) {
-        const parent = (depth === 1 ? document.contents : document.getIn(path.slice(0, -1), true)) as
-          | Node
-          | undefined;
-        if (parent && isMap(parent)) {
-          const pair = parent.items.find(
-            (item) => (item.key as { value?: unknown } | null)?.value === path[path.length - 1],
-          );
-          const keyRange = (pair?.key as Node | undefined)?.range;
-          if (keyRange) return counter.linePos(keyRange[0]).line;
-        }
-      }
+    const own = depth > 0 && depth === parts.length ? keyLine(path) : undefined;
+    if (own !== undefined) return own;
+    const node = at(path);
+    if (node && (isMap(node) || isSeq(node) || "range" in node) && node.range)
       return counter.linePos(node.range[0]).line;
-    }
-    if (depth > 0 && depth === parts.length) {
-      const parent = (depth === 1 ? document.contents : document.getIn(path.slice(0, -1), true)) as
-        | Node
-        | undefined;
-      if (parent && isMap(parent)) {
-        const pair = parent.items.find(
-          (item) => (item.key as { value?: unknown } | null)?.value === path[path.length - 1],
-        );
-        const keyRange = (pair?.key as Node | undefined)?.range;
-        if (keyRange) return counter.linePos(keyRange[0]).line;
-      }
-    }
   }
   return undefined;
 }

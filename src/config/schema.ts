@@ -81,7 +81,8 @@ const source = {
           type: "number",
           minimum: 6,
           maximum: 300,
-          description: "consumer-group session timeout: how long a dead instance keeps its partitions (default 30)",
+          description:
+            "consumer-group session timeout: how long a dead instance keeps its partitions (default 30)",
         },
         ...sourceCommon,
       },

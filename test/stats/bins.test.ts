@@ -12,7 +12,7 @@ import {
   toHistogram,
   upperBound,
 } from "../../src/stats/bins.js";
-import type { ColumnSample } from "../../src/stats/types.js";
+import { categorical, numeric } from "../support/stats.js";
 
 interface NumericCase {
   name: string;
@@ -47,15 +47,6 @@ interface Fixture {
 const fixture: Fixture = JSON.parse(
   readFileSync(new URL("../fixtures/scipy/distances.json", import.meta.url), "utf8"),
 );
-
-const numeric = (values: readonly number[]): ColumnSample => ({
-  kind: "numeric",
-  sorted: Float64Array.from(values).sort(),
-});
-const categorical = (pairs: readonly [string, number][]): ColumnSample => ({
-  kind: "categorical",
-  counts: new Map(pairs),
-});
 
 describe("numpySum", () => {
   it("adds in numpy's pairwise order, bit for bit, for every length class", () => {

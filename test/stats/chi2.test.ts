@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { sharedBins } from "../../src/stats/bins.js";
 import { chi2, chi2Gof, chi2GofTest, chi2Sf, chi2Test } from "../../src/stats/chi2.js";
-import type { ColumnSample } from "../../src/stats/types.js";
+import { assertClose, categorical } from "../support/stats.js";
 
 interface Chi2Case {
   name: string;
@@ -33,19 +33,6 @@ const fixture: { cases: Chi2Case[] } = JSON.parse(
 const STAT_RTOL = 1e-12;
 const P_RTOL = 1e-9;
 const P_ATOL = 1e-300;
-
-function assertClose(actual: number, expected: number, rtol: number, atol: number, label: string): void {
-  const err = Math.abs(actual - expected);
-  assert.ok(
-    err <= Math.max(rtol * Math.abs(expected), atol),
-    `${label}: got ${actual}, expected ${expected} (error ${err})`,
-  );
-}
-
-const categorical = (pairs: readonly [string, number][]): ColumnSample => ({
-  kind: "categorical",
-  counts: new Map(pairs),
-});
 
 const countMaps = fc
   .dictionary(fc.constantFrom("a", "b", "c", "d", "e", "f", "g"), fc.nat({ max: 2_000_000 }), {

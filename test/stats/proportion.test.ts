@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { twoProportionZ, zTest } from "../../src/stats/proportion.js";
-import type { ColumnSample } from "../../src/stats/types.js";
+import { assertClose, categorical } from "../support/stats.js";
 
 interface ZCase {
   name: string;
@@ -23,19 +23,6 @@ const fixture: {
 const STAT_RTOL = 1e-12;
 const P_RTOL = 1e-9;
 const P_ATOL = 1e-300;
-
-function assertClose(actual: number, expected: number, rtol: number, atol: number, label: string): void {
-  const err = Math.abs(actual - expected);
-  assert.ok(
-    err <= Math.max(rtol * Math.abs(expected), atol),
-    `${label}: got ${actual}, expected ${expected} (error ${err})`,
-  );
-}
-
-const categorical = (pairs: readonly [string, number][]): ColumnSample => ({
-  kind: "categorical",
-  counts: new Map(pairs),
-});
 
 describe("twoProportionZ", () => {
   it("matches the pooled z and 2 * scipy.stats.norm.sf(|z|) on every fixture case", () => {
