@@ -14,11 +14,10 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Checkpoint } from "../../src/state/checkpoint.js";
+import { type Checkpoint, CheckpointStore } from "../../src/state/checkpoint.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const bin = join(repoRoot, "bin", "driftwatch.js");
@@ -148,7 +147,7 @@ export async function assertPortFree(port: number, why: string): Promise<void> {
 /** The checkpoint in a state dir, or null when none was written yet. */
 export function readCheckpoint(stateDir: string): Checkpoint | null {
   try {
-    return JSON.parse(readFileSync(join(stateDir, "checkpoint.json"), "utf8")) as Checkpoint;
+    return new CheckpointStore(stateDir).load();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw error;
