@@ -249,9 +249,7 @@ export class Pipeline {
     this.options.log.info("started", {
       sources: this.runtimes.map((r) => `${r.name}:${r.config.type}`).join(","),
       monitors: [...this.monitors.keys()].join(","),
-      metrics: this.server
-        ? `http://${this.loaded.config.metrics?.listen ?? `127.0.0.1:${this.server.port}`}/metrics`
-        : "off",
+      metrics: this.server ? `http://${this.server.host}:${this.server.port}/metrics` : "off",
       state: this.store.path,
     });
   }
@@ -305,12 +303,19 @@ export class Pipeline {
       const record = records[i];
       if (result.ok) {
         accepted++;
-        const values: Record<string, unknown> = {};
-        for (const feature of runtime.features) {
+        const values = runtime.values;
+        const features = runtime.features;
+        for (let k = 0; k < features.length; k++) {
+          const feature = features[k];
           const value = getAt(result.event, feature.pointer);
           values[feature.name] = value;
-          if (value === undefined || value === null)
+          if (value === undefined || value === null) {
             this.metrics.featureMissingTotal.inc({ source: runtime.name, feature: feature.name });
+          } else if (
+            feature.numeric ? typeof value !== "number" || !Number.isFinite(value) : typeof value === "object"
+          ) {
+            this.metrics.featureInvalidTotal.inc({ source: runtime.name, feature: feature.name });
+          }
         }
         const eventTime =
           runtime.eventTime === null ? null : toMillis(getAt(result.event, runtime.eventTime));

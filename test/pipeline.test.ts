@@ -150,6 +150,36 @@ describe("Pipeline", () => {
     assert.match(dead[3].detail, /must have required property 'weather'/);
   });
 
+  it("counts features that are missing or of the wrong type without rejecting the event", async () => {
+    const data = write(
+      "loose.jsonl",
+      ['{"t":1,"c":"a"}', '{"t":"x","c":{"o":1}}', '{"c":"b"}', '{"t":null,"c":2}'].join("\n"),
+    );
+    const config = write(
+      "loose.yaml",
+      `
+sources:
+  s: { type: file, path: ${data} }
+features:
+  t: { source: s, path: /t, type: numeric }
+  c: { source: s, path: /c, type: categorical }
+monitors:
+  m: { type: drift, features: [t, c], reference: { type: first, events: 2 }, window: { type: tumbling, events: 2 } }
+state: { dir: ${join(dir, "loose-state")} }
+`,
+    );
+    const { results, pipeline } = await runToEnd(config);
+    assert.equal(await metric(pipeline, "driftwatch_events_total", { outcome: "valid" }), 4);
+    assert.equal(await metric(pipeline, "driftwatch_feature_missing_total", { feature: "t" }), 2);
+    assert.equal(await metric(pipeline, "driftwatch_feature_invalid_total", { feature: "t" }), 1);
+    assert.equal(await metric(pipeline, "driftwatch_feature_invalid_total", { feature: "c" }), 1);
+    assert.equal(results.length, 1);
+    assert.deepEqual(results[0].quality, {
+      t: { missing_ratio: 1, unseen_category_ratio: null },
+      c: { missing_ratio: 0, unseen_category_ratio: 1 },
+    });
+  });
+
   it("resumes from a checkpoint after a crash and counts every event once", async () => {
     const events = weather.slice(0, 700);
     const monitor =

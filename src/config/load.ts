@@ -3,6 +3,7 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { validate as validateCron } from "node-cron";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { EventDecoder } from "../decode/validate.js";
 import { suggest } from "../report/build.js";
 import { configSchema } from "./schema.js";
 import type { Config, SourceConfig } from "./types.js";
@@ -159,11 +160,21 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
   const sources = Object.keys(config.sources);
   const features = Object.keys(config.features);
   for (const [name, source] of Object.entries(config.sources) as [string, SourceConfig][]) {
-    if (source.schema !== undefined && !existsSync(resolvePath(source.schema))) {
-      problems.push({
-        path: `/sources/${name}/schema`,
-        message: `file not found: ${resolvePath(source.schema)}`,
-      });
+    if (source.schema !== undefined) {
+      const file = resolvePath(source.schema);
+      if (!existsSync(file)) {
+        problems.push({ path: `/sources/${name}/schema`, message: `file not found: ${file}` });
+      } else {
+        try {
+          new EventDecoder(file);
+        } catch (error) {
+          const reason = (error as Error).message.split("\n")[0];
+          problems.push({
+            path: `/sources/${name}/schema`,
+            message: `${file}: not a usable JSON Schema: ${reason}`,
+          });
+        }
+      }
     }
     if (source.type !== "kafka" && source.dead_letter !== undefined && "topic" in source.dead_letter) {
       problems.push({

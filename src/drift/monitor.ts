@@ -4,6 +4,7 @@ import {
   emptyFeatureState,
   type FeatureState,
   featureCount,
+  reviveFeatureState,
   toSample,
   updateFeatureState,
 } from "../windows/feature-state.js";
@@ -78,16 +79,21 @@ export class DriftMonitor {
       min_effect: config.min_effect ?? defaultDriftOptions.min_effect,
     };
     this.reference = reference;
-    this.collecting = state?.collecting ?? null;
+    const restored = state?.collecting ?? null;
+    this.collecting = restored && {
+      events: restored.events,
+      features: Object.fromEntries(
+        Object.entries(restored.features).map(([n, f]) => [n, reviveFeatureState(f)]),
+      ),
+    };
     if (reference === null && this.collecting === null) {
       const features: Record<string, FeatureState> = {};
       for (const [name, kind] of Object.entries(kinds)) features[name] = emptyFeatureState(kind);
       this.collecting = { features, events: 0 };
     }
     if (
-      reference === null &&
-      this.collecting !== null &&
       this.config.reference.type === "first" &&
+      this.collecting !== null &&
       this.collecting.events >= this.config.reference.events
     ) {
       this.reference = this.collecting.features;
@@ -122,12 +128,8 @@ export class DriftMonitor {
    * the reference; afterwards to the window. Returns the evaluations of windows this event closed.
    */
   add(values: Record<string, unknown>, now: number, eventTime: number | null): DriftResult[] {
-    if (
-      this.reference === null ||
-      (this.collecting !== null &&
-        this.config.reference.type === "first" &&
-        this.collecting.events < this.config.reference.events)
-    ) {
+    // The reference is set exactly when a `first` reference has its N events (or was loaded).
+    if (this.reference === null) {
       const collecting = this.collecting as NonNullable<DriftMonitorState["collecting"]>;
       collecting.events++;
       const names = this.names;
@@ -145,24 +147,13 @@ export class DriftMonitor {
 
   /** Closes processing-time windows that ended by `now`. */
   tick(now: number): DriftResult[] {
-    if (
-      this.reference === null ||
-      (this.collecting !== null &&
-        this.collecting.events < (this.config.reference.type === "first" ? this.config.reference.events : 0))
-    )
-      return [];
+    if (this.reference === null) return [];
     return this.windower.tick(now).map((w) => this.evaluate(w, "window_close"));
   }
 
   /** Evaluates the open window as it stands (scheduled evaluations); null when it is empty or the reference is not ready. */
   evaluateOpen(): DriftResult | null {
-    if (
-      this.reference === null ||
-      (this.collecting !== null &&
-        this.config.reference.type === "first" &&
-        this.collecting.events < this.config.reference.events)
-    )
-      return null;
+    if (this.reference === null) return null;
     const current = this.windower.current();
     if (current.events === 0) return null;
     return this.evaluate({ index: this.windower.state.emitted, ...current }, "schedule");

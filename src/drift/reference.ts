@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { showValue, UserError } from "../errors.js";
 import type { ColumnData } from "../io/columns.js";
 import { readTable } from "../io/read.js";
-import { type FeatureState, fromSample } from "../windows/feature-state.js";
+import { type FeatureState, fromSample, reviveFeatureState } from "../windows/feature-state.js";
 
 /** A saved reference profile (`driftwatch profile`): exact per-column state, reusable by the daemon. */
 export interface ReferenceProfile {
@@ -81,7 +81,7 @@ export async function loadReference(
         `${path}: column ${showValue(name)} is ${state.kind} in the profile but the feature is ${features[name]}`,
       );
     }
-    out[name] = state;
+    out[name] = reviveFeatureState(state);
   }
   return { features: out, rows: profile.rows };
 }

@@ -41,6 +41,16 @@ export function updateFeatureState(state: FeatureState, value: unknown): void {
   }
 }
 
+/**
+ * Makes a state read back from JSON (a checkpoint, a profile) safe to update again: category counts
+ * live in a prototype-less object, so that a category named "__proto__" or "constructor" is an
+ * ordinary key, and JSON.parse gives back plain objects.
+ */
+export function reviveFeatureState(state: FeatureState): FeatureState {
+  if (state.kind === "numeric") return state;
+  return { ...state, counts: Object.assign(Object.create(null) as Record<string, number>, state.counts) };
+}
+
 /** The state of both inputs in one: equal to one pass over a's events then b's. */
 export function mergeFeatureStates(a: FeatureState, b: FeatureState): FeatureState {
   if (a.kind === "numeric" && b.kind === "numeric") {

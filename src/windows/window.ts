@@ -3,6 +3,7 @@ import {
   emptyFeatureState,
   type FeatureState,
   mergeFeatureStates,
+  reviveFeatureState,
   updateFeatureState,
 } from "./feature-state.js";
 
@@ -42,6 +43,16 @@ export interface ClosedWindow {
   readonly features: Record<string, FeatureState>;
 }
 
+function revivePane(pane: Pane): Pane {
+  const features: Record<string, FeatureState> = {};
+  for (const [name, state] of Object.entries(pane.features)) features[name] = reviveFeatureState(state);
+  return { ...pane, features };
+}
+
+function reviveWindow(state: WindowState): WindowState {
+  return { ...state, open: state.open && revivePane(state.open), closed: state.closed.map(revivePane) };
+}
+
 function emptyPane(
   kinds: Record<string, "numeric" | "categorical">,
   start: number | null,
@@ -57,6 +68,18 @@ export function mergePanes(
   panes: readonly Pane[],
   kinds: Record<string, "numeric" | "categorical">,
 ): Omit<ClosedWindow, "index"> {
+  if (panes.length === 1) {
+    // A single pane is its own window: hand its state over instead of copying a large window.
+    const [pane] = panes;
+    return {
+      events: pane.events,
+      features: pane.features,
+      first_time: pane.first_time,
+      last_time: pane.last_time,
+      start: pane.start,
+      end: pane.end,
+    };
+  }
   const merged = emptyPane(kinds, null, null);
   for (const pane of panes) {
     merged.events += pane.events;
@@ -104,7 +127,7 @@ export class Windower {
     private readonly kinds: Record<string, "numeric" | "categorical">,
     state?: WindowState,
   ) {
-    this.state = state ?? { open: null, closed: [], emitted: 0, late: 0 };
+    this.state = state === undefined ? { open: null, closed: [], emitted: 0, late: 0 } : reviveWindow(state);
     this.names = Object.keys(kinds);
     if ("events" in config) {
       this.paneEvents = config.type === "sliding" ? config.step_events : config.events;

@@ -126,6 +126,20 @@ monitors:
     ]);
   });
 
+  it("rejects a schema file that is not valid JSON or not a JSON Schema", () => {
+    writeFileSync(join(dir, "schemas/broken.json"), "{ not json");
+    writeFileSync(join(dir, "schemas/wrong.json"), JSON.stringify({ type: "no-such-type" }));
+    for (const [file, why] of [
+      ["broken.json", /not a usable JSON Schema: .*JSON/],
+      ["wrong.json", /not a usable JSON Schema: .*type/],
+    ] as const) {
+      const found = problems(valid.replace("schemas/weather-input.json", `schemas/${file}`));
+      assert.equal(found.length, 1, found.join("\n"));
+      assert.match(found[0], /^3 \/sources\/inputs\/schema /);
+      assert.match(found[0], why);
+    }
+  });
+
   it("names the line of a YAML syntax error", () => {
     assert.deepEqual(problems("sources:\n  a: [1, 2\nfeatures: {}\n").length > 0, true);
     assert.match(problems("sources:\n  a: [1, 2\nfeatures: {}\n")[0], /^\d+ {2}YAML: /);

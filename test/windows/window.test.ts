@@ -167,3 +167,25 @@ describe("feature state", () => {
     );
   });
 });
+
+describe("restored state", () => {
+  it("keeps counting categories named like Object.prototype members after a JSON round trip", () => {
+    const w = new Windower({ type: "tumbling", events: 4 }, { c: "categorical" });
+    w.add({ c: "__proto__" }, 0);
+    w.add({ c: "constructor" }, 0);
+    const restored = new Windower(
+      { type: "tumbling", events: 4 },
+      { c: "categorical" },
+      JSON.parse(JSON.stringify(w.state)),
+    );
+    restored.add({ c: "__proto__" }, 0);
+    const [window] = restored.add({ c: "toString" }, 0);
+    const c = window.features.c;
+    const expected = Object.fromEntries([
+      ["__proto__", 2],
+      ["constructor", 1],
+      ["toString", 1],
+    ]);
+    assert.deepEqual(c.kind === "categorical" ? { ...c.counts } : {}, expected);
+  });
+});
