@@ -1,14 +1,16 @@
 import { createHash } from "node:crypto";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import type { LoadedConfig } from "./config/load.js";
-import type { DriftMonitorConfig, FeatureConfig, SourceConfig } from "./config/types.js";
+import type { FeatureConfig, MonitorConfig, SourceConfig } from "./config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
 import { EventDecoder } from "./decode/validate.js";
 import { DriftMonitor, type DriftMonitorState, type DriftResult } from "./drift/monitor.js";
 import { loadReference } from "./drift/reference.js";
+import { readNumericRows } from "./io/rows.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics/metrics.js";
 import { MetricsServer } from "./metrics/server.js";
+import { OutlierMonitor, type OutlierMonitorState, type OutlierResult } from "./outliers/monitor.js";
 import {
   type DeadLetter,
   type DeadLetterSink,
@@ -26,6 +28,8 @@ export interface PipelineOptions {
   readonly log: Logger;
   /** Called with every evaluated window (the CLI prints a verdict line). */
   readonly onResult?: (result: DriftResult) => void;
+  /** Called with every closed outlier window. */
+  readonly onOutliers?: (result: OutlierResult) => void;
   /** The clock (ms); injected so tests can drive processing time. */
   readonly now?: () => number;
   /** Overrides `metrics.listen` (e.g. 127.0.0.1:0 in tests); null disables the server. */
@@ -49,10 +53,13 @@ interface SourceRuntime {
   readonly features: readonly { name: string; pointer: CompiledPointer; numeric: boolean }[];
   /** Reused for every event: monitors copy what they keep, so one object serves the whole stream. */
   readonly values: Record<string, unknown>;
-  readonly monitors: DriftMonitor[];
+  readonly monitors: AnyMonitor[];
   readonly deadLetter: DeadLetterSink | null;
   readonly eventTime: CompiledPointer | null;
 }
+
+/** A monitor of any type the pipeline runs. */
+type AnyMonitor = DriftMonitor | OutlierMonitor;
 
 function hashOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
@@ -82,7 +89,10 @@ function toMillis(value: unknown): number | null {
 export class Pipeline {
   readonly metrics: Metrics;
   private readonly runtimes: SourceRuntime[] = [];
-  private readonly monitors = new Map<string, { monitor: DriftMonitor; hash: string }>();
+  private readonly monitors = new Map<
+    string,
+    { monitor: AnyMonitor; hash: string; id: CompiledPointer | null }
+  >();
   private readonly positions: Positions = {};
   private readonly store: CheckpointStore;
   private readonly server: MetricsServer | null;
@@ -129,26 +139,47 @@ export class Pipeline {
     const log = this.options.log;
     const checkpoint = this.store.load();
     if (checkpoint) Object.assign(this.positions, structuredClone(checkpoint.positions));
-    const saved = (checkpoint?.monitors ?? {}) as Record<string, { hash: string; state: DriftMonitorState }>;
+    const saved = (checkpoint?.monitors ?? {}) as Record<string, { hash: string; state: unknown }>;
 
-    for (const [name, monitorConfig] of Object.entries(config.monitors) as [string, DriftMonitorConfig][]) {
+    for (const [name, monitorConfig] of Object.entries(config.monitors) as [string, MonitorConfig][]) {
       const kinds: Record<string, "numeric" | "categorical"> = {};
       for (const feature of monitorConfig.features)
         kinds[feature] = (config.features[feature] as FeatureConfig).type;
-      const ref = monitorConfig.reference;
-      const reference =
-        ref.type === "first" ? null : (await loadReference(ref.type, resolvePath(ref.path), kinds)).features;
       const hash = hashOf({
         monitor: monitorConfig,
         features: monitorConfig.features.map((f) => config.features[f]),
       });
       const previous = saved[name];
-      let state: DriftMonitorState | undefined;
+      let state: unknown;
       if (previous?.hash === hash) state = previous.state;
       else if (previous)
         log.warn("monitor configuration changed; its state starts afresh", { monitor: name });
-      const monitor = new DriftMonitor(name, monitorConfig, kinds, reference, state);
-      this.monitors.set(name, { monitor, hash });
+      const ref = monitorConfig.reference;
+      let monitor: AnyMonitor;
+      if (monitorConfig.type === "outliers") {
+        const rows =
+          ref.type === "file" ? await readNumericRows(resolvePath(ref.path), monitorConfig.features) : null;
+        monitor = new OutlierMonitor(name, monitorConfig, rows, state as OutlierMonitorState | undefined);
+        for (const { scorer, threshold } of monitor.thresholds)
+          this.metrics.outlierThreshold.set({ monitor: name, scorer }, threshold);
+      } else {
+        const reference =
+          ref.type === "first"
+            ? null
+            : (await loadReference(ref.type, resolvePath(ref.path), kinds)).features;
+        monitor = new DriftMonitor(
+          name,
+          monitorConfig,
+          kinds,
+          reference,
+          state as DriftMonitorState | undefined,
+        );
+      }
+      const id =
+        monitorConfig.type === "outliers" && monitorConfig.id !== undefined
+          ? compilePointer(monitorConfig.id)
+          : null;
+      this.monitors.set(name, { monitor, hash, id });
       this.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
     }
 
@@ -226,7 +257,7 @@ export class Pipeline {
       );
     }
     for (const { monitor } of this.monitors.values()) {
-      if (monitor.config.schedule !== undefined) {
+      if (monitor instanceof DriftMonitor && monitor.config.schedule !== undefined) {
         this.tasks.push(
           cronSchedule(monitor.config.schedule, () => this.evaluateOpen(monitor), {
             name: `driftwatch-${monitor.name}`,
@@ -298,6 +329,7 @@ export class Pipeline {
     const positions = this.positions[runtime.name];
     const now = this.now();
     const results: DriftResult[] = [];
+    const outlierResults: OutlierResult[] = [];
     let accepted = 0;
     for (const [i, result] of decoded.entries()) {
       const record = records[i];
@@ -321,7 +353,25 @@ export class Pipeline {
           runtime.eventTime === null ? null : toMillis(getAt(result.event, runtime.eventTime));
         for (const monitor of runtime.monitors) {
           const late = monitor.lateEvents;
-          results.push(...monitor.add(values, now, eventTime));
+          if (monitor instanceof DriftMonitor) {
+            results.push(...monitor.add(values, now, eventTime));
+          } else {
+            const pointer = (this.monitors.get(monitor.name) as { id: CompiledPointer | null }).id;
+            const rawId = pointer === null ? undefined : getAt(result.event, pointer);
+            const id =
+              rawId === undefined || rawId === null
+                ? null
+                : typeof rawId === "string"
+                  ? rawId
+                  : JSON.stringify(rawId);
+            const { scores, closed } = monitor.add(values, now, eventTime, id);
+            for (const score of scores) {
+              this.metrics.outlierScore.observe({ monitor: monitor.name, scorer: score.scorer }, score.score);
+              if (score.outlier)
+                this.metrics.outlierEventsTotal.inc({ monitor: monitor.name, scorer: score.scorer });
+            }
+            outlierResults.push(...closed);
+          }
           if (monitor.lateEvents > late) this.metrics.lateEventsTotal.inc({ monitor: monitor.name });
         }
       } else {
@@ -332,22 +382,43 @@ export class Pipeline {
     if (accepted > 0) this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "valid" }, accepted);
     if (letters.length > 0)
       this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "invalid" }, letters.length);
-    for (const monitor of runtime.monitors)
+    for (const monitor of runtime.monitors) {
       this.metrics.referenceEvents.set({ monitor: monitor.name }, monitor.referenceEvents);
+      // A `first` reference fits the scorers mid-batch: export their thresholds as they appear.
+      if (monitor instanceof OutlierMonitor) {
+        for (const { scorer, threshold } of monitor.thresholds)
+          this.metrics.outlierThreshold.set({ monitor: monitor.name, scorer }, threshold);
+      }
+    }
     for (const result of results) this.publish(result);
+    for (const result of outlierResults) this.publishOutliers(result);
     return { accepted, rejected: letters.length };
   }
 
   private tick(): void {
     const now = this.now();
     for (const { monitor } of this.monitors.values()) {
-      if (monitor.needsTick) for (const result of monitor.tick(now)) this.publish(result);
+      if (!monitor.needsTick) continue;
+      if (monitor instanceof DriftMonitor) for (const result of monitor.tick(now)) this.publish(result);
+      else for (const result of monitor.tick(now)) this.publishOutliers(result);
     }
   }
 
   private evaluateOpen(monitor: DriftMonitor): void {
     const result = monitor.evaluateOpen();
     if (result) this.publish(result);
+  }
+
+  /** Exports a closed outlier window as metrics and hands it to the CLI. */
+  private publishOutliers(result: OutlierResult): void {
+    const monitor = result.monitor;
+    for (const scorer of result.scorers) {
+      this.metrics.outlierRatio.set({ monitor, scorer: scorer.scorer }, scorer.ratio);
+      this.metrics.outlierThreshold.set({ monitor, scorer: scorer.scorer }, scorer.threshold);
+    }
+    this.metrics.windowEvents.set({ monitor }, result.window.events);
+    this.metrics.windowsTotal.inc({ monitor, trigger: "window_close" });
+    this.options.onOutliers?.(result);
   }
 
   /** Exports an evaluation as metrics and hands it to the CLI. */

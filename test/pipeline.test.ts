@@ -180,6 +180,63 @@ state: { dir: ${join(dir, "loose-state")} }
     });
   });
 
+  it("scores events against a file reference with the outlier monitor and exports the window's ratios", async () => {
+    const events = [
+      ...year("2015").slice(0, 20),
+      JSON.stringify({
+        date: "2015-02-30",
+        temp_max: 55,
+        temp_min: -50,
+        precipitation: 90,
+        wind: 30,
+        weather: "sun",
+      }),
+    ];
+    const data = write("outliers.jsonl", `${events.join("\n")}\n`);
+    const config = write(
+      "outliers.yaml",
+      `
+sources:
+  s: { type: file, path: ${data} }
+features:
+  temp_max: { source: s, path: /temp_max, type: numeric }
+  wind: { source: s, path: /wind, type: numeric }
+monitors:
+  o:
+    type: outliers
+    features: [temp_max, wind]
+    reference: { type: file, path: ${resolve(root, "drift/examples/seattle-weather-2012.csv")} }
+    scorers: [ { type: mahalanobis }, { type: iqr, k: 3, threshold: { value: 0 } } ]
+    window: { type: tumbling, events: 21 }
+    id: /date
+    top: 2
+state: { dir: ${join(dir, "outliers-state")} }
+`,
+    );
+    const closed: import("../src/outliers/monitor.js").OutlierResult[] = [];
+    const pipeline = await Pipeline.create(loadConfig(config), {
+      log: quiet,
+      metricsListen: null,
+      onOutliers: (r) => closed.push(r),
+    });
+    await pipeline.start();
+    await pipeline.finished();
+    await pipeline.stop();
+    assert.equal(closed.length, 1);
+    const [mahalanobis, iqr] = closed[0].scorers;
+    assert.equal(mahalanobis.top[0].id, "2015-02-30", "the planted day is the most extreme");
+    assert.ok(iqr.outliers >= 1 && iqr.top[0].id === "2015-02-30");
+    assert.equal(
+      await metric(pipeline, "driftwatch_outlier_ratio", { monitor: "o", scorer: "iqr" }),
+      iqr.ratio,
+    );
+    assert.equal(await metric(pipeline, "driftwatch_outlier_threshold", { monitor: "o", scorer: "iqr" }), 0);
+    assert.ok(
+      (await metric(pipeline, "driftwatch_outlier_events_total", { monitor: "o", scorer: "mahalanobis" })) ??
+        0 >= 1,
+    );
+  });
+
   it("resumes from a checkpoint after a crash and counts every event once", async () => {
     const events = weather.slice(0, 700);
     const monitor =

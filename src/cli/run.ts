@@ -4,6 +4,7 @@ import { UserError } from "../errors.js";
 import { type Level, Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
 import { Pipeline } from "../pipeline.js";
+import { formatOutlierVerdict } from "./outlier-verdict.js";
 import { formatVerdict } from "./verdict.js";
 
 interface RunFlags {
@@ -46,6 +47,7 @@ export function runCommand(): Command {
           metricsListen: flags.metricsListen,
           stateDir: flags.stateDir,
           onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),
+          onOutliers: (result) => process.stdout.write(`${formatOutlierVerdict(result)}\n`),
         });
         created.metrics.configReloadSuccessful.set(1);
         created.metrics.configReloadTimestamp.set(Date.now() / 1000);

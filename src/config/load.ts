@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { validate as validateCron } from "node-cron";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { EventDecoder } from "../decode/validate.js";
+import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
 import { suggest } from "../report/build.js";
 import { configSchema } from "./schema.js";
 import type { Config, SourceConfig } from "./types.js";
@@ -212,8 +213,31 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
     if (used.size > 1) {
       problems.push({
         path: `${base}/features`,
-        message: `features come from several sources (${[...used].join(", ")}); a drift monitor windows one source`,
+        message: `features come from several sources (${[...used].join(", ")}); a ${monitor.type} monitor windows one source`,
       });
+    }
+    if (monitor.type === "outliers") {
+      for (const [i, feature] of monitor.features.entries()) {
+        if (config.features[feature]?.type === "categorical") {
+          problems.push({
+            path: `${base}/features/${i}`,
+            message: `outlier scorers take numeric features; ${show(feature)} is categorical`,
+          });
+        }
+      }
+      const seen = new Set<string>();
+      for (const [i, scorer] of (monitor.scorers ?? []).entries()) {
+        const { type, threshold, ...params } = scorer;
+        if (seen.has(type))
+          problems.push({
+            path: `${base}/scorers/${i}/type`,
+            message: `scorer ${show(type)} appears twice; give each scorer once`,
+          });
+        seen.add(type);
+        if (type in outlierScorers) problems.push(...paramProblems(type, params, `${base}/scorers/${i}`));
+        if (threshold !== undefined)
+          problems.push(...thresholdProblems(threshold, `${base}/scorers/${i}/threshold`));
+      }
     }
     const w = monitor.window as Record<string, unknown>;
     if (w.type === "sliding") {
@@ -247,17 +271,14 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
         });
       }
     }
-    if (monitor.schedule !== undefined && !validateCron(monitor.schedule)) {
+    if (monitor.type === "drift" && monitor.schedule !== undefined && !validateCron(monitor.schedule)) {
       problems.push({
         path: `${base}/schedule`,
         message: `not a valid cron expression (got ${show(monitor.schedule)})`,
       });
     }
     const reference = monitor.reference;
-    if (
-      (reference.type === "file" || reference.type === "profile") &&
-      !existsSync(resolvePath(reference.path))
-    ) {
+    if (reference.type !== "first" && !existsSync(resolvePath(reference.path))) {
       problems.push({
         path: `${base}/reference/path`,
         message: `file not found: ${resolvePath(reference.path)}`,

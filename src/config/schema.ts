@@ -1,3 +1,4 @@
+import { outlierScorers } from "../outliers/registry.js";
 import { driftTests, testsFor } from "../stats/registry.js";
 
 // JSON Schema (draft-07) of the configuration file. The `description`s are the reference
@@ -191,6 +192,88 @@ const window = {
   ],
 };
 
+const outlierMonitor = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "features", "reference", "window"],
+  properties: {
+    type: { const: "outliers", description: "scores every event for outliers against a reference" },
+    features: {
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: "string" },
+      description: "numeric features under `features`, of one source",
+    },
+    reference: {
+      type: "object",
+      required: ["type"],
+      discriminator: { propertyName: "type" },
+      oneOf: [
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "path"],
+          properties: {
+            type: { const: "file", description: "a data file with columns named like the features" },
+            path: { type: "string", minLength: 1 },
+          },
+        },
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["type", "events"],
+          properties: {
+            type: { const: "first", description: "the first N events of the stream" },
+            events: positiveInt,
+          },
+        },
+      ],
+    },
+    scorers: {
+      type: "array",
+      minItems: 1,
+      description: "scorers with their params and threshold (default: robust_z and isolation_forest)",
+      items: {
+        type: "object",
+        required: ["type"],
+        properties: {
+          type: { enum: Object.keys(outlierScorers), description: "a registered scorer" },
+          threshold: {
+            type: "object",
+            description: "{ percentile: 0-100 } of the reference scores (default 99) or { value: N }",
+          },
+        },
+      },
+    },
+    window: {
+      type: "object",
+      additionalProperties: false,
+      required: ["type"],
+      properties: {
+        type: { const: "tumbling" },
+        events: { ...positiveInt, description: "window length in events" },
+        duration_secs: { ...positive, description: "window length in seconds" },
+        time: {
+          enum: ["event", "processing"],
+          description: "which clock time windows follow (default processing)",
+        },
+      },
+      oneOf: [
+        { required: ["events"], not: { anyOf: [{ required: ["duration_secs"] }, { required: ["time"] }] } },
+        { required: ["duration_secs"], not: { required: ["events"] } },
+      ],
+    },
+    id: { ...pointer, description: "JSON pointer to an event id kept for the most extreme events" },
+    top: {
+      type: "integer",
+      minimum: 0,
+      maximum: 1000,
+      description: "most extreme events kept per window and scorer (default 10)",
+    },
+  },
+};
+
 const monitor = {
   type: "object",
   required: ["type"],
@@ -248,6 +331,7 @@ const monitor = {
         },
       },
     },
+    outlierMonitor,
   ],
 };
 

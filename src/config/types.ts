@@ -79,7 +79,35 @@ export interface DriftMonitorConfig extends Partial<DriftOptions> {
   readonly schedule?: string;
 }
 
-export type MonitorConfig = DriftMonitorConfig;
+/** One outlier scorer of a monitor: its registry name, its threshold, and its own params. */
+export interface OutlierScorerConfig {
+  readonly type: "robust_z" | "iqr" | "mahalanobis" | "isolation_forest";
+  /** Percentile of the reference scores (default 99) or an explicit value. */
+  readonly threshold?: { readonly percentile?: number; readonly value?: number };
+  readonly [param: string]: unknown;
+}
+
+/** An outlier monitor: scores every event against models fitted on a reference. */
+export interface OutlierMonitorConfig {
+  readonly type: "outliers";
+  /** Numeric features of one source, in the order rows are built. */
+  readonly features: readonly string[];
+  readonly reference:
+    | { readonly type: "file"; readonly path: string }
+    | { readonly type: "first"; readonly events: number };
+  /** Default: robust_z and isolation_forest. */
+  readonly scorers?: readonly OutlierScorerConfig[];
+  /** Tumbling windows over which outlier ratios are reported. */
+  readonly window:
+    | { readonly type: "tumbling"; readonly events: number }
+    | { readonly type: "tumbling"; readonly duration_secs: number; readonly time?: "event" | "processing" };
+  /** JSON pointer to an event id, kept for the most extreme events of each window. */
+  readonly id?: string;
+  /** How many of the most extreme events each window keeps per scorer (default 10). */
+  readonly top?: number;
+}
+
+export type MonitorConfig = DriftMonitorConfig | OutlierMonitorConfig;
 
 /** The whole configuration file. */
 export interface Config {

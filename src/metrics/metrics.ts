@@ -104,6 +104,31 @@ export class Metrics {
     labelNames: ["monitor", "feature"] as const,
     registers: [this.registry],
   });
+  readonly outlierScore = new Histogram({
+    name: "driftwatch_outlier_score",
+    help: "Outlier scores of events, per scorer (robust_z and iqr in sigmas and IQRs, isolation_forest in (0, 1]).",
+    labelNames: ["monitor", "scorer"] as const,
+    buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.5, 2, 3, 4, 5, 7, 10, 20, 50, 100],
+    registers: [this.registry],
+  });
+  readonly outlierEventsTotal = new Counter({
+    name: "driftwatch_outlier_events_total",
+    help: "Events scored above the scorer's threshold.",
+    labelNames: ["monitor", "scorer"] as const,
+    registers: [this.registry],
+  });
+  readonly outlierRatio = new Gauge({
+    name: "driftwatch_outlier_ratio",
+    help: "Share of the last closed window's events that were outliers, per scorer.",
+    labelNames: ["monitor", "scorer"] as const,
+    registers: [this.registry],
+  });
+  readonly outlierThreshold = new Gauge({
+    name: "driftwatch_outlier_threshold",
+    help: "Score above which an event is an outlier (a percentile of the reference scores, or the configured value).",
+    labelNames: ["monitor", "scorer"] as const,
+    registers: [this.registry],
+  });
   readonly evaluationDuration = new Histogram({
     name: "driftwatch_evaluation_duration_seconds",
     help: "Time to evaluate one window (all tests of a monitor).",

@@ -146,6 +146,16 @@ export class Windower {
     return this.paneMs !== null && ("time" in this.config ? this.config.time !== "event" : true);
   }
 
+  /** True for windows counted in events; false for time windows. */
+  get byCount(): boolean {
+    return this.paneEvents !== null;
+  }
+
+  /** False when an event at `time` is late: its time window has already closed. */
+  accepts(time: number): boolean {
+    return this.paneMs === null || this.state.open === null || time >= (this.state.open.start as number);
+  }
+
   /** Adds one event's feature values at `time` (ms); returns the windows this event closed. */
   add(values: Record<string, unknown>, time: number, eventTime: number | null = null): ClosedWindow[] {
     const out: ClosedWindow[] = [];

@@ -43,8 +43,20 @@ describe("driftwatch run", () => {
       { encoding: "utf8", timeout: 60000 },
     );
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trim().split("\n");
+    const lines = r.stdout
+      .trim()
+      .split("\n")
+      .filter((line) => line.startsWith("[weather-drift]"));
     assert.equal(lines.length, 12, "(1461 - 366) / 91 windows");
+    const outliers = r.stdout
+      .trim()
+      .split("\n")
+      .filter((line) => line.startsWith("[weather-outliers]"));
+    assert.equal(outliers.length, 12);
+    assert.match(
+      outliers[0],
+      /^\[weather-outliers\] window 0 \(91 events\): robust_z \d+ outliers? \([\d.]+%, threshold 4\) \| isolation_forest \d+ outliers? /,
+    );
     assert.match(
       lines[2],
       /^\[weather-drift\] window 2 \(91 events, 2013-07-02\.\.2013-09-30\): DRIFT 5\/5 features drifted \| temp_max ks 0\.5674 p=5\.70e-22 drift/,

@@ -140,6 +140,21 @@ monitors:
     }
   });
 
+  it("checks outlier scorers' params and thresholds with the scorer registry", () => {
+    const found = problems(
+      valid.replace(
+        "    window: { type: tumbling, events: 10 }\n",
+        "    window: { type: tumbling, events: 10 }\n  o:\n    type: outliers\n    features: [temp_max, weather]\n    reference: { type: first, events: 5 }\n    scorers: [ { type: iqr, k: -1 }, { type: iqr }, { type: isolation_forest, threshold: { percentile: 99, value: 1 } } ]\n    window: { type: tumbling, events: 5 }\n",
+      ),
+    );
+    assert.deepEqual(found, [
+      '15 /monitors/o/features/1 outlier scorers take numeric features; "weather" is categorical',
+      "17 /monitors/o/scorers/0/k must be >= 0 (got -1)",
+      '17 /monitors/o/scorers/1/type scorer "iqr" appears twice; give each scorer once',
+      "17 /monitors/o/scorers/2/threshold give either `percentile` or `value`, not both",
+    ]);
+  });
+
   it("names the line of a YAML syntax error", () => {
     assert.deepEqual(problems("sources:\n  a: [1, 2\nfeatures: {}\n").length > 0, true);
     assert.match(problems("sources:\n  a: [1, 2\nfeatures: {}\n")[0], /^\d+ {2}YAML: /);

@@ -1,0 +1,250 @@
+import type { OutlierMonitorConfig, OutlierScorerConfig } from "../config/types.js";
+import { Windower, type WindowState } from "../windows/window.js";
+import { type AnyOutlierScorerKind, outlierScorers } from "./registry.js";
+import { calibrate } from "./threshold.js";
+import type { Row } from "./types.js";
+
+/** The scorers a monitor runs when its config names none. */
+export const DEFAULT_SCORERS: readonly OutlierScorerConfig[] = [
+  { type: "robust_z" },
+  { type: "isolation_forest" },
+];
+
+/** A fitted scorer: its model and the threshold above which an event is an outlier. */
+interface Calibrated {
+  readonly type: OutlierScorerConfig["type"];
+  readonly model: unknown;
+  readonly threshold: number;
+}
+
+/** One of the most extreme events of a window. */
+export interface ExtremeEvent {
+  readonly id: string | null;
+  readonly score: number;
+}
+
+/** Per-scorer tallies of the open window. */
+interface ScorerTally {
+  outliers: number;
+  /** The most extreme events, highest score first, at most `top`. */
+  top: ExtremeEvent[];
+}
+
+/** Checkpointed state of an outlier monitor. */
+export interface OutlierMonitorState {
+  /** Reference rows being collected from the stream (`first`), else null. */
+  readonly collecting: { rows: (number | null)[][]; events: number } | null;
+  /** Fitted scorers, once the reference is complete. */
+  readonly fitted: Calibrated[] | null;
+  readonly window: WindowState;
+  readonly tallies: ScorerTally[];
+  /** Events of the open window with a missing feature (imputed or skipped by the scorers). */
+  incomplete: number;
+}
+
+/** One scored event, handed to the metrics as it happens. */
+export interface OutlierScore {
+  readonly scorer: string;
+  readonly score: number;
+  readonly threshold: number;
+  readonly outlier: boolean;
+}
+
+/** A closed window: outlier counts and ratios per scorer, and its most extreme events. */
+export interface OutlierResult {
+  readonly monitor: string;
+  readonly window: {
+    readonly index: number;
+    readonly events: number;
+    readonly start: number | null;
+    readonly end: number | null;
+    readonly first_time: number | null;
+    readonly last_time: number | null;
+  };
+  readonly scorers: readonly {
+    readonly scorer: string;
+    readonly threshold: number;
+    readonly outliers: number;
+    readonly ratio: number;
+    readonly top: readonly ExtremeEvent[];
+  }[];
+  readonly incomplete: number;
+}
+
+function toRow(values: Record<string, unknown>, features: readonly string[]): (number | null)[] {
+  return features.map((f) => {
+    const v = values[f];
+    return typeof v === "number" && Number.isFinite(v) ? v : null;
+  });
+}
+
+/**
+ * An outlier monitor: fits each scorer on the reference (a file, or the first N events), scores
+ * every later event, and reports per tumbling window how many events were outliers and which were
+ * the most extreme. Its state (reference rows while collecting, fitted models, window tallies) is
+ * plain data for checkpoints; fitting is deterministic (seeded), so a file reference is simply
+ * refitted on start.
+ *
+ * @example
+ *   const m = new OutlierMonitor("o", { type: "outliers", features: ["x"], reference: { type: "first", events: 100 }, window: { type: "tumbling", events: 50 } }, null);
+ */
+export class OutlierMonitor {
+  readonly kind = "outliers";
+  private readonly windower: Windower;
+  private readonly scorers: readonly OutlierScorerConfig[];
+  private readonly top: number;
+  private stateValue: OutlierMonitorState;
+
+  constructor(
+    readonly name: string,
+    readonly config: OutlierMonitorConfig,
+    /** Reference rows read from a file; null for a `first` reference. */
+    reference: (number | null)[][] | null,
+    state?: OutlierMonitorState,
+  ) {
+    this.scorers = config.scorers ?? DEFAULT_SCORERS;
+    this.top = config.top ?? 10;
+    this.windower = new Windower(config.window, {}, state?.window);
+    const tallies = (): ScorerTally[] => this.scorers.map(() => ({ outliers: 0, top: [] }));
+    if (state) {
+      this.stateValue = { ...state, window: this.windower.state };
+    } else {
+      this.stateValue = {
+        collecting: reference === null ? { rows: [], events: 0 } : null,
+        fitted: null,
+        window: this.windower.state,
+        tallies: tallies(),
+        incomplete: 0,
+      };
+    }
+    if (reference !== null && this.stateValue.fitted === null)
+      this.stateValue = { ...this.stateValue, fitted: this.fit(reference) };
+  }
+
+  /** The monitor's state as plain data, for checkpoints. */
+  get state(): OutlierMonitorState {
+    return { ...this.stateValue, window: this.windower.state };
+  }
+
+  /** Events in the reference so far (rows of a file reference, or collected events). */
+  get referenceEvents(): number {
+    return (
+      this.stateValue.collecting?.events ??
+      (this.config.reference.type === "first" ? this.config.reference.events : 0)
+    );
+  }
+
+  get lateEvents(): number {
+    return this.windower.state.late;
+  }
+
+  get needsTick(): boolean {
+    return this.windower.processingTime;
+  }
+
+  /** Fitted thresholds per scorer (empty until the reference is complete). */
+  get thresholds(): readonly { scorer: string; threshold: number }[] {
+    return (this.stateValue.fitted ?? []).map((f) => ({ scorer: f.type, threshold: f.threshold }));
+  }
+
+  private fit(rows: (number | null)[][]): Calibrated[] {
+    return this.scorers.map((scorer) => {
+      const { type, threshold, ...params } = scorer;
+      const kind = outlierScorers[type] as AnyOutlierScorerKind;
+      const calibrated = calibrate(kind as never, rows as Row[], params as never, threshold ?? {});
+      return { type, model: calibrated.model, threshold: calibrated.threshold };
+    });
+  }
+
+  /**
+   * Adds one event: while a `first` reference fills it is collected (and the scorers fitted when
+   * it is complete); afterwards it is scored. Returns its scores and the windows it closed.
+   */
+  add(
+    values: Record<string, unknown>,
+    now: number,
+    eventTime: number | null,
+    id: string | null,
+  ): { scores: OutlierScore[]; closed: OutlierResult[] } {
+    const row = toRow(values, this.config.features);
+    const s = this.stateValue;
+    if (s.fitted === null) {
+      const collecting = s.collecting as NonNullable<OutlierMonitorState["collecting"]>;
+      collecting.rows.push(row);
+      collecting.events++;
+      if (this.config.reference.type === "first" && collecting.events >= this.config.reference.events) {
+        this.stateValue = {
+          ...s,
+          fitted: this.fit(collecting.rows),
+          collecting: { rows: [], events: collecting.events },
+        };
+      }
+      return { scores: [], closed: [] };
+    }
+    const time = this.windower.processingTime ? now : (eventTime ?? now);
+    if (!this.windower.accepts(time)) {
+      // Too late for its (closed) time window: the windower counts it, nothing is tallied.
+      this.windower.add({}, time, eventTime);
+      return { scores: [], closed: [] };
+    }
+    // Close time windows that end before this event, so that it is tallied in its own window.
+    const closed = this.windower.byCount ? [] : this.windower.tick(time).map((w) => this.close(w));
+    if (row.includes(null)) this.stateValue.incomplete++;
+    const scores: OutlierScore[] = [];
+    for (const [i, fitted] of (this.stateValue.fitted as Calibrated[]).entries()) {
+      const kind = outlierScorers[fitted.type] as AnyOutlierScorerKind;
+      const score = kind.score(fitted.model, row);
+      const outlier = score > fitted.threshold;
+      const tally = this.stateValue.tallies[i];
+      if (outlier) tally.outliers++;
+      if (this.top > 0 && (tally.top.length < this.top || score > tally.top[tally.top.length - 1].score)) {
+        let at = tally.top.findIndex((e) => score > e.score);
+        if (at < 0) at = tally.top.length;
+        tally.top.splice(at, 0, { id, score });
+        if (tally.top.length > this.top) tally.top.pop();
+      }
+      scores.push({ scorer: fitted.type, score, threshold: fitted.threshold, outlier });
+    }
+    closed.push(...this.windower.add({}, time, eventTime).map((w) => this.close(w)));
+    return { scores, closed };
+  }
+
+  /** Closes processing-time windows that ended by `now`. */
+  tick(now: number): OutlierResult[] {
+    if (this.stateValue.fitted === null) return [];
+    return this.windower.tick(now).map((w) => this.close(w));
+  }
+
+  private close(window: {
+    index: number;
+    events: number;
+    start: number | null;
+    end: number | null;
+    first_time: number | null;
+    last_time: number | null;
+  }): OutlierResult {
+    const s = this.stateValue;
+    const fitted = s.fitted as Calibrated[];
+    const result: OutlierResult = {
+      monitor: this.name,
+      window: {
+        index: window.index,
+        events: window.events,
+        start: window.start,
+        end: window.end,
+        first_time: window.first_time,
+        last_time: window.last_time,
+      },
+      scorers: fitted.map((f, i) => ({
+        scorer: f.type,
+        threshold: f.threshold,
+        outliers: s.tallies[i].outliers,
+        ratio: window.events === 0 ? 0 : s.tallies[i].outliers / window.events,
+        top: s.tallies[i].top,
+      })),
+      incomplete: s.incomplete,
+    };
+    this.stateValue = { ...s, tallies: this.scorers.map(() => ({ outliers: 0, top: [] })), incomplete: 0 };
+    return result;
+  }
+}
