@@ -6,7 +6,14 @@ import fc from "fast-check";
 import { type Checkpoint, CheckpointStore } from "../../src/state/checkpoint.js";
 
 function checkpoint(monitors: Record<string, unknown>, positions = { s: { "t/0": 10 } }): Checkpoint {
-  return { format: "driftwatch-checkpoint", version: 1, written_at: 1, config_hash: "h", positions, monitors };
+  return {
+    format: "driftwatch-checkpoint",
+    version: 1,
+    written_at: 1,
+    config_hash: "h",
+    positions,
+    monitors,
+  };
 }
 
 describe("CheckpointStore", () => {
@@ -19,14 +26,17 @@ describe("CheckpointStore", () => {
         fc.array(fc.double({ noNaN: true }), { maxLength: 10 }),
         fc.dictionary(fc.string(), fc.nat()),
         (long, short, counts) => {
-          const saved = checkpoint({ m: { hash: "x", state: { values: long, few: short, counts, mixed: [1, "a", null] } } });
+          const saved = checkpoint({
+            m: { hash: "x", state: { values: long, few: short, counts, mixed: [1, "a", null] } },
+          });
           store.save(saved);
           const loaded = store.load();
           // JSON writes -0 as 0; the binary side file keeps every bit.
           assert.deepEqual(JSON.parse(JSON.stringify(loaded)), JSON.parse(JSON.stringify(saved)));
           const values = (loaded?.monitors.m as { state: { values: number[] } }).state.values;
           if (long.length >= 256) {
-            for (let i = 0; i < long.length; i++) assert.ok(Object.is(values[i], long[i]), `value ${i} bit for bit`);
+            for (let i = 0; i < long.length; i++)
+              assert.ok(Object.is(values[i], long[i]), `value ${i} bit for bit`);
           }
         },
       ),
