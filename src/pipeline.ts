@@ -12,6 +12,12 @@ import { Metrics } from "./metrics/metrics.js";
 import { MetricsServer } from "./metrics/server.js";
 import { OutlierMonitor, type OutlierMonitorState, type OutlierResult } from "./outliers/monitor.js";
 import {
+  type DetectorStatus,
+  PerformanceMonitor,
+  type PerformanceMonitorState,
+  type PerformanceResult,
+} from "./performance/monitor.js";
+import {
   type DeadLetter,
   type DeadLetterSink,
   FileDeadLetter,
@@ -30,6 +36,10 @@ export interface PipelineOptions {
   readonly onResult?: (result: DriftResult) => void;
   /** Called with every closed outlier window. */
   readonly onOutliers?: (result: OutlierResult) => void;
+  /** Called with every closed window of a performance monitor. */
+  readonly onPerformance?: (result: PerformanceResult) => void;
+  /** Called when a concept-drift detector fires or enters or leaves its warning zone. */
+  readonly onDetection?: (monitor: string, status: DetectorStatus) => void;
   /** The clock (ms); injected so tests can drive processing time. */
   readonly now?: () => number;
   /** Overrides `metrics.listen` (e.g. 127.0.0.1:0 in tests); null disables the server. */
@@ -59,7 +69,7 @@ interface SourceRuntime {
 }
 
 /** A monitor of any type the pipeline runs. */
-type AnyMonitor = DriftMonitor | OutlierMonitor;
+type AnyMonitor = DriftMonitor | OutlierMonitor | PerformanceMonitor;
 
 function hashOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
@@ -142,20 +152,27 @@ export class Pipeline {
     const saved = (checkpoint?.monitors ?? {}) as Record<string, { hash: string; state: unknown }>;
 
     for (const [name, monitorConfig] of Object.entries(config.monitors) as [string, MonitorConfig][]) {
+      const used = "features" in monitorConfig ? monitorConfig.features : [];
       const kinds: Record<string, "numeric" | "categorical"> = {};
-      for (const feature of monitorConfig.features)
-        kinds[feature] = (config.features[feature] as FeatureConfig).type;
-      const hash = hashOf({
-        monitor: monitorConfig,
-        features: monitorConfig.features.map((f) => config.features[f]),
-      });
+      for (const feature of used) kinds[feature] = (config.features[feature] as FeatureConfig).type;
+      const hash = hashOf({ monitor: monitorConfig, features: used.map((f) => config.features[f]) });
       const previous = saved[name];
       let state: unknown;
       if (previous?.hash === hash) state = previous.state;
       else if (previous)
         log.warn("monitor configuration changed; its state starts afresh", { monitor: name });
-      const ref = monitorConfig.reference;
       let monitor: AnyMonitor;
+      if (monitorConfig.type === "performance") {
+        monitor = new PerformanceMonitor(
+          name,
+          monitorConfig,
+          state as PerformanceMonitorState | undefined,
+          this.now,
+        );
+        this.monitors.set(name, { monitor, hash, id: null });
+        continue;
+      }
+      const ref = monitorConfig.reference;
       if (monitorConfig.type === "outliers") {
         const rows =
           ref.type === "file" ? await readNumericRows(resolvePath(ref.path), monitorConfig.features) : null;
@@ -193,7 +210,11 @@ export class Pipeline {
         }));
       const monitors = [...this.monitors.values()]
         .map((m) => m.monitor)
-        .filter((m) => m.config.features.some((f) => config.features[f]?.source === name));
+        .filter((m) =>
+          m instanceof PerformanceMonitor
+            ? m.sources.includes(name)
+            : m.config.features.some((f) => config.features[f]?.source === name),
+        );
       const sourceLog = log.child({ source: name });
       let source: Source;
       switch (sourceConfig.type) {
@@ -330,6 +351,7 @@ export class Pipeline {
     const now = this.now();
     const results: DriftResult[] = [];
     const outlierResults: OutlierResult[] = [];
+    const performanceResults: PerformanceResult[] = [];
     let accepted = 0;
     for (const [i, result] of decoded.entries()) {
       const record = records[i];
@@ -355,6 +377,10 @@ export class Pipeline {
           const late = monitor.lateEvents;
           if (monitor instanceof DriftMonitor) {
             results.push(...monitor.add(values, now, eventTime));
+          } else if (monitor instanceof PerformanceMonitor) {
+            const { detections, closed } = monitor.add(runtime.name, result.event, values);
+            for (const detection of detections) this.publishDetection(monitor.name, detection);
+            performanceResults.push(...closed);
           } else {
             const pointer = (this.monitors.get(monitor.name) as { id: CompiledPointer | null }).id;
             const rawId = pointer === null ? undefined : getAt(result.event, pointer);
@@ -384,6 +410,7 @@ export class Pipeline {
       this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "invalid" }, letters.length);
     for (const monitor of runtime.monitors) {
       this.metrics.referenceEvents.set({ monitor: monitor.name }, monitor.referenceEvents);
+      if (monitor instanceof PerformanceMonitor) this.publishJoin(monitor);
       // A `first` reference fits the scorers mid-batch: export their thresholds as they appear.
       if (monitor instanceof OutlierMonitor) {
         for (const { scorer, threshold } of monitor.thresholds)
@@ -392,6 +419,7 @@ export class Pipeline {
     }
     for (const result of results) this.publish(result);
     for (const result of outlierResults) this.publishOutliers(result);
+    for (const result of performanceResults) this.publishPerformance(result);
     return { accepted, rejected: letters.length };
   }
 
@@ -400,13 +428,71 @@ export class Pipeline {
     for (const { monitor } of this.monitors.values()) {
       if (!monitor.needsTick) continue;
       if (monitor instanceof DriftMonitor) for (const result of monitor.tick(now)) this.publish(result);
-      else for (const result of monitor.tick(now)) this.publishOutliers(result);
+      else if (monitor instanceof PerformanceMonitor) {
+        for (const result of monitor.tick(now)) this.publishPerformance(result);
+        this.publishJoin(monitor);
+      } else for (const result of monitor.tick(now)) this.publishOutliers(result);
     }
   }
 
   private evaluateOpen(monitor: DriftMonitor): void {
     const result = monitor.evaluateOpen();
     if (result) this.publish(result);
+  }
+
+  /** A detector fired or entered/left its warning zone: counted at once, not at window close. */
+  private publishDetection(monitor: string, status: DetectorStatus): void {
+    if (status.drift) this.metrics.conceptDriftTotal.inc({ monitor, detector: status.detector });
+    this.metrics.conceptDriftWarning.set({ monitor, detector: status.detector }, status.warning ? 1 : 0);
+    if (status.estimate !== null)
+      this.metrics.conceptDriftEstimate.set({ monitor, detector: status.detector }, status.estimate);
+    this.options.onDetection?.(monitor, status);
+  }
+
+  /** The join's buffers and outcomes (counters follow the monitor's cumulative counts). */
+  private publishJoin(monitor: PerformanceMonitor): void {
+    const m = this.metrics;
+    const { predictions, labels } = monitor.pending;
+    m.joinPending.set({ monitor: monitor.name, side: "predictions" }, predictions);
+    m.joinPending.set({ monitor: monitor.name, side: "labels" }, labels);
+    for (const [outcome, count] of Object.entries(monitor.joinCounts))
+      m.joinEvents.set({ monitor: monitor.name, outcome }, count);
+  }
+
+  /** Exports a closed window of model metrics (window and cumulative, overall and per slice). */
+  private publishPerformance(result: PerformanceResult): void {
+    const m = this.metrics;
+    const monitor = result.monitor;
+    const scopes = [
+      ["window", result.window_metrics],
+      ["cumulative", result.cumulative_metrics],
+    ] as const;
+    for (const [scope, metrics] of scopes) {
+      for (const [slice, values] of [["all", metrics.all] as const, ...Object.entries(metrics.slices)]) {
+        for (const [metric, estimate] of Object.entries(values)) {
+          if (estimate === null || typeof estimate !== "object" || !("value" in estimate)) continue;
+          const labels = { monitor, metric, slice, scope };
+          if (estimate.value === null) {
+            m.performance.remove(labels);
+            continue;
+          }
+          m.performance.set(labels, estimate.value);
+          if (estimate.interval) {
+            m.performanceLower.set(labels, estimate.interval.low);
+            m.performanceUpper.set(labels, estimate.interval.high);
+          }
+        }
+        m.performanceCount.set({ monitor, slice, scope }, values.count);
+      }
+    }
+    for (const status of result.detectors) {
+      m.conceptDriftWarning.set({ monitor, detector: status.detector }, status.warning ? 1 : 0);
+      if (status.estimate !== null)
+        m.conceptDriftEstimate.set({ monitor, detector: status.detector }, status.estimate);
+    }
+    m.windowEvents.set({ monitor }, result.window.events);
+    m.windowsTotal.inc({ monitor, trigger: "window_close" });
+    this.options.onPerformance?.(result);
   }
 
   /** Exports a closed outlier window as metrics and hands it to the CLI. */

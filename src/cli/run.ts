@@ -5,6 +5,7 @@ import { type Level, Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
 import { Pipeline } from "../pipeline.js";
 import { formatOutlierVerdict } from "./outlier-verdict.js";
+import { formatDetection, formatPerformanceVerdict } from "./performance-verdict.js";
 import { formatVerdict } from "./verdict.js";
 
 interface RunFlags {
@@ -48,6 +49,11 @@ export function runCommand(): Command {
           stateDir: flags.stateDir,
           onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),
           onOutliers: (result) => process.stdout.write(`${formatOutlierVerdict(result)}\n`),
+          onPerformance: (result) => process.stdout.write(`${formatPerformanceVerdict(result)}\n`),
+          onDetection: (monitor, status) => {
+            const line = formatDetection(monitor, status);
+            if (line !== null) process.stdout.write(`${line}\n`);
+          },
         });
         created.metrics.configReloadSuccessful.set(1);
         created.metrics.configReloadTimestamp.set(Date.now() / 1000);

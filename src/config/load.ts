@@ -4,10 +4,11 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { validate as validateCron } from "node-cron";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { EventDecoder } from "../decode/validate.js";
+import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
 import { suggest } from "../report/build.js";
 import { configSchema } from "./schema.js";
-import type { Config, SourceConfig } from "./types.js";
+import type { Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
 
 /** One problem in a configuration file. */
 export interface ConfigProblem {
@@ -200,6 +201,10 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
   }
   for (const [name, monitor] of Object.entries(config.monitors)) {
     const base = `/monitors/${name}`;
+    if (monitor.type === "performance") {
+      problems.push(...checkPerformance(config, monitor, base, sources, features));
+      continue;
+    }
     const used = new Set<string>();
     for (const [i, feature] of monitor.features.entries()) {
       const f = config.features[feature];
@@ -284,6 +289,54 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
         message: `file not found: ${resolvePath(reference.path)}`,
       });
     }
+  }
+  return problems;
+}
+
+/** Cross-checks of a performance monitor: its sources, slice features and detectors. */
+function checkPerformance(
+  config: Config,
+  monitor: PerformanceMonitorConfig,
+  base: string,
+  sources: readonly string[],
+  features: readonly string[],
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const side of ["predictions", "labels"] as const) {
+    const source = monitor[side].source;
+    if (!sources.includes(source)) {
+      problems.push({
+        path: `${base}/${side}/source`,
+        message: `unknown source ${show(source)}${suggest(source, sources)}; sources: ${sources.join(", ")}`,
+      });
+    }
+  }
+  for (const [slice, definition] of Object.entries(monitor.slices ?? {})) {
+    const feature = config.features[definition.feature];
+    if (feature === undefined) {
+      problems.push({
+        path: `${base}/slices/${slice}/feature`,
+        message: `unknown feature ${show(definition.feature)}${suggest(definition.feature, features)}; features: ${features.join(", ")}`,
+      });
+    } else if (feature.source !== monitor.predictions.source) {
+      problems.push({
+        path: `${base}/slices/${slice}/feature`,
+        message: `slices read features of the predictions source ${show(monitor.predictions.source)}; ${show(definition.feature)} is on ${show(feature.source)}`,
+      });
+    }
+  }
+  for (const [i, entry] of (monitor.detectors ?? []).entries()) {
+    const { type, ...params } = entry;
+    if (!isDetectorName(type)) continue;
+    const kind = detectors[type] as AnyDetectorKind;
+    if (monitor.task === "regression" && kind.input === "binary") {
+      problems.push({
+        path: `${base}/detectors/${i}/type`,
+        message: `${type} takes a 0/1 error stream; a regression monitor feeds absolute errors (use adwin, page_hinkley or kswin)`,
+      });
+    }
+    for (const p of kind.check(params))
+      problems.push({ path: `${base}/detectors/${i}${p.path}`, message: p.message });
   }
   return problems;
 }

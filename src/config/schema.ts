@@ -1,4 +1,6 @@
+import { detectorEntrySchema } from "../detectors/registry.js";
 import { outlierScorers } from "../outliers/registry.js";
+import { sliceSchema } from "../performance/slices.js";
 import { driftTests, testsFor } from "../stats/registry.js";
 
 // JSON Schema (draft-07) of the configuration file. The `description`s are the reference
@@ -274,6 +276,90 @@ const outlierMonitor = {
   },
 };
 
+const performanceMonitor = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "task", "predictions", "labels", "window"],
+  properties: {
+    type: { const: "performance", description: "model quality from predictions joined with late labels" },
+    task: { enum: ["classification", "regression"] },
+    predictions: {
+      type: "object",
+      additionalProperties: false,
+      required: ["source", "id", "label"],
+      description: "where predictions come from",
+      properties: {
+        source: { type: "string", description: "name of a source under `sources`" },
+        id: { ...pointer, description: "JSON pointer to the id that labels refer to" },
+        label: { ...pointer, description: "JSON pointer to the predicted label (or value, for regression)" },
+        score: {
+          ...pointer,
+          description: "JSON pointer to the probability of the positive label (optional)",
+        },
+      },
+    },
+    labels: {
+      type: "object",
+      additionalProperties: false,
+      required: ["source", "id", "label"],
+      description: "where ground truth comes from",
+      properties: {
+        source: { type: "string", description: "name of a source under `sources`" },
+        id: { ...pointer, description: "JSON pointer to the prediction id" },
+        label: { ...pointer, description: "JSON pointer to the true label (or value)" },
+      },
+    },
+    join: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        ttl_secs: {
+          ...positive,
+          description: "how long a prediction waits for its label, and the reverse (default 86400)",
+        },
+        max_pending: {
+          ...positiveInt,
+          description: "most entries waiting per side; the oldest are evicted beyond (default 1000000)",
+        },
+      },
+    },
+    window: {
+      type: "object",
+      additionalProperties: false,
+      required: ["type"],
+      properties: {
+        type: { const: "tumbling" },
+        events: { ...positiveInt, description: "window length in joined pairs" },
+        duration_secs: { ...positive, description: "window length in seconds of processing time" },
+      },
+      oneOf: [
+        { required: ["events"], not: { required: ["duration_secs"] } },
+        { required: ["duration_secs"], not: { required: ["events"] } },
+      ],
+    },
+    slices: {
+      type: "object",
+      additionalProperties: sliceSchema,
+      description: "declarative slices on features of the predictions source",
+    },
+    detectors: {
+      type: "array",
+      items: detectorEntrySchema(),
+      description: "concept-drift detectors on the error stream",
+    },
+    positive: {
+      type: "string",
+      description: "positive class for ROC AUC, log loss and calibration of binary scores",
+    },
+    level: {
+      type: "number",
+      exclusiveMinimum: 0,
+      exclusiveMaximum: 1,
+      description: "confidence level of the intervals (default 0.95)",
+    },
+  },
+};
+
 const monitor = {
   type: "object",
   required: ["type"],
@@ -332,6 +418,7 @@ const monitor = {
       },
     },
     outlierMonitor,
+    performanceMonitor,
   ],
 };
 

@@ -107,7 +107,36 @@ export interface OutlierMonitorConfig {
   readonly top?: number;
 }
 
-export type MonitorConfig = DriftMonitorConfig | OutlierMonitorConfig;
+/** A performance monitor: predictions joined with late labels, windowed model metrics, detectors. */
+export interface PerformanceMonitorConfig {
+  readonly type: "performance";
+  readonly task: "classification" | "regression";
+  /** Where predictions come from: JSON pointers for the id, the predicted label (or value) and an optional score. */
+  readonly predictions: {
+    readonly source: string;
+    readonly id: string;
+    readonly label: string;
+    readonly score?: string;
+  };
+  /** Where ground truth comes from: JSON pointers for the id and the true label (or value). */
+  readonly labels: { readonly source: string; readonly id: string; readonly label: string };
+  /** How long a prediction waits for its label (and the reverse), and how many may wait per side. */
+  readonly join?: { readonly ttl_secs?: number; readonly max_pending?: number };
+  /** Tumbling windows of joined pairs, by count or by (processing) time. */
+  readonly window:
+    | { readonly type: "tumbling"; readonly events: number }
+    | { readonly type: "tumbling"; readonly duration_secs: number };
+  /** Declarative slices on features of the predictions source. */
+  readonly slices?: Readonly<Record<string, import("../performance/types.js").Slice>>;
+  /** Concept-drift detectors on the error stream (0/1 misclassification, or absolute error). */
+  readonly detectors?: readonly ({ readonly type: string } & Readonly<Record<string, unknown>>)[];
+  /** Positive class for ROC AUC, log loss and calibration of binary scores. */
+  readonly positive?: string;
+  /** Confidence level of the intervals (default 0.95). */
+  readonly level?: number;
+}
+
+export type MonitorConfig = DriftMonitorConfig | OutlierMonitorConfig | PerformanceMonitorConfig;
 
 /** The whole configuration file. */
 export interface Config {

@@ -129,6 +129,60 @@ export class Metrics {
     labelNames: ["monitor", "scorer"] as const,
     registers: [this.registry],
   });
+  readonly performance = new Gauge({
+    name: "driftwatch_performance",
+    help: "Model-quality metric (accuracy, macro_f1, roc_auc, log_loss, mae, rmse, r2, ...) per scope (window, cumulative) and slice (all or a declared slice).",
+    labelNames: ["monitor", "metric", "slice", "scope"] as const,
+    registers: [this.registry],
+  });
+  readonly performanceLower = new Gauge({
+    name: "driftwatch_performance_lower",
+    help: "Lower bound of the metric's confidence interval (Wilson, delta method or DeLong; level from the config).",
+    labelNames: ["monitor", "metric", "slice", "scope"] as const,
+    registers: [this.registry],
+  });
+  readonly performanceUpper = new Gauge({
+    name: "driftwatch_performance_upper",
+    help: "Upper bound of the metric's confidence interval.",
+    labelNames: ["monitor", "metric", "slice", "scope"] as const,
+    registers: [this.registry],
+  });
+  readonly performanceCount = new Gauge({
+    name: "driftwatch_performance_pairs",
+    help: "Joined prediction-label pairs behind the metrics of a scope and slice.",
+    labelNames: ["monitor", "slice", "scope"] as const,
+    registers: [this.registry],
+  });
+  readonly joinPending = new Gauge({
+    name: "driftwatch_join_pending",
+    help: "Predictions waiting for their label, and labels waiting for their prediction.",
+    labelNames: ["monitor", "side"] as const,
+    registers: [this.registry],
+  });
+  readonly joinEvents = new Gauge({
+    name: "driftwatch_join_events",
+    help: "Join outcomes since the monitor's state began (matched, expired_predictions, orphan_labels, evicted_predictions, evicted_labels, duplicates); kept across restarts.",
+    labelNames: ["monitor", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly conceptDriftTotal = new Counter({
+    name: "driftwatch_concept_drift_total",
+    help: "Drifts a concept-drift detector found on the error stream.",
+    labelNames: ["monitor", "detector"] as const,
+    registers: [this.registry],
+  });
+  readonly conceptDriftWarning = new Gauge({
+    name: "driftwatch_concept_drift_warning",
+    help: "1 while a detector is in its warning zone, else 0.",
+    labelNames: ["monitor", "detector"] as const,
+    registers: [this.registry],
+  });
+  readonly conceptDriftEstimate = new Gauge({
+    name: "driftwatch_concept_drift_estimate",
+    help: "The detector's current estimate (error rate, mean error, ...), where it has one.",
+    labelNames: ["monitor", "detector"] as const,
+    registers: [this.registry],
+  });
   readonly evaluationDuration = new Histogram({
     name: "driftwatch_evaluation_duration_seconds",
     help: "Time to evaluate one window (all tests of a monitor).",

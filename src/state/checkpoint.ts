@@ -108,7 +108,15 @@ export class CheckpointStore {
         return Array.from(copy);
       }
       const out: Record<string, unknown> = {};
-      for (const [key, inner] of Object.entries(value)) out[key] = revive(inner);
+      // defineProperty, not assignment: a category may be named "__proto__".
+      for (const [key, inner] of Object.entries(value)) {
+        Object.defineProperty(out, key, {
+          value: revive(inner),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
       return out;
     };
     const { values_file: _file, ...checkpoint } = raw;

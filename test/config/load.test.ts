@@ -155,6 +155,34 @@ monitors:
     ]);
   });
 
+  it("checks a performance monitor's sources, slices and detectors", () => {
+    const found = problems(`
+sources:
+  predictions: { type: http, listen: "127.0.0.1:0" }
+  labels: { type: http, listen: "127.0.0.1:0" }
+features:
+  region: { source: labels, path: /region, type: categorical }
+monitors:
+  p:
+    type: performance
+    task: regression
+    predictions: { source: predictions, id: /id, label: /value }
+    labels: { source: label, id: /id, label: /value }
+    window: { type: tumbling, events: 100 }
+    slices:
+      eu: { feature: region, in: [eu] }
+      big: { feature: size, gte: 10 }
+    detectors: [ { type: ddm }, { type: adwin, delta: 2 }, { type: page_hinkley } ]
+`);
+    assert.deepEqual(found, [
+      '12 /monitors/p/labels/source unknown source "label" (did you mean "labels"?); sources: predictions, labels',
+      '15 /monitors/p/slices/eu/feature slices read features of the predictions source "predictions"; "region" is on "labels"',
+      '16 /monitors/p/slices/big/feature unknown feature "size"; features: region',
+      "17 /monitors/p/detectors/0/type ddm takes a 0/1 error stream; a regression monitor feeds absolute errors (use adwin, page_hinkley or kswin)",
+      "17 /monitors/p/detectors/1/delta must be < 1 (got 2)",
+    ]);
+  });
+
   it("names the line of a YAML syntax error", () => {
     assert.deepEqual(problems("sources:\n  a: [1, 2\nfeatures: {}\n").length > 0, true);
     assert.match(problems("sources:\n  a: [1, 2\nfeatures: {}\n")[0], /^\d+ {2}YAML: /);

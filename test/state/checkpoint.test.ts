@@ -44,6 +44,20 @@ describe("CheckpointStore", () => {
     );
   });
 
+  it("keeps keys named like Object.prototype members when it revives the side file", () => {
+    const store = new CheckpointStore(mkdtempSync(join(tmpdir(), "driftwatch-ckpt-")));
+    const counts = Object.fromEntries([
+      ["__proto__", 3],
+      ["constructor", 2],
+    ]);
+    store.save(checkpoint({ m: { values: Array.from({ length: 300 }, (_, i) => i), counts } }));
+    const loaded = store.load()?.monitors.m as { counts: Record<string, number> };
+    assert.deepEqual(Object.entries(loaded.counts), [
+      ["__proto__", 3],
+      ["constructor", 2],
+    ]);
+  });
+
   it("keeps the JSON readable, names one side file, and removes the previous ones", () => {
     const dir = mkdtempSync(join(tmpdir(), "driftwatch-ckpt-"));
     const store = new CheckpointStore(dir);

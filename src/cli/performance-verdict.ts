@@ -1,0 +1,45 @@
+import type { DetectorStatus, PerformanceResult } from "../performance/monitor.js";
+import type { ClassificationMetrics, Estimate, RegressionMetrics } from "../performance/types.js";
+import { formatNumber } from "../report/markdown.js";
+
+function estimate(name: string, e: Estimate): string | null {
+  if (e.value === null) return null;
+  const interval = e.interval ? ` [${formatNumber(e.interval.low)}, ${formatNumber(e.interval.high)}]` : "";
+  return `${name} ${formatNumber(e.value)}${interval}`;
+}
+
+function summary(metrics: ClassificationMetrics | RegressionMetrics): string {
+  const parts =
+    "accuracy" in metrics
+      ? [
+          estimate("accuracy", metrics.accuracy),
+          estimate("macro_f1", metrics.macro_f1),
+          estimate("roc_auc", metrics.roc_auc),
+        ]
+      : [estimate("mae", metrics.mae), estimate("rmse", metrics.rmse), estimate("r2", metrics.r2)];
+  return parts.filter((p) => p !== null).join(" ") || "no pairs";
+}
+
+/**
+ * One line per closed window of joined pairs:
+ * `[churn-performance] window 3 (1000 pairs): accuracy 0.91 [0.89, 0.93] macro_f1 0.88 | eu: accuracy 0.71 ... | ddm drift at pair 2871 | join: 120 pending, 4000 matched, 3 expired`
+ */
+export function formatPerformanceVerdict(result: PerformanceResult): string {
+  const parts = [
+    `[${result.monitor}] window ${result.window.index} (${result.window.events} pairs): ${summary(result.window_metrics.all)}`,
+  ];
+  for (const [slice, metrics] of Object.entries(result.window_metrics.slices))
+    parts.push(`${slice}: ${summary(metrics)}`);
+  for (const drift of result.drifts) parts.push(`${drift.detector} drift at pair ${drift.pair}`);
+  const j = result.join;
+  parts.push(
+    `join: ${j.pending_predictions} predictions and ${j.pending_labels} labels pending, ${j.matched} matched, ${j.expired_predictions} expired, ${j.orphan_labels} orphan labels`,
+  );
+  return parts.join(" | ");
+}
+
+/** One line when a concept-drift detector fires. */
+export function formatDetection(monitor: string, status: DetectorStatus): string | null {
+  if (!status.drift) return null;
+  return `[${monitor}] ${status.detector} detected concept drift (estimate ${formatNumber(status.estimate)}, ${status.drifts} so far)`;
+}

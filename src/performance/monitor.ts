@@ -1,0 +1,342 @@
+import type { PerformanceMonitorConfig } from "../config/types.js";
+import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
+import { type AnyDetectorKind, type DetectorName, detectors } from "../detectors/registry.js";
+import type { Detector } from "../detectors/types.js";
+import { classificationMetrics, emptyClassificationState, updateClassification } from "./classification.js";
+import { type JoinCounts, type JoinedPair, type JoinState, LabelJoin } from "./join.js";
+import { emptyRegressionState, regressionMetrics, updateRegression } from "./regression.js";
+import { matchingSlices } from "./slices.js";
+import type {
+  ClassificationMetrics,
+  ClassificationState,
+  RegressionMetrics,
+  RegressionState,
+} from "./types.js";
+
+type TaskState = ClassificationState | RegressionState;
+
+/** Metrics of one scope: overall and per declared slice. */
+export interface ScopeMetrics {
+  readonly all: ClassificationMetrics | RegressionMetrics;
+  readonly slices: Readonly<Record<string, ClassificationMetrics | RegressionMetrics>>;
+}
+
+/** A detector's standing after an update. */
+export interface DetectorStatus {
+  readonly detector: string;
+  readonly drift: boolean;
+  readonly warning: boolean;
+  readonly estimate: number | null;
+  /** Drifts detected since the monitor started (kept across restarts). */
+  readonly drifts: number;
+}
+
+/** A closed window of joined pairs. */
+export interface PerformanceResult {
+  readonly monitor: string;
+  readonly task: "classification" | "regression";
+  readonly window: {
+    readonly index: number;
+    readonly events: number;
+    readonly start: number | null;
+    readonly end: number | null;
+  };
+  readonly window_metrics: ScopeMetrics;
+  readonly cumulative_metrics: ScopeMetrics;
+  readonly join: JoinCounts & { readonly pending_predictions: number; readonly pending_labels: number };
+  readonly detectors: readonly DetectorStatus[];
+  /** Pair indices (since start) at which a detector fired during this window. */
+  readonly drifts: readonly { readonly detector: string; readonly pair: number }[];
+}
+
+/** What one event did: pairs joined, detector changes, windows closed. */
+export interface PerformanceUpdate {
+  readonly detections: readonly DetectorStatus[];
+  readonly closed: readonly PerformanceResult[];
+}
+
+/** Task state for all pairs and per slice. */
+interface Scoped {
+  all: TaskState;
+  slices: Record<string, TaskState>;
+}
+
+/** Checkpointed state of a performance monitor. */
+export interface PerformanceMonitorState {
+  readonly join: JoinState;
+  readonly counts: JoinCounts;
+  readonly window: Scoped & { events: number; index: number; start: number | null };
+  readonly cumulative: Scoped;
+  readonly detectors: { state: unknown; drifts: number }[];
+  pairs: number;
+  window_drifts: { detector: string; pair: number }[];
+}
+
+/**
+ * A performance monitor: predictions from one source and labels from another (often days later)
+ * are joined by id (`LabelJoin`), and every joined pair updates the window's and the cumulative
+ * metric states (overall and per declared slice) and feeds the error to the concept-drift
+ * detectors: 1/0 for a misclassification, the absolute error for regression. Windows are tumbling,
+ * by joined pairs or by processing time. The state is plain data for checkpoints.
+ */
+export class PerformanceMonitor {
+  readonly kind = "performance";
+  private readonly join: LabelJoin;
+  private readonly pointers: {
+    readonly predictionId: CompiledPointer;
+    readonly predicted: CompiledPointer;
+    readonly score: CompiledPointer | null;
+    readonly labelId: CompiledPointer;
+    readonly actual: CompiledPointer;
+  };
+  private readonly detectors: { type: string; detector: Detector<unknown>; drifts: number }[];
+  private s: Omit<PerformanceMonitorState, "join" | "counts" | "detectors">;
+
+  constructor(
+    readonly name: string,
+    readonly config: PerformanceMonitorConfig,
+    state?: PerformanceMonitorState,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.join = new LabelJoin(
+      {
+        ttl_ms: (config.join?.ttl_secs ?? 86_400) * 1000,
+        max_pending: config.join?.max_pending ?? 1_000_000,
+      },
+      state?.join,
+      state?.counts,
+    );
+    this.pointers = {
+      predictionId: compilePointer(config.predictions.id),
+      predicted: compilePointer(config.predictions.label),
+      score: config.predictions.score === undefined ? null : compilePointer(config.predictions.score),
+      labelId: compilePointer(config.labels.id),
+      actual: compilePointer(config.labels.label),
+    };
+    this.detectors = (config.detectors ?? []).map(({ type, ...params }, i) => {
+      const kind = detectors[type as DetectorName] as AnyDetectorKind;
+      const saved = state?.detectors[i];
+      return { type, detector: kind.create(params, saved?.state), drifts: saved?.drifts ?? 0 };
+    });
+    this.s = state
+      ? {
+          window: state.window,
+          cumulative: state.cumulative,
+          pairs: state.pairs,
+          window_drifts: state.window_drifts,
+        }
+      : {
+          window: { ...this.emptyScoped(), events: 0, index: 0, start: null },
+          cumulative: this.emptyScoped(),
+          pairs: 0,
+          window_drifts: [],
+        };
+  }
+
+  /** Always: the join expires on a timer. */
+  get needsTick(): boolean {
+    return true;
+  }
+
+  /** Performance monitors have no reference and no late events (time windows follow processing time). */
+  get referenceEvents(): number {
+    return 0;
+  }
+
+  get lateEvents(): number {
+    return 0;
+  }
+
+  /** The sources this monitor reads. */
+  get sources(): readonly string[] {
+    return [...new Set([this.config.predictions.source, this.config.labels.source])];
+  }
+
+  get state(): PerformanceMonitorState {
+    return {
+      ...this.s,
+      join: this.join.state,
+      counts: this.join.counts,
+      detectors: this.detectors.map((d) => ({ state: d.detector.state, drifts: d.drifts })),
+    };
+  }
+
+  get pending(): { predictions: number; labels: number } {
+    return { predictions: this.join.pendingPredictions, labels: this.join.pendingLabels };
+  }
+
+  get joinCounts(): JoinCounts {
+    return this.join.counts;
+  }
+
+  private emptyTask(): TaskState {
+    return this.config.task === "classification"
+      ? emptyClassificationState({ positive: this.config.positive ?? null })
+      : emptyRegressionState();
+  }
+
+  private emptyScoped(): Scoped {
+    const slices: Record<string, TaskState> = {};
+    for (const name of Object.keys(this.config.slices ?? {})) slices[name] = this.emptyTask();
+    return { all: this.emptyTask(), slices };
+  }
+
+  /**
+   * Takes one valid event of `source` (predictions, labels, or both when they share a source);
+   * `features` are that source's configured feature values, for slices.
+   */
+  add(
+    source: string,
+    event: Record<string, unknown>,
+    features: Readonly<Record<string, unknown>>,
+  ): PerformanceUpdate {
+    const now = this.now();
+    const detections: DetectorStatus[] = [];
+    const closed: PerformanceResult[] = [];
+    const pairs: JoinedPair[] = [];
+    const idOf = (pointer: CompiledPointer): string | null => {
+      const id = getAt(event, pointer);
+      return typeof id === "string" ? id : typeof id === "number" && Number.isFinite(id) ? String(id) : null;
+    };
+    if (source === this.config.predictions.source) {
+      const id = idOf(this.pointers.predictionId);
+      const predicted = getAt(event, this.pointers.predicted);
+      if (
+        id !== null &&
+        (typeof predicted === "string" || typeof predicted === "number" || typeof predicted === "boolean")
+      ) {
+        const rawScore = this.pointers.score === null ? undefined : getAt(event, this.pointers.score);
+        const slices = matchingSlices(this.config.slices ?? {}, (feature) => features[feature]);
+        const pair = this.join.addPrediction(id, {
+          at: now,
+          predicted: typeof predicted === "boolean" ? String(predicted) : predicted,
+          score: typeof rawScore === "number" && Number.isFinite(rawScore) ? rawScore : null,
+          slices,
+        });
+        if (pair) pairs.push(pair);
+      }
+    }
+    if (source === this.config.labels.source) {
+      const id = idOf(this.pointers.labelId);
+      const actual = getAt(event, this.pointers.actual);
+      if (
+        id !== null &&
+        (typeof actual === "string" || typeof actual === "number" || typeof actual === "boolean")
+      ) {
+        const pair = this.join.addLabel(id, {
+          at: now,
+          actual: typeof actual === "boolean" ? String(actual) : actual,
+        });
+        if (pair) pairs.push(pair);
+      }
+    }
+    for (const pair of pairs) {
+      closed.push(...this.closeDue(now));
+      detections.push(...this.record(pair, now));
+      const w = this.config.window;
+      if ("events" in w && this.s.window.events >= w.events) closed.push(this.close(now));
+    }
+    return { detections, closed };
+  }
+
+  /** Expires what waited past the TTL and closes a time window that has ended. */
+  tick(now: number): PerformanceResult[] {
+    this.join.expire(now);
+    return this.closeDue(now);
+  }
+
+  private closeDue(now: number): PerformanceResult[] {
+    const w = this.config.window;
+    if (!("duration_secs" in w) || this.s.window.start === null) return [];
+    return now >= this.s.window.start + w.duration_secs * 1000 ? [this.close(now)] : [];
+  }
+
+  private record(pair: JoinedPair, now: number): DetectorStatus[] {
+    const { prediction, actual } = pair;
+    let error: number;
+    const update = (state: TaskState): void => {
+      if (this.config.task === "classification") {
+        updateClassification(state as ClassificationState, {
+          actual: String(actual),
+          predicted: String(prediction.predicted),
+          ...(prediction.score === null ? {} : { score: prediction.score }),
+        });
+      } else {
+        updateRegression(state as RegressionState, {
+          actual: Number(actual),
+          predicted: Number(prediction.predicted),
+        });
+      }
+    };
+    if (this.config.task === "classification")
+      error = String(actual) === String(prediction.predicted) ? 0 : 1;
+    else error = Math.abs(Number(actual) - Number(prediction.predicted));
+    const window = this.s.window;
+    if (window.start === null) window.start = now;
+    window.events++;
+    update(window.all);
+    update(this.s.cumulative.all);
+    for (const slice of prediction.slices) {
+      if (window.slices[slice]) update(window.slices[slice]);
+      if (this.s.cumulative.slices[slice]) update(this.s.cumulative.slices[slice]);
+    }
+    this.s.pairs++;
+    const changes: DetectorStatus[] = [];
+    if (!Number.isFinite(error)) return changes;
+    for (const d of this.detectors) {
+      const wasWarning = d.detector.warningDetected;
+      d.detector.update(error);
+      if (d.detector.driftDetected) {
+        d.drifts++;
+        this.s.window_drifts.push({ detector: d.type, pair: this.s.pairs });
+      }
+      if (d.detector.driftDetected || d.detector.warningDetected !== wasWarning) changes.push(this.status(d));
+    }
+    return changes;
+  }
+
+  private status(d: { type: string; detector: Detector<unknown>; drifts: number }): DetectorStatus {
+    return {
+      detector: d.type,
+      drift: d.detector.driftDetected,
+      warning: d.detector.warningDetected,
+      estimate: d.detector.estimate,
+      drifts: d.drifts,
+    };
+  }
+
+  private metrics(scoped: Scoped): ScopeMetrics {
+    const level = { level: this.config.level ?? 0.95 };
+    const of = (state: TaskState): ClassificationMetrics | RegressionMetrics =>
+      this.config.task === "classification"
+        ? classificationMetrics(state as ClassificationState, level)
+        : regressionMetrics(state as RegressionState, level);
+    const slices: Record<string, ClassificationMetrics | RegressionMetrics> = {};
+    for (const [name, state] of Object.entries(scoped.slices)) slices[name] = of(state);
+    return { all: of(scoped.all), slices };
+  }
+
+  private close(now: number): PerformanceResult {
+    const w = this.s.window;
+    const result: PerformanceResult = {
+      monitor: this.name,
+      task: this.config.task,
+      window: { index: w.index, events: w.events, start: w.start, end: now },
+      window_metrics: this.metrics(w),
+      cumulative_metrics: this.metrics(this.s.cumulative),
+      join: {
+        ...this.join.counts,
+        pending_predictions: this.join.pendingPredictions,
+        pending_labels: this.join.pendingLabels,
+      },
+      detectors: this.detectors.map((d) => this.status(d)),
+      drifts: this.s.window_drifts,
+    };
+    this.s = {
+      ...this.s,
+      window: { ...this.emptyScoped(), events: 0, index: w.index + 1, start: null },
+      window_drifts: [],
+    };
+    return result;
+  }
+}
