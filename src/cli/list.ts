@@ -1,24 +1,49 @@
 import { Command } from "commander";
+import { type AnyDetectorKind, detectors } from "../detectors/registry.js";
+import { type AnyOutlierScorerKind, outlierScorers } from "../outliers/registry.js";
 import { driftTests } from "../stats/registry.js";
 import type { DriftTest } from "../stats/types.js";
 
-/** The `list` command: the registered drift tests with their kinds and decision rule. */
+function table(title: string, rows: string[][]): string {
+  const widths = rows[0].slice(0, -1).map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = rows.map(
+    (row) =>
+      `  ${row
+        .slice(0, -1)
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")}  ${row[row.length - 1]}`,
+  );
+  return `${title}\n${lines.join("\n")}\n`;
+}
+
+/** The `list` command: every registered drift test, concept-drift detector and outlier scorer. */
 export function listCommand(): Command {
-  return new Command("list").description("list the drift tests and distances").action(() => {
-    const rows = Object.entries(driftTests).map(([name, test]: [string, DriftTest]) => [
-      name,
-      test.kinds.join(","),
-      test.decision === "p_value" ? "p < alpha" : `value >= ${test.defaultThreshold ?? 0.1}`,
-      test.description,
-    ]);
-    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-    for (const row of rows) {
+  return new Command("list")
+    .description("list the drift tests, concept-drift detectors and outlier scorers")
+    .action(() => {
+      const tests = Object.entries(driftTests).map(([name, test]: [string, DriftTest]) => [
+        name,
+        test.kinds.join(","),
+        test.decision === "p_value" ? "p < alpha" : `value >= ${test.defaultThreshold ?? 0.1}`,
+        test.description,
+      ]);
+      const kinds = Object.entries(detectors).map(([name, kind]: [string, AnyDetectorKind]) => [
+        name,
+        `${kind.input} input`,
+        kind.warns ? "drift, warning" : "drift",
+        kind.description,
+      ]);
+      const scorers = Object.entries(outlierScorers).map(([name, kind]: [string, AnyOutlierScorerKind]) => [
+        name,
+        `missing: ${kind.missing}`,
+        kind.description,
+      ]);
       process.stdout.write(
-        `${row
-          .slice(0, 3)
-          .map((c, i) => c.padEnd(widths[i]))
-          .join("  ")}  ${row[3]}\n`,
+        [
+          table("drift tests (numeric_test, categorical_test, --numeric-test, --categorical-test):", tests),
+          table("concept-drift detectors (performance monitors' detectors):", kinds),
+          table("outlier scorers (outlier monitors' scorers):", scorers),
+        ].join("\n"),
       );
-    }
-  });
+    });
 }

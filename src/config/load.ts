@@ -329,10 +329,10 @@ function checkPerformance(
     const { type, ...params } = entry;
     if (!isDetectorName(type)) continue;
     const kind = detectors[type] as AnyDetectorKind;
-    if (monitor.task === "regression" && kind.input === "binary") {
+    if (monitor.task === "regression" && kind.input !== "real") {
       problems.push({
         path: `${base}/detectors/${i}/type`,
-        message: `${type} takes a 0/1 error stream; a regression monitor feeds absolute errors (use adwin, page_hinkley or kswin)`,
+        message: `${type} takes ${kind.input === "binary" ? "a 0/1 error stream" : "values in [0, 1]"}; a regression monitor feeds absolute errors (use adwin, page_hinkley or kswin)`,
       });
     }
     for (const p of kind.check(params))

@@ -256,8 +256,23 @@ describe("driftwatch list", () => {
     const r = driftwatch("list");
     assert.equal(r.code, 0);
     for (const name of ["ks", "chi2", "chi2_gof", "z", "wasserstein", "psi", "jensenshannon", "hellinger"]) {
-      assert.match(r.stdout, new RegExp(`^${name}\\s`, "m"));
+      assert.match(r.stdout, new RegExp(`^  ${name}\\s`, "m"));
     }
-    assert.match(r.stdout, /^ks\s+numeric\s+p < alpha/m);
+    assert.match(r.stdout, /^ {2}ks\s+numeric\s+p < alpha/m);
+    for (const name of [
+      "adwin",
+      "ddm",
+      "eddm",
+      "page_hinkley",
+      "kswin",
+      "hddm_a",
+      "hddm_w",
+      "robust_z",
+      "iqr",
+      "mahalanobis",
+      "isolation_forest",
+    ]) {
+      assert.match(r.stdout, new RegExp(`^  ${name}\\s`, "m"));
+    }
   });
 });
