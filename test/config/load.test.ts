@@ -49,6 +49,14 @@ describe("loadConfig", () => {
     assert.equal(loaded.resolvePath("reference.csv"), join(process.cwd(), "drift/weather/reference.csv"));
   });
 
+  it("accepts the churn example with performance, target and prediction drift and outliers", () => {
+    const monitors = loadConfig("drift/churn/driftwatch.yaml").config.monitors;
+    assert.deepEqual(
+      Object.values(monitors).map((m) => m.type),
+      ["performance", "drift", "drift", "outliers"],
+    );
+  });
+
   it("accepts the demo config", () => {
     assert.equal(loadConfig("drift/demo/driftwatch.yaml").config.sources.weather.type, "file");
   });
