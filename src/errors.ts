@@ -8,8 +8,8 @@ export class UserError extends Error {
   override readonly name = "UserError";
 }
 
-/** Formats a value for an error message: short, quoted when a string. */
+/** Formats a value for an error message: JSON (strings quoted), cut to 60 characters. */
 export function showValue(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : String(value);
+  const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -3,8 +3,10 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { validate as validateCron } from "node-cron";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { valueAt } from "../decode/pointer.js";
 import { EventDecoder } from "../decode/validate.js";
 import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
+import { showValue } from "../errors.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
 import { suggest } from "../report/build.js";
 import { configSchema } from "./schema.js";
@@ -60,20 +62,6 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function valueAt(document: unknown, pointer: string): unknown {
-  let node = document;
-  for (const part of pointer.split("/").slice(1)) {
-    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
-    node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined;
-  }
-  return node;
-}
-
 /** Turns ajv's errors into problems a person can act on, dropping the noise of oneOf branches. */
 function explain(errors: readonly ErrorObject[], document: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -95,7 +83,7 @@ function explain(errors: readonly ErrorObject[], document: unknown): ConfigProbl
         const known = Object.keys(parentSchema?.properties ?? {});
         add(
           `${path}/${key}`,
-          `unknown key ${show(key)}${suggest(key, known)}${known.length ? `; known keys: ${known.join(", ")}` : ""}`,
+          `unknown key ${showValue(key)}${suggest(key, known)}${known.length ? `; known keys: ${known.join(", ")}` : ""}`,
         );
         break;
       }
@@ -107,7 +95,7 @@ function explain(errors: readonly ErrorObject[], document: unknown): ConfigProbl
         if (params.error === "mapping") {
           add(
             `${path}/type`,
-            `unknown type ${show(params.tagValue)}${suggest(String(params.tagValue), choices)}; known types: ${choices.join(", ")}`,
+            `unknown type ${showValue(params.tagValue)}${suggest(String(params.tagValue), choices)}; known types: ${choices.join(", ")}`,
           );
         } else {
           add(`${path}/type`, `must be a string; known types: ${choices.join(", ")}`);
@@ -118,14 +106,14 @@ function explain(errors: readonly ErrorObject[], document: unknown): ConfigProbl
         const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
         add(
           path,
-          `must be one of ${allowed.join(", ")} (got ${show(value)})${typeof value === "string" ? suggest(value, allowed) : ""}`,
+          `must be one of ${allowed.join(", ")} (got ${showValue(value)})${typeof value === "string" ? suggest(value, allowed) : ""}`,
         );
         break;
       }
       case "required":
         add(
           path,
-          `missing required key ${show((error.params as { missingProperty: string }).missingProperty)}`,
+          `missing required key ${showValue((error.params as { missingProperty: string }).missingProperty)}`,
         );
         break;
       case "oneOf":
@@ -145,12 +133,12 @@ function explain(errors: readonly ErrorObject[], document: unknown): ConfigProbl
         const description = (error.parentSchema as { description?: string } | undefined)?.description;
         add(
           path,
-          `must be ${description ?? `a string matching ${(error.params as { pattern: string }).pattern}`} (got ${show(value)})`,
+          `must be ${description ?? `a string matching ${(error.params as { pattern: string }).pattern}`} (got ${showValue(value)})`,
         );
         break;
       }
       default:
-        add(path, `${error.message ?? "is invalid"} (got ${show(value)})`);
+        add(path, `${error.message ?? "is invalid"} (got ${showValue(value)})`);
     }
   }
   return problems;
@@ -195,7 +183,7 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
     if (!sources.includes(feature.source)) {
       problems.push({
         path: `/features/${name}/source`,
-        message: `unknown source ${show(feature.source)}${suggest(feature.source, sources)}; sources: ${sources.join(", ")}`,
+        message: `unknown source ${showValue(feature.source)}${suggest(feature.source, sources)}; sources: ${sources.join(", ")}`,
       });
     }
   }
@@ -211,7 +199,7 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
       if (f === undefined) {
         problems.push({
           path: `${base}/features/${i}`,
-          message: `unknown feature ${show(feature)}${suggest(feature, features)}; features: ${features.join(", ")}`,
+          message: `unknown feature ${showValue(feature)}${suggest(feature, features)}; features: ${features.join(", ")}`,
         });
       } else used.add(f.source);
     }
@@ -226,7 +214,7 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
         if (config.features[feature]?.type === "categorical") {
           problems.push({
             path: `${base}/features/${i}`,
-            message: `outlier scorers take numeric features; ${show(feature)} is categorical`,
+            message: `outlier scorers take numeric features; ${showValue(feature)} is categorical`,
           });
         }
       }
@@ -236,7 +224,7 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
         if (seen.has(type))
           problems.push({
             path: `${base}/scorers/${i}/type`,
-            message: `scorer ${show(type)} appears twice; give each scorer once`,
+            message: `scorer ${showValue(type)} appears twice; give each scorer once`,
           });
         seen.add(type);
         if (type in outlierScorers) problems.push(...paramProblems(type, params, `${base}/scorers/${i}`));
@@ -272,14 +260,14 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
       if (source !== undefined && source.event_time === undefined) {
         problems.push({
           path: `${base}/window/time`,
-          message: `event time needs \`event_time\` on source ${show([...used][0])}`,
+          message: `event time needs \`event_time\` on source ${showValue([...used][0])}`,
         });
       }
     }
     if (monitor.type === "drift" && monitor.schedule !== undefined && !validateCron(monitor.schedule)) {
       problems.push({
         path: `${base}/schedule`,
-        message: `not a valid cron expression (got ${show(monitor.schedule)})`,
+        message: `not a valid cron expression (got ${showValue(monitor.schedule)})`,
       });
     }
     const reference = monitor.reference;
@@ -307,7 +295,7 @@ function checkPerformance(
     if (!sources.includes(source)) {
       problems.push({
         path: `${base}/${side}/source`,
-        message: `unknown source ${show(source)}${suggest(source, sources)}; sources: ${sources.join(", ")}`,
+        message: `unknown source ${showValue(source)}${suggest(source, sources)}; sources: ${sources.join(", ")}`,
       });
     }
   }
@@ -316,12 +304,12 @@ function checkPerformance(
     if (feature === undefined) {
       problems.push({
         path: `${base}/slices/${slice}/feature`,
-        message: `unknown feature ${show(definition.feature)}${suggest(definition.feature, features)}; features: ${features.join(", ")}`,
+        message: `unknown feature ${showValue(definition.feature)}${suggest(definition.feature, features)}; features: ${features.join(", ")}`,
       });
     } else if (feature.source !== monitor.predictions.source) {
       problems.push({
         path: `${base}/slices/${slice}/feature`,
-        message: `slices read features of the predictions source ${show(monitor.predictions.source)}; ${show(definition.feature)} is on ${show(feature.source)}`,
+        message: `slices read features of the predictions source ${showValue(monitor.predictions.source)}; ${showValue(definition.feature)} is on ${showValue(feature.source)}`,
       });
     }
   }

@@ -40,3 +40,8 @@ export function getAt(document: unknown, pointer: CompiledPointer): unknown {
 }
 
 const INDEX = /^(0|[1-9]\d*)$/;
+
+/** The value at a pointer given as text (for error messages; hot paths compile once). */
+export function valueAt(document: unknown, pointer: string): unknown {
+  return getAt(document, compilePointer(pointer));
+}

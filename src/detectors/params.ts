@@ -1,4 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { valueAt } from "../decode/pointer.js";
+import { showValue } from "../errors.js";
 import type { DetectorKind, ParamProblem } from "./types.js";
 
 const compiled = new WeakMap<object, ValidateFunction>();
@@ -12,40 +14,26 @@ function validator<P, S>(kind: DetectorKind<P, S>): ValidateFunction {
   return validate;
 }
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function valueAt(document: unknown, pointer: string): unknown {
-  let node = document;
-  for (const part of pointer.split("/").slice(1)) {
-    const key = part.replaceAll("~1", "/").replaceAll("~0", "~");
-    node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined;
-  }
-  return node;
-}
-
 function describe(error: ErrorObject, params: unknown, known: readonly string[]): ParamProblem {
   switch (error.keyword) {
     case "additionalProperties": {
       const key = (error.params as { additionalProperty: string }).additionalProperty;
       return {
         path: `${error.instancePath}/${key}`,
-        message: `unknown key ${show(key)}; known keys: ${known.join(", ")}`,
+        message: `unknown key ${showValue(key)}; known keys: ${known.join(", ")}`,
       };
     }
     case "enum": {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
       return {
         path: error.instancePath,
-        message: `must be one of ${allowed.join(", ")} (got ${show(valueAt(params, error.instancePath))})`,
+        message: `must be one of ${allowed.join(", ")} (got ${showValue(valueAt(params, error.instancePath))})`,
       };
     }
     default:
       return {
         path: error.instancePath,
-        message: `${error.message ?? "is invalid"} (got ${show(valueAt(params, error.instancePath))})`,
+        message: `${error.message ?? "is invalid"} (got ${showValue(valueAt(params, error.instancePath))})`,
       };
   }
 }

@@ -33,7 +33,7 @@ describe("CheckpointStore", () => {
           const loaded = store.load();
           // JSON writes -0 as 0; the binary side file keeps every bit.
           assert.deepEqual(JSON.parse(JSON.stringify(loaded)), JSON.parse(JSON.stringify(saved)));
-          const values = (loaded?.monitors.m as { state: { values: number[] } }).state.values;
+          const values = ((loaded as Checkpoint).monitors.m as { state: { values: number[] } }).state.values;
           if (long.length >= 256) {
             for (let i = 0; i < long.length; i++)
               assert.ok(Object.is(values[i], long[i]), `value ${i} bit for bit`);
@@ -68,7 +68,10 @@ describe("CheckpointStore", () => {
     assert.deepEqual(json.positions, { s: { "t/0": 20 } });
     assert.deepEqual(json.monitors.m.values, { $f64: [0, 1000] });
     assert.deepEqual(readdirSync(dir).sort(), ["checkpoint.json", json.values_file]);
-    assert.deepEqual((new CheckpointStore(dir).load()?.monitors.m as { values: number[] }).values, values);
+    assert.deepEqual(
+      ((new CheckpointStore(dir).load() as Checkpoint).monitors.m as { values: number[] }).values,
+      values,
+    );
   });
 
   it("refuses a file that is not a checkpoint", () => {
