@@ -50,6 +50,12 @@ interface ReportFlags {
   driftShare: number;
   minEffect: number;
   failOnDrift?: boolean;
+  target?: string;
+  prediction?: string;
+  score?: string;
+  positive?: string;
+  task?: "classification" | "regression";
+  outliers?: boolean;
   quiet?: boolean;
 }
 
@@ -125,6 +131,23 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       numberIn("--min-effect", 0, 1),
       defaultDriftOptions.min_effect,
     )
+    .option(
+      "--target <name>",
+      "true label (or value) column: model quality and target drift (with --prediction)",
+    )
+    .option(
+      "--prediction <name>",
+      "predicted label (or value) column: model quality and prediction drift (with --target)",
+    )
+    .option("--score <name>", "probability of the positive class, for ROC AUC, log loss and calibration")
+    .option("--positive <label>", "positive class (default: the greater of two labels)")
+    .addOption(
+      new Option(
+        "--task <task>",
+        "model task (default: regression when the target holds non-integers)",
+      ).choices(["classification", "regression"]),
+    )
+    .option("--outliers", "score the current rows for outliers against the reference rows (numeric columns)")
     .option("--fail-on-drift", "exit with code 1 when the dataset drifted")
     .option("--quiet", "no progress bar")
     .action(async (flags: ReportFlags) => {
@@ -138,7 +161,27 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
             })
           : null;
       let started = false;
+      if ((flags.target === undefined) !== (flags.prediction === undefined)) {
+        throw new UserError("--target and --prediction go together (model quality needs both)");
+      }
+      if (
+        flags.target === undefined &&
+        (flags.score !== undefined || flags.positive !== undefined || flags.task !== undefined)
+      ) {
+        throw new UserError("--score, --positive and --task need --target and --prediction");
+      }
       const report = await buildReport({
+        quality:
+          flags.target !== undefined && flags.prediction !== undefined
+            ? {
+                target: flags.target,
+                prediction: flags.prediction,
+                score: flags.score,
+                positive: flags.positive,
+                task: flags.task,
+              }
+            : undefined,
+        outliers: flags.outliers,
         reference: flags.reference,
         current: flags.current,
         inputFormat: flags.inputFormat,

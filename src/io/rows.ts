@@ -9,9 +9,23 @@ import { readHeader } from "./csv.js";
 import { type CsvRow, fieldText, tokenizeCsv } from "./csv-tokenizer.js";
 import { formatOf, type InputFormat } from "./read.js";
 
-function numberOf(value: unknown): number | null {
+/** A cell as the file holds it: text from CSV, typed values from JSON and Parquet. */
+export type RawValue = string | number | boolean | null;
+
+function rawOf(value: unknown): RawValue {
+  if (value === undefined || value === null) return null;
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
   if (typeof value === "bigint") return Number(value);
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  return JSON.stringify(value);
+}
+
+function numberOf(value: RawValue): number | null {
+  if (typeof value === "number") return value;
+  if (typeof value === "string") {
+    const parsed = parseDecimal(value);
+    return Number.isNaN(parsed) ? null : parsed;
+  }
   return null;
 }
 
@@ -25,7 +39,20 @@ export async function readNumericRows(
   columns: readonly string[],
   format: InputFormat = formatOf(path),
 ): Promise<(number | null)[][]> {
-  const rows: (number | null)[][] = [];
+  return (await readRawRows(path, columns, format)).map((row) => row.map(numberOf));
+}
+
+/**
+ * Reads the given columns of a data file row by row, as the file holds them (CSV text; JSON and
+ * Parquet values), with null for an empty or absent value. For the CLI's label and prediction
+ * pairs and the outlier rows. Every column must exist; errors name the file and the column.
+ */
+export async function readRawRows(
+  path: string,
+  columns: readonly string[],
+  format: InputFormat = formatOf(path),
+): Promise<RawValue[][]> {
+  const rows: RawValue[][] = [];
   const missingColumn = (names: readonly string[]): void => {
     for (const column of columns) {
       if (!names.includes(column))
@@ -58,10 +85,9 @@ export async function readNumericRows(
           if (row.count !== width)
             throw new UserError(`${path}:${line}: expected ${width} fields, found ${row.count}`);
           rows.push(
-            index.map((i) => {
-              const value = parseDecimal(fieldText(row, i));
-              return Number.isNaN(value) ? null : value;
-            }),
+            index.map((i) =>
+              row.starts[i] === row.ends[i] && row.quoted[i] === 0 ? null : fieldText(row, i),
+            ),
           );
         },
         { delimiter: format === "tsv" ? "\t" : "," },
@@ -79,13 +105,13 @@ export async function readNumericRows(
       compressors,
     });
     if (objects.length > 0) missingColumn(Object.keys(objects[0]));
-    for (const object of objects) rows.push(columns.map((c) => numberOf(object[c])));
+    for (const object of objects) rows.push(columns.map((c) => rawOf(object[c])));
     return rows;
   }
   const add = (value: unknown, where: string): void => {
     if (value === null || typeof value !== "object" || Array.isArray(value))
       throw new UserError(`${where}: expected a JSON object`);
-    rows.push(columns.map((c) => numberOf((value as Record<string, unknown>)[c])));
+    rows.push(columns.map((c) => rawOf((value as Record<string, unknown>)[c])));
   };
   if (format === "json") {
     let document: unknown;

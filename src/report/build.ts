@@ -4,9 +4,11 @@ import { type ColumnInput, type DriftOptions, decideColumns } from "../drift/eva
 import { showValue, UserError } from "../errors.js";
 import type { ColumnData, KindHint } from "../io/columns.js";
 import type { InputFormat } from "../io/read.js";
+import { readNumericRows, readRawRows } from "../io/rows.js";
 import { readTables, type TableSpec } from "../io/spec.js";
 import type { Table } from "../io/table.js";
-import type { DriftReport } from "./model.js";
+import type { DriftReport, ModelQuality, OutlierSection } from "./model.js";
+import { modelQuality, outlierSection, type QualityRequest } from "./quality.js";
 
 /** What `driftwatch report` compares and how. */
 export interface ReportRequest {
@@ -20,6 +22,10 @@ export interface ReportRequest {
   readonly columns: readonly string[];
   readonly ignore: readonly string[];
   readonly drift: DriftOptions;
+  /** Label and prediction columns, for model quality (target and prediction drift come with the columns). */
+  readonly quality?: QualityRequest;
+  /** Whether to score the current rows for outliers against the reference rows. */
+  readonly outliers?: boolean;
   /** Progress callback: bytes read so far out of the total of both files. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -164,7 +170,46 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
       });
     }
   }
+  const numericFeatures = inputs
+    .filter((i) => i.kind === "numeric")
+    .map((i) => i.name)
+    .filter(
+      (name) =>
+        ![request.quality?.target, request.quality?.prediction, request.quality?.score].includes(name),
+    );
   const evaluation = decideColumns(await analyzeColumnsParallel(inputs, request.drift), request.drift);
+  let quality: ModelQuality | undefined;
+  if (request.quality) {
+    const q = request.quality;
+    const columns = [q.target, q.prediction, ...(q.score === undefined ? [] : [q.score])];
+    for (const name of columns) {
+      if (!refNames.has(name))
+        throw new UserError(
+          `${request.reference}: column ${showValue(name)} not found${suggest(name, reference.names)}`,
+        );
+      if (!curNames.has(name))
+        throw new UserError(
+          `${request.current}: column ${showValue(name)} not found${suggest(name, current.names)}`,
+        );
+    }
+    const [refRows, curRows] = await Promise.all([
+      readRawRows(request.reference, columns, request.inputFormat),
+      readRawRows(request.current, columns, request.inputFormat),
+    ]);
+    quality = modelQuality(q, refRows, curRows);
+  }
+  let outliers: OutlierSection | undefined;
+  if (request.outliers) {
+    if (numericFeatures.length === 0)
+      throw new UserError(
+        "--outliers needs at least one numeric column besides the target, prediction and score",
+      );
+    const [refRows, curRows] = await Promise.all([
+      readNumericRows(request.reference, numericFeatures, request.inputFormat),
+      readNumericRows(request.current, numericFeatures, request.inputFormat),
+    ]);
+    outliers = outlierSection(numericFeatures, refRows, curRows);
+  }
   return {
     columns: evaluation.columns,
     dataset: evaluation.dataset,
@@ -174,6 +219,17 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
       current: { path: request.current, rows: current.rows },
     },
     generated_by: GENERATED_BY,
+    ...(request.quality
+      ? {
+          roles: {
+            target: request.quality.target,
+            prediction: request.quality.prediction,
+            ...(request.quality.score === undefined ? {} : { score: request.quality.score }),
+          },
+        }
+      : {}),
+    ...(quality ? { quality } : {}),
+    ...(outliers ? { outliers } : {}),
   };
 }
 

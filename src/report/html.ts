@@ -14,6 +14,8 @@
 
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import type { Estimate } from "../performance/types.js";
+import { qualityMetricRows } from "./markdown.js";
 import type { ColumnHistogram, ColumnReport, DriftReport } from "./model.js";
 
 /** Renders a drift report as one self-contained HTML document. */
@@ -40,6 +42,7 @@ export async function renderHtml(report: DriftReport): Promise<string> {
 <body>
 <main>
 ${renderSummary(report)}
+${renderQuality(report)}
 ${renderColumnTable(columns, report.dataset.correction)}
 <section class="columns" aria-labelledby="columns-heading">
 <h2 id="columns-heading">Columns in detail</h2>
@@ -137,6 +140,69 @@ ${skippedRows}
 <h2>Skipped columns</h2>
 ${skippedBlock}
 </header>`;
+}
+
+function estimateCell(e: Estimate): string {
+  if (e.value === null) return `<td class="num muted">—</td>`;
+  const interval = e.interval
+    ? ` <span class="muted">[${formatNumber(e.interval.low)}, ${formatNumber(e.interval.high)}]</span>`
+    : "";
+  return `<td class="num">${formatNumber(e.value)}${interval}</td>`;
+}
+
+/** Target and prediction drift, model quality and outliers, when the report has them. */
+function renderQuality(report: DriftReport): string {
+  const parts: string[] = [];
+  const roles = report.roles;
+  if (roles) {
+    const rows = (["target", "prediction", "score"] as const).flatMap((role) => {
+      const column = report.columns.find((c) => c.name === roles[role]);
+      if (!column) return [];
+      return [
+        `<tr class="${column.drift ? "drift" : "stable"}"><td>${role}</td><td class="name">${escapeHtml(column.name)}</td><td>${driftBadge(column.drift)}</td><td>${escapeHtml(column.test)}</td><td class="num">${formatNumber(column.statistic)}</td><td class="num">${escapeHtml(formatPValue(column.p_value_adjusted ?? column.p_value))}</td></tr>`,
+      ];
+    });
+    parts.push(`<section class="roles" aria-labelledby="roles-heading">
+<h2 id="roles-heading">Target and prediction drift</h2>
+<table><thead><tr><th scope="col">Role</th><th scope="col">Column</th><th scope="col">Drift</th><th scope="col">Test</th><th scope="col">Statistic</th><th scope="col">p-value</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table>
+</section>`);
+  }
+  const quality = report.quality;
+  if (quality) {
+    const rows = qualityMetricRows(quality).map(
+      ([name, ref, cur]) => `<tr><td>${escapeHtml(name)}</td>${estimateCell(ref)}${estimateCell(cur)}</tr>`,
+    );
+    parts.push(`<section class="quality" aria-labelledby="quality-heading">
+<h2 id="quality-heading">Model quality</h2>
+<p>${quality.task}: <code>${escapeHtml(quality.prediction)}</code> against <code>${escapeHtml(quality.target)}</code>${quality.positive === null ? "" : `, positive class <code>${escapeHtml(quality.positive)}</code>`}; 95 % intervals (Wilson for proportions, delta method for F1, RMSE and R², DeLong for ROC AUC).</p>
+<table><thead><tr><th scope="col">Metric</th><th scope="col">Reference</th><th scope="col">Current</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table>
+</section>`);
+  }
+  const outliers = report.outliers;
+  if (outliers) {
+    const rows = outliers.scorers.map(
+      (s) =>
+        `<tr><td>${escapeHtml(s.scorer)}</td><td class="num">${formatNumber(s.threshold)}</td><td class="num">${formatCount(s.outliers)}</td><td class="num">${formatShare(s.ratio)}</td><td>${s.top
+          .slice(0, 5)
+          .map((t) => `row ${formatCount(t.row)} (${formatNumber(t.score)})`)
+          .join(", ")}</td></tr>`,
+    );
+    parts.push(`<section class="outliers" aria-labelledby="outliers-heading">
+<h2 id="outliers-heading">Outliers</h2>
+<p>${formatCount(outliers.rows)} current rows scored on ${outliers.features.map((f) => `<code>${escapeHtml(f)}</code>`).join(", ")} against scorers fitted on the reference; the threshold is the 99th percentile of the reference's own scores.</p>
+<table><thead><tr><th scope="col">Scorer</th><th scope="col">Threshold</th><th scope="col">Outliers</th><th scope="col">Share</th><th scope="col">Most extreme rows</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table>
+</section>`);
+  }
+  return parts.join("\n");
 }
 
 function renderColumnTable(columns: readonly ColumnReport[], correction: Correction): string {

@@ -1,4 +1,5 @@
-import type { ColumnReport, DriftReport } from "./model.js";
+import type { ClassificationMetrics, Estimate, RegressionMetrics } from "../performance/types.js";
+import type { ColumnReport, DriftReport, ModelQuality, OutlierSection } from "./model.js";
 
 /** Formats a p-value or statistic compactly: scientific notation when tiny, 4 significant digits. */
 export function formatNumber(value: number | null): string {
@@ -68,6 +69,28 @@ export function renderMarkdown(report: DriftReport): string {
       );
     }
   }
+  if (report.roles) {
+    const named = [report.roles.target, report.roles.prediction, report.roles.score].filter(
+      (n): n is string => n !== undefined,
+    );
+    const rows = report.columns.filter((c) => named.includes(c.name));
+    lines.push("");
+    lines.push("### Target and prediction drift");
+    lines.push("");
+    for (const c of rows) {
+      const role =
+        c.name === report.roles.target
+          ? "target"
+          : c.name === report.roles.prediction
+            ? "prediction"
+            : "score";
+      lines.push(
+        `- ${role} \`${c.name.replaceAll("`", "'")}\`: ${c.test} ${formatNumber(c.statistic)}, p ${formatNumber(c.p_value_adjusted ?? c.p_value)}: ${c.drift ? "**drift**" : "no drift"}`,
+      );
+    }
+  }
+  if (report.quality) lines.push("", ...qualityMarkdown(report.quality));
+  if (report.outliers) lines.push("", ...outliersMarkdown(report.outliers));
   if (report.skipped.length > 0) {
     lines.push("");
     lines.push(`Skipped: ${report.skipped.map((s) => `${cell(s.name)} (${s.reason})`).join(", ")}.`);
@@ -77,4 +100,63 @@ export function renderMarkdown(report: DriftReport): string {
     `<sub>${report.generated_by}; Jensen–Shannon distance uses the natural logarithm; PSI replaces zero proportions by 1e-4.</sub>`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+function estimateText(e: Estimate | undefined): string {
+  if (e === undefined || e.value === null) return "–";
+  const interval = e.interval ? ` [${formatNumber(e.interval.low)}, ${formatNumber(e.interval.high)}]` : "";
+  return `${formatNumber(e.value)}${interval}`;
+}
+
+/** The model-quality section: one row per metric, reference against current, with intervals. */
+export function qualityMetricRows(quality: ModelQuality): [string, Estimate, Estimate][] {
+  const names =
+    quality.task === "classification"
+      ? ([
+          "accuracy",
+          "macro_precision",
+          "macro_recall",
+          "macro_f1",
+          "roc_auc",
+          "log_loss",
+          "expected_calibration_error",
+        ] as const)
+      : (["mae", "rmse", "mape", "r2"] as const);
+  const of = (metrics: ClassificationMetrics | RegressionMetrics, name: string): Estimate =>
+    (metrics as unknown as Record<string, Estimate>)[name] ?? { value: null, interval: null };
+  return names.map((name) => [name, of(quality.reference, name), of(quality.current, name)]);
+}
+
+function qualityMarkdown(quality: ModelQuality): string[] {
+  const lines = [
+    `### Model quality (${quality.task}: \`${quality.prediction}\` against \`${quality.target}\`${quality.positive ? `, positive class \`${quality.positive}\`` : ""})`,
+    "",
+    "| metric | reference | current |",
+    "|---|---:|---:|",
+  ];
+  for (const [name, ref, cur] of qualityMetricRows(quality))
+    lines.push(`| ${name} | ${estimateText(ref)} | ${estimateText(cur)} |`);
+  lines.push(
+    "",
+    `<sub>95 % intervals: Wilson for proportions, delta method for F1, RMSE and R², DeLong for ROC AUC. Rows without a label or prediction: ${quality.skipped_rows.reference} reference, ${quality.skipped_rows.current} current.</sub>`,
+  );
+  return lines;
+}
+
+function outliersMarkdown(section: OutlierSection): string[] {
+  const lines = [
+    `### Outliers among the ${section.rows} current rows (${section.features.map(cell).join(", ")})`,
+    "",
+    "| scorer | threshold | outliers | share | most extreme rows |",
+    "|---|---:|---:|---:|---|",
+  ];
+  for (const s of section.scorers) {
+    lines.push(
+      `| ${s.scorer} | ${formatNumber(s.threshold)} | ${s.outliers} | ${formatNumber(s.ratio)} | ${s.top
+        .slice(0, 5)
+        .map((t) => `${t.row} (${formatNumber(t.score)})`)
+        .join(", ")} |`,
+    );
+  }
+  return lines;
 }

@@ -1,3 +1,5 @@
+import type { ClassificationMetrics, RegressionMetrics } from "../performance/types.js";
+
 /**
  * The drift report document: plain data produced by the engine and formatted by the renderers
  * (JSON, Markdown, HTML). Its JSON form is described by `schemas/drift-report.schema.json`.
@@ -70,6 +72,35 @@ export interface DatasetSummary {
   readonly correction: "none" | "bonferroni" | "fdr";
 }
 
+/** Model quality of the reference and the current data, from their label and prediction columns. */
+export interface ModelQuality {
+  readonly task: "classification" | "regression";
+  readonly target: string;
+  readonly prediction: string;
+  readonly score: string | null;
+  /** Positive class for ROC AUC, log loss and calibration (classification with scores). */
+  readonly positive: string | null;
+  readonly reference: ClassificationMetrics | RegressionMetrics;
+  readonly current: ClassificationMetrics | RegressionMetrics;
+  /** Rows left out because the label or the prediction was missing (or not a number, for regression). */
+  readonly skipped_rows: { readonly reference: number; readonly current: number };
+}
+
+/** Outliers of the current rows against scorers fitted on the reference rows. */
+export interface OutlierSection {
+  /** The numeric columns that make a row. */
+  readonly features: readonly string[];
+  readonly rows: number;
+  readonly scorers: readonly {
+    readonly scorer: string;
+    readonly threshold: number;
+    readonly outliers: number;
+    readonly ratio: number;
+    /** The most extreme current rows (1-based data row numbers), highest score first. */
+    readonly top: readonly { readonly row: number; readonly score: number }[];
+  }[];
+}
+
 /** The whole report. */
 export interface DriftReport {
   readonly columns: readonly ColumnReport[];
@@ -82,4 +113,10 @@ export interface DriftReport {
     readonly current: { readonly path: string; readonly rows: number };
   };
   readonly generated_by: string;
+  /** Columns given a role with --target, --prediction and --score; their drift is target and prediction drift. */
+  readonly roles?: { readonly target?: string; readonly prediction?: string; readonly score?: string };
+  /** With --target and --prediction. */
+  readonly quality?: ModelQuality;
+  /** With --outliers. */
+  readonly outliers?: OutlierSection;
 }
