@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import type { LoadedConfig } from "./config/load.js";
 import type { FeatureConfig, MonitorConfig, SourceConfig } from "./config/types.js";
@@ -64,7 +65,7 @@ interface SourceRuntime {
   /** Reused for every event: monitors copy what they keep, so one object serves the whole stream. */
   readonly values: Record<string, unknown>;
   readonly monitors: AnyMonitor[];
-  readonly deadLetter: DeadLetterSink | null;
+  readonly deadLetter: DeadLetterSink;
   readonly eventTime: CompiledPointer | null;
 }
 
@@ -99,10 +100,7 @@ function toMillis(value: unknown): number | null {
 export class Pipeline {
   readonly metrics: Metrics;
   private readonly runtimes: SourceRuntime[] = [];
-  private readonly monitors = new Map<
-    string,
-    { monitor: AnyMonitor; hash: string; id: CompiledPointer | null }
-  >();
+  private readonly monitors = new Map<string, { monitor: AnyMonitor; hash: string }>();
   private readonly positions: Positions = {};
   private readonly store: CheckpointStore;
   private readonly server: MetricsServer | null;
@@ -169,7 +167,7 @@ export class Pipeline {
           state as PerformanceMonitorState | undefined,
           this.now,
         );
-        this.monitors.set(name, { monitor, hash, id: null });
+        this.monitors.set(name, { monitor, hash });
         continue;
       }
       const ref = monitorConfig.reference;
@@ -192,11 +190,7 @@ export class Pipeline {
           state as DriftMonitorState | undefined,
         );
       }
-      const id =
-        monitorConfig.type === "outliers" && monitorConfig.id !== undefined
-          ? compilePointer(monitorConfig.id)
-          : null;
-      this.monitors.set(name, { monitor, hash, id });
+      this.monitors.set(name, { monitor, hash });
       this.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
     }
 
@@ -228,10 +222,12 @@ export class Pipeline {
           source = new HttpSource(name, sourceConfig);
           break;
       }
+      // Without a configured destination, rejected events go to a file in the state dir: they are
+      // never dropped silently.
       const dl = sourceConfig.dead_letter;
-      const deadLetter: DeadLetterSink | null =
+      const deadLetter: DeadLetterSink =
         dl === undefined
-          ? null
+          ? new FileDeadLetter(join(this.store.dir, `dead-letter-${name}.jsonl`))
           : "topic" in dl
             ? new KafkaDeadLetter(
                 sourceConfig.type === "kafka" ? sourceConfig.brokers : [],
@@ -331,7 +327,7 @@ export class Pipeline {
           record: records[i],
         });
     }
-    if (letters.length > 0 && runtime.deadLetter !== null) {
+    if (letters.length > 0) {
       // Written (and acknowledged) before these records' positions can be checkpointed.
       for (let attempt = 1; ; attempt++) {
         try {
@@ -382,15 +378,7 @@ export class Pipeline {
             for (const detection of detections) this.publishDetection(monitor.name, detection);
             performanceResults.push(...closed);
           } else {
-            const pointer = (this.monitors.get(monitor.name) as { id: CompiledPointer | null }).id;
-            const rawId = pointer === null ? undefined : getAt(result.event, pointer);
-            const id =
-              rawId === undefined || rawId === null
-                ? null
-                : typeof rawId === "string"
-                  ? rawId
-                  : JSON.stringify(rawId);
-            const { scores, closed } = monitor.add(values, now, eventTime, id);
+            const { scores, closed } = monitor.add(values, now, eventTime, monitor.idOf(result.event));
             for (const score of scores) {
               this.metrics.outlierScore.observe({ monitor: monitor.name, scorer: score.scorer }, score.score);
               if (score.outlier)

@@ -326,6 +326,14 @@ state: { dir: ${join(dir, "http-state")} }
         { received: 4, accepted: 3, rejected: 1 },
       ]);
       assert.equal(results.length, 1);
+      const dead = readFileSync(join(dir, "http-state", "dead-letter-web.jsonl"), "utf8")
+        .trim()
+        .split("\n");
+      assert.deepEqual(
+        dead.map((line) => JSON.parse(line).reason),
+        ["schema", "malformed_json"],
+        "without a dead_letter setting, rejected events go to the state dir",
+      );
       assert.equal((await fetch(`http://127.0.0.1:${port}/v1/other`)).status, 404);
       assert.equal((await fetch(`http://127.0.0.1:${port}/v1/events`)).status, 405);
       const metrics = await (await fetch(`http://127.0.0.1:${pipeline.metricsPort}/metrics`)).text();

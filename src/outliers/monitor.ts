@@ -1,4 +1,5 @@
 import type { OutlierMonitorConfig, OutlierScorerConfig } from "../config/types.js";
+import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import { Windower, type WindowState } from "../windows/window.js";
 import { type AnyOutlierScorerKind, outlierScorers } from "./registry.js";
 import { calibrate } from "./threshold.js";
@@ -93,6 +94,7 @@ export class OutlierMonitor {
   private readonly windower: Windower;
   private readonly scorers: readonly OutlierScorerConfig[];
   private readonly top: number;
+  private readonly idPointer: CompiledPointer | null;
   private stateValue: OutlierMonitorState;
 
   constructor(
@@ -103,6 +105,7 @@ export class OutlierMonitor {
     state?: OutlierMonitorState,
   ) {
     this.scorers = config.scorers ?? DEFAULT_SCORERS;
+    this.idPointer = config.id === undefined ? null : compilePointer(config.id);
     this.top = config.top ?? 10;
     this.windower = new Windower(config.window, {}, state?.window);
     const tallies = (): ScorerTally[] => this.scorers.map(() => ({ outliers: 0, top: [] }));
@@ -140,6 +143,13 @@ export class OutlierMonitor {
 
   get needsTick(): boolean {
     return this.windower.processingTime;
+  }
+
+  /** The event's id for the most-extreme lists: the `id` pointer's value as text, or null. */
+  idOf(event: unknown): string | null {
+    if (this.idPointer === null) return null;
+    const id = getAt(event, this.idPointer);
+    return id === undefined || id === null ? null : typeof id === "string" ? id : JSON.stringify(id);
   }
 
   /** Fitted thresholds per scorer (empty until the reference is complete). */

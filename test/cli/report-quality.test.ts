@@ -112,7 +112,11 @@ describe("driftwatch report --target --prediction", () => {
       /### Model quality \(classification: `pred` against `label`\)\n\n\| metric \| reference \| current \|/,
     );
     assert.match(md.stdout, /\| accuracy \| 0\.\d+ \[0\.\d+, 0\.\d+\] \| 0\.\d+ \[/);
-    assert.match(md.stdout, /### Outliers among the 400 current rows \(x, y, p\)/, "without --score, p is an input feature");
+    assert.match(
+      md.stdout,
+      /### Outliers among the 400 current rows \(x, y, p\)/,
+      "without --score, p is an input feature",
+    );
     const out = join(dir, "q.html");
     const html = driftwatch(
       "report",
