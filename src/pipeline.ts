@@ -264,9 +264,9 @@ export class Pipeline {
     const { config } = this.loaded;
     await this.server?.start();
     for (const runtime of this.runtimes) {
-      await runtime.source.start((records) => this.process(runtime, records), {
-        ...this.positions[runtime.name],
-      });
+      // The live positions, not a copy: after a rebalance or a seek, sources skip whatever the
+      // state already holds.
+      await runtime.source.start((records) => this.process(runtime, records), this.positions[runtime.name]);
       this.metrics.up.set({ source: runtime.name }, 1);
       runtime.source.finished.then(
         () => this.options.log.info("source finished", { source: runtime.name }),
