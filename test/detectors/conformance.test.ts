@@ -172,23 +172,25 @@ function conforms(label: string, kind: AnyDetectorKind, name?: string): void {
       });
     }
 
-    it("resumes from its state taken right after a drift", function () {
-      if (name === undefined) this.skip();
-      const values = streamOf(kind.input, 7, [
-        { length: 1500, level: 0.1 },
-        { length: 1500, level: 0.9 },
-        { length: 1500, level: 0.2 },
-      ]);
-      const probe = kind.create(kind.example);
-      const { drifts } = replay(probe, values);
-      assert.ok(drifts.length > 0, "the stream has a drift");
-      const cut = drifts[0] + 1;
-      const whole = kind.create(kind.example);
-      replay(whole, values.slice(0, cut));
-      assert.equal(whole.driftDetected, true);
-      const resumed = kind.create(kind.example, throughJson(whole.state));
-      assert.deepEqual(replay(resumed, values.slice(cut)), replay(whole, values.slice(cut)));
-    });
+    // The test-only mergeable kind has no drift to resume from; registered kinds all do.
+    if (name !== undefined) {
+      it("resumes from its state taken right after a drift", () => {
+        const values = streamOf(kind.input, 7, [
+          { length: 1500, level: 0.1 },
+          { length: 1500, level: 0.9 },
+          { length: 1500, level: 0.2 },
+        ]);
+        const probe = kind.create(kind.example);
+        const { drifts } = replay(probe, values);
+        assert.ok(drifts.length > 0, "the stream has a drift");
+        const cut = drifts[0] + 1;
+        const whole = kind.create(kind.example);
+        replay(whole, values.slice(0, cut));
+        assert.equal(whole.driftDetected, true);
+        const resumed = kind.create(kind.example, throughJson(whole.state));
+        assert.deepEqual(replay(resumed, values.slice(cut)), replay(whole, values.slice(cut)));
+      });
+    }
 
     if (kind.merge === null) {
       it("declares itself not mergeable", () => {
