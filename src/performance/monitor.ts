@@ -2,9 +2,14 @@ import type { PerformanceMonitorConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import { type AnyDetectorKind, type DetectorName, detectors } from "../detectors/registry.js";
 import type { Detector } from "../detectors/types.js";
-import { classificationMetrics, emptyClassificationState, updateClassification } from "./classification.js";
+import {
+  classificationMetrics,
+  emptyClassificationState,
+  mergeClassification,
+  updateClassification,
+} from "./classification.js";
 import { type JoinCounts, type JoinedPair, type JoinState, LabelJoin } from "./join.js";
-import { emptyRegressionState, regressionMetrics, updateRegression } from "./regression.js";
+import { emptyRegressionState, mergeRegression, regressionMetrics, updateRegression } from "./regression.js";
 import { matchingSlices } from "./slices.js";
 import type {
   ClassificationMetrics,
@@ -274,12 +279,10 @@ export class PerformanceMonitor {
     const window = this.s.window;
     if (window.start === null) window.start = now;
     window.events++;
+    // Only the window is updated per pair; it is merged into the cumulative state when it closes
+    // (merge equals one pass), which halves the work per pair.
     update(window.all);
-    update(this.s.cumulative.all);
-    for (const slice of prediction.slices) {
-      if (window.slices[slice]) update(window.slices[slice]);
-      if (this.s.cumulative.slices[slice]) update(this.s.cumulative.slices[slice]);
-    }
+    for (const slice of prediction.slices) if (window.slices[slice]) update(window.slices[slice]);
     this.s.pairs++;
     const changes: DetectorStatus[] = [];
     if (!Number.isFinite(error)) return changes;
@@ -318,6 +321,14 @@ export class PerformanceMonitor {
 
   private close(now: number): PerformanceResult {
     const w = this.s.window;
+    const merge = (a: TaskState, b: TaskState): TaskState =>
+      this.config.task === "classification"
+        ? mergeClassification(a as ClassificationState, b as ClassificationState)
+        : mergeRegression(a as RegressionState, b as RegressionState);
+    const cumulative: Scoped = { all: merge(this.s.cumulative.all, w.all), slices: {} };
+    for (const [name, state] of Object.entries(this.s.cumulative.slices))
+      cumulative.slices[name] = merge(state, w.slices[name]);
+    this.s = { ...this.s, cumulative };
     const result: PerformanceResult = {
       monitor: this.name,
       task: this.config.task,
