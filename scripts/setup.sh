@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, on a fresh Debian machine:
 #   - Chromium, to open HTML reports in a real browser;
-#   - Java 17 and Maven, to fetch and run a real Apache Kafka broker (jars from Maven Central).
+#   - Java 17 and Maven, to fetch and run a real Apache Kafka broker (jars from Maven Central);
+#   - Prometheus's promtool, to check and unit-test the alerting rules and the /metrics output.
 # Idempotent: installs only what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null; then SUDO="sudo"; else
-    echo "setup: not root and no sudo; install these Debian packages yourself: chromium openjdk-17-jre-headless maven" >&2
+    echo "setup: not root and no sudo; install these Debian packages yourself: chromium openjdk-17-jre-headless maven prometheus" >&2
     exit 1
   fi
 fi
@@ -18,9 +19,10 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+command -v promtool >/dev/null || missing+=(prometheus)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-echo "setup: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), $(java -version 2>&1 | head -1), $(mvn -v 2>/dev/null | head -1)"
+echo "setup: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), $(java -version 2>&1 | head -1), $(mvn -v 2>/dev/null | head -1 | sed 's/\x1b\[[0-9;]*m//g'), $(promtool --version 2>/dev/null | head -1)"
