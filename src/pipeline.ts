@@ -146,6 +146,7 @@ export class Pipeline {
     const { config, resolvePath } = this.loaded;
     const log = this.options.log;
     const checkpoint = this.store.load();
+    this.metrics.checkpointsTotal.inc({ outcome: "failed" }, 0);
     if (checkpoint) Object.assign(this.positions, structuredClone(checkpoint.positions));
     const saved = (checkpoint?.monitors ?? {}) as Record<string, { hash: string; state: unknown }>;
 
@@ -168,6 +169,8 @@ export class Pipeline {
           this.now,
         );
         this.monitors.set(name, { monitor, hash });
+        for (const entry of monitorConfig.detectors ?? [])
+          this.metrics.conceptDriftTotal.inc({ monitor: name, detector: entry.type }, 0);
         continue;
       }
       const ref = monitorConfig.reference;
@@ -249,6 +252,12 @@ export class Pipeline {
         eventTime: sourceConfig.event_time === undefined ? null : compilePointer(sourceConfig.event_time),
       });
       this.positions[name] ??= {};
+      // Counters whose label values are known up front start at 0, so that `increase()` sees their
+      // first event (a series that appears already at 1 has no increase).
+      this.metrics.deadLetterTotal.inc({ source: name, outcome: "failed" }, 0);
+      this.metrics.deadLetterTotal.inc({ source: name, outcome: "written" }, 0);
+      if (sourceConfig.type === "kafka")
+        this.metrics.offsetCommitsTotal.inc({ source: name, outcome: "failed" }, 0);
     }
     if (checkpoint) {
       log.info("restored checkpoint", {
