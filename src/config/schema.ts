@@ -127,23 +127,35 @@ const feature = {
   },
 };
 
+const referenceFile = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "path"],
+  properties: {
+    type: {
+      const: "file",
+      description: "a CSV, JSON Lines, JSON or Parquet file whose columns are named like the features",
+    },
+    path: { type: "string", minLength: 1 },
+  },
+};
+
+const referenceFirst = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "events"],
+  properties: {
+    type: { const: "first", description: "the first N events of the stream" },
+    events: positiveInt,
+  },
+};
+
 const reference = {
   type: "object",
   required: ["type"],
   discriminator: { propertyName: "type" },
   oneOf: [
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "path"],
-      properties: {
-        type: {
-          const: "file",
-          description: "a CSV, JSON Lines, JSON or Parquet file whose columns are named like the features",
-        },
-        path: { type: "string", minLength: 1 },
-      },
-    },
+    referenceFile,
     {
       type: "object",
       additionalProperties: false,
@@ -153,17 +165,18 @@ const reference = {
         path: { type: "string", minLength: 1 },
       },
     },
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "events"],
-      properties: {
-        type: { const: "first", description: "the first N events of the stream" },
-        events: positiveInt,
-      },
-    },
+    referenceFirst,
   ],
 };
+
+/** A monitor's `features`: names under `features`, each once. */
+const featureList = (description: string) => ({
+  type: "array",
+  minItems: 1,
+  uniqueItems: true,
+  items: { type: "string" },
+  description,
+});
 
 const window = {
   type: "object",
@@ -200,37 +213,12 @@ const outlierMonitor = {
   required: ["type", "features", "reference", "window"],
   properties: {
     type: { const: "outliers", description: "scores every event for outliers against a reference" },
-    features: {
-      type: "array",
-      minItems: 1,
-      uniqueItems: true,
-      items: { type: "string" },
-      description: "numeric features under `features`, of one source",
-    },
+    features: featureList("numeric features under `features`, of one source"),
     reference: {
       type: "object",
       required: ["type"],
       discriminator: { propertyName: "type" },
-      oneOf: [
-        {
-          type: "object",
-          additionalProperties: false,
-          required: ["type", "path"],
-          properties: {
-            type: { const: "file", description: "a data file with columns named like the features" },
-            path: { type: "string", minLength: 1 },
-          },
-        },
-        {
-          type: "object",
-          additionalProperties: false,
-          required: ["type", "events"],
-          properties: {
-            type: { const: "first", description: "the first N events of the stream" },
-            events: positiveInt,
-          },
-        },
-      ],
+      oneOf: [referenceFile, referenceFirst],
     },
     scorers: {
       type: "array",
@@ -371,13 +359,7 @@ const monitor = {
       required: ["type", "features", "reference", "window"],
       properties: {
         type: { const: "drift", description: "data drift of features against a reference" },
-        features: {
-          type: "array",
-          minItems: 1,
-          uniqueItems: true,
-          items: { type: "string" },
-          description: "names under `features`",
-        },
+        features: featureList("names under `features`"),
         reference,
         window,
         schedule: {
