@@ -249,7 +249,7 @@ describe("driftwatch run against a Kafka broker", () => {
       { "inputs/malformed_json": 2, "inputs/schema": 2, "inputs/not_an_object": 1 },
     );
     assert.equal(counted.value("driftwatch_dead_letter_total", { source: "inputs", outcome: "written" }), 5);
-    assert.equal(counted.value("driftwatch_dead_letter_total", { outcome: "failed" }), undefined);
+    assert.equal(counted.value("driftwatch_dead_letter_total", { outcome: "failed" }), 0);
     assert.equal(
       counted.value("driftwatch_windows_evaluated_total"),
       undefined,
