@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
+import { Alerting, type AlertingState } from "./alerts/alerting.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { FeatureConfig, MonitorConfig, SourceConfig } from "./config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
@@ -108,6 +109,9 @@ export class Pipeline {
   private timers: NodeJS.Timeout[] = [];
   private checkpointing: Promise<void> | null = null;
   private stopped = false;
+  private alerting!: Alerting;
+  /** Processing time of the last batch per source, for `source_silent` rules. */
+  private readonly lastArrival: Record<string, number | null> = {};
   private readonly now: () => number;
 
   private constructor(
@@ -146,6 +150,13 @@ export class Pipeline {
     const { config, resolvePath } = this.loaded;
     const log = this.options.log;
     const checkpoint = this.store.load();
+    this.alerting = new Alerting(
+      this.loaded.config,
+      this.metrics,
+      log,
+      checkpoint?.alerts as AlertingState | undefined,
+      this.now(),
+    );
     this.metrics.checkpointsTotal.inc({ outcome: "failed" }, 0);
     if (checkpoint) Object.assign(this.positions, structuredClone(checkpoint.positions));
     const saved = (checkpoint?.monitors ?? {}) as Record<string, { hash: string; state: unknown }>;
@@ -252,6 +263,7 @@ export class Pipeline {
         eventTime: sourceConfig.event_time === undefined ? null : compilePointer(sourceConfig.event_time),
       });
       this.positions[name] ??= {};
+      this.lastArrival[name] = null;
       // Counters whose label values are known up front start at 0, so that `increase()` sees their
       // first event (a series that appears already at 1 has no increase).
       this.metrics.deadLetterTotal.inc({ source: name, outcome: "failed" }, 0);
@@ -296,6 +308,12 @@ export class Pipeline {
       tick.unref();
       this.timers.push(tick);
     }
+    const alertTick = setInterval(
+      () => this.alerting.tick(this.now(), this.lastArrival),
+      (config.alerting?.evaluation_interval_secs ?? 15) * 1000,
+    );
+    alertTick.unref();
+    this.timers.push(alertTick);
     const every = (config.state?.checkpoint_interval_secs ?? 5) * 1000;
     const timer = setInterval(() => {
       this.checkpoint().catch(() => {});
@@ -354,6 +372,7 @@ export class Pipeline {
     // From here on everything is synchronous: state and positions change together.
     const positions = this.positions[runtime.name];
     const now = this.now();
+    this.lastArrival[runtime.name] = now;
     const results: DriftResult[] = [];
     const outlierResults: OutlierResult[] = [];
     const performanceResults: PerformanceResult[] = [];
@@ -385,6 +404,7 @@ export class Pipeline {
           } else if (monitor instanceof PerformanceMonitor) {
             const { detections, closed } = monitor.add(runtime.name, result.event, values);
             for (const detection of detections) this.publishDetection(monitor.name, detection);
+            if (detections.length > 0) this.alerting.onDetections(monitor.name, detections, now);
             performanceResults.push(...closed);
           } else {
             const { scores, closed } = monitor.add(values, now, eventTime, monitor.idOf(result.event));
@@ -489,6 +509,7 @@ export class Pipeline {
     }
     m.windowEvents.set({ monitor }, result.window.events);
     m.windowsTotal.inc({ monitor, trigger: "window_close" });
+    this.alerting.onPerformance(result, this.now());
     this.options.onPerformance?.(result);
   }
 
@@ -501,6 +522,7 @@ export class Pipeline {
     }
     this.metrics.windowEvents.set({ monitor }, result.window.events);
     this.metrics.windowsTotal.inc({ monitor, trigger: "window_close" });
+    this.alerting.onOutliers(result, this.now());
     this.options.onOutliers?.(result);
   }
 
@@ -525,6 +547,7 @@ export class Pipeline {
     m.windowEvents.set({ monitor }, result.window.events);
     m.windowsTotal.inc({ monitor, trigger: result.trigger });
     m.evaluationDuration.observe({ monitor }, result.duration_secs);
+    this.alerting.onDrift(result, this.now());
     this.options.onResult?.(result);
   }
 
@@ -553,6 +576,7 @@ export class Pipeline {
       config_hash: hashOf(this.loaded.config.monitors),
       positions: structuredClone(this.positions),
       monitors,
+      alerts: this.alerting.state,
     };
     const started = process.hrtime.bigint();
     try {
@@ -596,6 +620,7 @@ export class Pipeline {
     await this.checkpoint();
     for (const runtime of this.runtimes) await runtime.source.stop();
     for (const runtime of this.runtimes) await runtime.deadLetter?.close();
+    await this.alerting.close();
     await this.server?.stop();
     this.options.log.info("stopped", { state: this.store.path });
   }

@@ -1,3 +1,4 @@
+import { alertingSchema, alertsSchemaFor } from "../alerts/schema.js";
 import { detectorEntrySchema } from "../detectors/registry.js";
 import { outlierScorers } from "../outliers/registry.js";
 import { sliceSchema } from "../performance/slices.js";
@@ -255,6 +256,7 @@ const outlierMonitor = {
       ],
     },
     id: { ...pointer, description: "JSON pointer to an event id kept for the most extreme events" },
+    alerts: alertsSchemaFor("outliers"),
     top: {
       type: "integer",
       minimum: 0,
@@ -339,6 +341,7 @@ const performanceMonitor = {
       type: "string",
       description: "positive class for ROC AUC, log loss and calibration of binary scores",
     },
+    alerts: alertsSchemaFor("performance"),
     level: {
       type: "number",
       exclusiveMinimum: 0,
@@ -362,6 +365,7 @@ const monitor = {
         features: featureList("names under `features`"),
         reference,
         window,
+        alerts: alertsSchemaFor("drift"),
         schedule: {
           type: "string",
           description: "cron expression (node-cron) for extra evaluations of the open window",
@@ -404,6 +408,73 @@ const monitor = {
   ],
 };
 
+const notifierName = {
+  type: "string",
+  minLength: 1,
+  description: "name in logs and metrics (default: the type; needed when two notifiers share a type)",
+};
+const notifierUrl = (description: string) => ({ type: "string", minLength: 1, description });
+const notifierSchema = {
+  type: "object",
+  required: ["type"],
+  discriminator: { propertyName: "type" },
+  oneOf: [
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "url"],
+      properties: {
+        type: { const: "webhook", description: "POSTs Alertmanager-style JSON to a URL" },
+        name: notifierName,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${NAME} syntax
+        url: notifierUrl("receiver URL, e.g. ${ALERT_WEBHOOK_URL}"),
+        headers: {
+          type: "object",
+          additionalProperties: { type: "string" },
+          description: "extra request headers",
+        },
+        timeout_secs: { ...positive, description: "per-request timeout (default 10)" },
+      },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "url"],
+      properties: {
+        type: { const: "alertmanager", description: "hands alerts to an Alertmanager (POST /api/v2/alerts)" },
+        name: notifierName,
+        url: notifierUrl("base URL of the Alertmanager, e.g. http://127.0.0.1:9093"),
+      },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "url"],
+      properties: {
+        type: { const: "slack", description: "a Slack-compatible incoming webhook" },
+        name: notifierName,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${NAME} syntax
+        url: notifierUrl("incoming-webhook URL, from the environment: ${SLACK_WEBHOOK_URL}"),
+      },
+    },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "url"],
+      properties: {
+        type: { const: "faro", description: "a Grafana Faro collector (e.g. Alloy's faro.receiver)" },
+        name: notifierName,
+        url: notifierUrl("collector URL"),
+        app_name: {
+          type: "string",
+          minLength: 1,
+          description: "meta.app.name of every payload (default driftwatch)",
+        },
+      },
+    },
+  ],
+};
+
 /** The configuration schema. */
 export const configSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -437,6 +508,13 @@ export const configSchema = {
       required: ["listen"],
       properties: { listen },
       description: "the Prometheus endpoint (/metrics, /healthz, /readyz)",
+    },
+    alerting: alertingSchema,
+    notifiers: {
+      type: "array",
+      description:
+        "where alerts are sent; URLs and header values may reference environment variables as $NAME in braces",
+      items: notifierSchema,
     },
     state: {
       type: "object",

@@ -1,3 +1,5 @@
+import type { NotifierConfig } from "../alerts/notifiers/types.js";
+import type { AlertRuleConfig } from "../alerts/types.js";
 import type { DriftOptions } from "../drift/evaluate.js";
 
 /** Where rejected events go: a Kafka topic or a JSON Lines file. */
@@ -71,6 +73,8 @@ export type WindowConfig =
 
 /** A drift monitor: the report's engine applied to windows of a stream. */
 export interface DriftMonitorConfig extends Partial<DriftOptions> {
+  /** Alert rules on this monitor's results. */
+  readonly alerts?: readonly AlertRuleConfig[];
   readonly type: "drift";
   readonly features: readonly string[];
   readonly reference: ReferenceConfig;
@@ -90,6 +94,8 @@ export interface OutlierScorerConfig {
 /** An outlier monitor: scores every event against models fitted on a reference. */
 export interface OutlierMonitorConfig {
   readonly type: "outliers";
+  /** Alert rules on this monitor's results. */
+  readonly alerts?: readonly AlertRuleConfig[];
   /** Numeric features of one source, in the order rows are built. */
   readonly features: readonly string[];
   readonly reference:
@@ -110,6 +116,8 @@ export interface OutlierMonitorConfig {
 /** A performance monitor: predictions joined with late labels, windowed model metrics, detectors. */
 export interface PerformanceMonitorConfig {
   readonly type: "performance";
+  /** Alert rules on this monitor's results. */
+  readonly alerts?: readonly AlertRuleConfig[];
   readonly task: "classification" | "regression";
   /** Where predictions come from: JSON pointers for the id, the predicted label (or value) and an optional score. */
   readonly predictions: {
@@ -145,4 +153,14 @@ export interface Config {
   readonly monitors: Readonly<Record<string, MonitorConfig>>;
   readonly metrics?: { readonly listen: string };
   readonly state?: { readonly dir: string; readonly checkpoint_interval_secs?: number };
+  /** How alerts are repeated, resolved and linked. */
+  readonly alerting?: {
+    readonly repeat_interval_secs?: number;
+    readonly resolve_timeout_secs?: number;
+    readonly evaluation_interval_secs?: number;
+    readonly generator_url?: string;
+    readonly top_features?: number;
+  };
+  /** Where alerts are sent. */
+  readonly notifiers?: readonly NotifierConfig[];
 }

@@ -183,6 +183,18 @@ export class Metrics {
     labelNames: ["monitor", "detector"] as const,
     registers: [this.registry],
   });
+  readonly alerts = new Gauge({
+    name: "driftwatch_alerts",
+    help: "Alerts by name and state (pending, firing).",
+    labelNames: ["alertname", "state"] as const,
+    registers: [this.registry],
+  });
+  readonly notificationsTotal = new Counter({
+    name: "driftwatch_notifications_total",
+    help: "Alert notifications by notifier and outcome (sent, retried, failed, dropped).",
+    labelNames: ["notifier", "outcome"] as const,
+    registers: [this.registry],
+  });
   readonly evaluationDuration = new Histogram({
     name: "driftwatch_evaluation_duration_seconds",
     help: "Time to evaluate one window (all tests of a monitor).",

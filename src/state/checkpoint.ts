@@ -24,6 +24,8 @@ export interface Checkpoint {
   readonly config_hash: string;
   readonly positions: Positions;
   readonly monitors: Record<string, unknown>;
+  /** Alert lifecycle and rule state, so that firing alerts and consecutive-window counts survive. */
+  readonly alerts?: unknown;
 }
 
 // Arrays of at least this many numbers (exact windows' raw values) go to the binary side file.
