@@ -16,6 +16,7 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY schemas ./schemas
 COPY drift ./drift
+COPY deploy ./deploy
 RUN mkdir -p /app/.driftwatch && chown node:node /app/.driftwatch
 USER node
 EXPOSE 9464
