@@ -400,7 +400,12 @@ export class Pipeline {
         for (const monitor of runtime.monitors) {
           const late = monitor.lateEvents;
           if (monitor instanceof DriftMonitor) {
-            results.push(...monitor.add(values, now, eventTime));
+            results.push(
+              ...monitor.add(values, now, eventTime, {
+                position: record.position,
+                id: monitor.idOf(result.event),
+              }),
+            );
           } else if (monitor instanceof PerformanceMonitor) {
             const { detections, closed } = monitor.add(runtime.name, result.event, values);
             for (const detection of detections) this.publishDetection(monitor.name, detection);

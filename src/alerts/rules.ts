@@ -85,6 +85,8 @@ function windowAnnotations(window: {
   readonly end: number | null;
   readonly first_time?: number | null;
   readonly last_time?: number | null;
+  readonly offsets?: Readonly<Record<string, readonly [number, number]>>;
+  readonly sample_ids?: readonly string[];
 }): Record<string, string> {
   const a: Record<string, string> = {
     window_index: String(window.index),
@@ -94,6 +96,11 @@ function windowAnnotations(window: {
   if (window.end !== null) a.window_end = time(window.end);
   if (window.first_time != null) a.first_event_time = time(window.first_time);
   if (window.last_time != null) a.last_event_time = time(window.last_time);
+  const offsets = Object.entries(window.offsets ?? {});
+  // Where to find the window's events: `topic/partition first-last`, one range per partition.
+  if (offsets.length > 0)
+    a.offsets = offsets.map(([key, [first, last]]) => `${key} ${first}-${last}`).join(", ");
+  if (window.sample_ids && window.sample_ids.length > 0) a.sample_ids = window.sample_ids.join(", ");
   return a;
 }
 

@@ -366,6 +366,10 @@ const monitor = {
         reference,
         window,
         alerts: alertsSchemaFor("drift"),
+        id: {
+          ...pointer,
+          description: "JSON pointer to an event id; each window keeps its first ids as samples for alerts",
+        },
         schedule: {
           type: "string",
           description: "cron expression (node-cron) for extra evaluations of the open window",

@@ -81,6 +81,8 @@ export interface DriftMonitorConfig extends Partial<DriftOptions> {
   readonly window: WindowConfig;
   /** Cron expression (node-cron) for extra evaluations of the open window. */
   readonly schedule?: string;
+  /** JSON pointer to an event id; a window keeps its first ids as samples for alerts. */
+  readonly id?: string;
 }
 
 /** One outlier scorer of a monitor: its registry name, its threshold, and its own params. */

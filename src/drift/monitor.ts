@@ -1,4 +1,5 @@
 import type { DriftMonitorConfig } from "../config/types.js";
+import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import type { ColumnSample } from "../stats/types.js";
 import {
   emptyFeatureState,
@@ -8,7 +9,7 @@ import {
   toSample,
   updateFeatureState,
 } from "../windows/feature-state.js";
-import { type ClosedWindow, Windower, type WindowState } from "../windows/window.js";
+import { type ClosedWindow, type EventMeta, Windower, type WindowState } from "../windows/window.js";
 import {
   type ColumnInput,
   type DriftOptions,
@@ -58,6 +59,7 @@ export class DriftMonitor {
   private reference: Record<string, FeatureState> | null;
   private referenceSamples: Map<string, ColumnSample> | null = null;
   private collecting: DriftMonitorState["collecting"];
+  private readonly idPointer: CompiledPointer | null;
 
   constructor(
     readonly name: string,
@@ -69,6 +71,7 @@ export class DriftMonitor {
   ) {
     this.kinds = kinds;
     this.names = Object.keys(kinds);
+    this.idPointer = config.id === undefined ? null : compilePointer(config.id);
     this.options = {
       numeric_test: config.numeric_test ?? defaultDriftOptions.numeric_test,
       categorical_test: config.categorical_test ?? defaultDriftOptions.categorical_test,
@@ -106,6 +109,13 @@ export class DriftMonitor {
     return { collecting: this.collecting, window: this.windower.state };
   }
 
+  /** The event's id for a window's samples: the `id` pointer's value as text, or null. */
+  idOf(event: unknown): string | null {
+    if (this.idPointer === null) return null;
+    const id = getAt(event, this.idPointer);
+    return id === undefined || id === null ? null : typeof id === "string" ? id : JSON.stringify(id);
+  }
+
   /** Events in the reference so far. */
   get referenceEvents(): number {
     if (this.collecting !== null) return this.collecting.events;
@@ -127,7 +137,12 @@ export class DriftMonitor {
    * Adds one event's feature values. While a `first` reference is incomplete the event goes to
    * the reference; afterwards to the window. Returns the evaluations of windows this event closed.
    */
-  add(values: Record<string, unknown>, now: number, eventTime: number | null): DriftResult[] {
+  add(
+    values: Record<string, unknown>,
+    now: number,
+    eventTime: number | null,
+    meta: EventMeta = {},
+  ): DriftResult[] {
     // The reference is set exactly when a `first` reference has its N events (or was loaded).
     if (this.reference === null) {
       const collecting = this.collecting as NonNullable<DriftMonitorState["collecting"]>;
@@ -142,7 +157,7 @@ export class DriftMonitor {
       return [];
     }
     const time = this.windower.processingTime ? now : (eventTime ?? now);
-    return this.windower.add(values, time, eventTime).map((w) => this.evaluate(w, "window_close"));
+    return this.windower.add(values, time, eventTime, meta).map((w) => this.evaluate(w, "window_close"));
   }
 
   /** Closes processing-time windows that ended by `now`. */

@@ -20,6 +20,19 @@ export interface Pane {
   first_time: number | null;
   last_time: number | null;
   features: Record<string, FeatureState>;
+  /** First and last source offset per partition key of the pane's events (absent before any). */
+  offsets?: Record<string, [number, number]>;
+  /** Ids of the pane's first events (at most `SAMPLE_IDS`), when the monitor has an `id` pointer. */
+  sample_ids?: string[];
+}
+
+/** How many event ids a window keeps as samples for alerts and reports. */
+export const SAMPLE_IDS = 5;
+
+/** Where an event came from, for a window's offsets and sample ids. */
+export interface EventMeta {
+  readonly position?: { readonly key: string; readonly offset: number };
+  readonly id?: string | null;
 }
 
 /** The checkpointed state of a window: the open pane and the closed panes still in range. */
@@ -41,6 +54,10 @@ export interface ClosedWindow {
   readonly first_time: number | null;
   readonly last_time: number | null;
   readonly features: Record<string, FeatureState>;
+  /** First and last source offset per partition key (Kafka `topic/partition`, file `line`). */
+  readonly offsets: Record<string, [number, number]>;
+  /** Ids of the window's first events, when the monitor has an `id` pointer. */
+  readonly sample_ids: string[];
 }
 
 function revivePane(pane: Pane): Pane {
@@ -78,6 +95,8 @@ export function mergePanes(
       last_time: pane.last_time,
       start: pane.start,
       end: pane.end,
+      offsets: pane.offsets ?? {},
+      sample_ids: pane.sample_ids ?? [],
     };
   }
   const merged = emptyPane(kinds, null, null);
@@ -93,7 +112,17 @@ export function mergePanes(
         merged.last_time === null ? pane.last_time : Math.max(merged.last_time, pane.last_time);
   }
   const timed = panes.filter((p) => p.start !== null);
+  const offsets: Record<string, [number, number]> = {};
+  for (const pane of panes) {
+    for (const [key, [first, last]] of Object.entries(pane.offsets ?? {})) {
+      const seen = offsets[key];
+      offsets[key] = seen ? [Math.min(seen[0], first), Math.max(seen[1], last)] : [first, last];
+    }
+  }
+  const sample_ids = panes.flatMap((p) => p.sample_ids ?? []).slice(0, SAMPLE_IDS);
   return {
+    offsets,
+    sample_ids,
     events: merged.events,
     features: merged.features,
     first_time: merged.first_time,
@@ -157,7 +186,12 @@ export class Windower {
   }
 
   /** Adds one event's feature values at `time` (ms); returns the windows this event closed. */
-  add(values: Record<string, unknown>, time: number, eventTime: number | null = null): ClosedWindow[] {
+  add(
+    values: Record<string, unknown>,
+    time: number,
+    eventTime: number | null = null,
+    meta: EventMeta = {},
+  ): ClosedWindow[] {
     const out: ClosedWindow[] = [];
     if (this.paneMs !== null) {
       const open = this.state.open;
@@ -178,6 +212,16 @@ export class Windower {
     const names = this.names;
     const features = pane.features;
     for (let k = 0; k < names.length; k++) updateFeatureState(features[names[k]], values[names[k]]);
+    if (meta.position) {
+      const offsets = (pane.offsets ??= {});
+      const seen = offsets[meta.position.key];
+      const at = meta.position.offset;
+      offsets[meta.position.key] = seen ? [Math.min(seen[0], at), Math.max(seen[1], at)] : [at, at];
+    }
+    if (meta.id !== undefined && meta.id !== null) {
+      const ids = (pane.sample_ids ??= []);
+      if (ids.length < SAMPLE_IDS) ids.push(meta.id);
+    }
     if (eventTime !== null) {
       pane.first_time = pane.first_time === null ? eventTime : Math.min(pane.first_time, eventTime);
       pane.last_time = pane.last_time === null ? eventTime : Math.max(pane.last_time, eventTime);

@@ -58,6 +58,8 @@ export function driftResult(
       end: start + 3_600_000,
       first_time: start + 1_000,
       last_time: start + 3_599_000,
+      offsets: { "orders/0": [index * 500, index * 500 + 499] },
+      sample_ids: ["o-1", "o-2"],
     },
     evaluation: {
       columns,

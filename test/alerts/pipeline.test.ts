@@ -44,6 +44,7 @@ monitors:
   weather:
     type: drift
     features: [temp_max, wind]
+    id: /date
     reference: { type: file, path: ${resolve("drift/examples/seattle-weather-2012.csv")} }
     window: { type: tumbling, events: ${events.length} }
     alerts:
@@ -72,6 +73,8 @@ state: { dir: state }
     assert.equal(alert.labels.severity, "critical");
     assert.equal(alert.annotations.test, "ks");
     assert.match(alert.annotations.p_value, /^\d(\.\d+)?e-\d+$|^0\.000\d+$/);
+    assert.equal(alert.annotations.offsets, `line 0-${events.length - 1}`, "where the window's events are");
+    assert.equal(alert.annotations.sample_ids, "2015-01-01, 2015-01-02, 2015-01-03, 2015-01-04, 2015-01-05");
     const text = await pipeline.metrics.registry.metrics();
     assert.match(text, /^driftwatch_alerts\{alertname="FeatureDrift",state="firing"\} 1$/m);
     assert.match(text, /^driftwatch_notifications_total\{notifier="webhook",outcome="sent"\} 1$/m);
