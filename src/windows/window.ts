@@ -213,14 +213,15 @@ export class Windower {
     const features = pane.features;
     for (let k = 0; k < names.length; k++) updateFeatureState(features[names[k]], values[names[k]]);
     if (meta.position) {
-      const offsets = (pane.offsets ??= {});
+      pane.offsets ??= {};
+      const offsets = pane.offsets;
       const seen = offsets[meta.position.key];
       const at = meta.position.offset;
       offsets[meta.position.key] = seen ? [Math.min(seen[0], at), Math.max(seen[1], at)] : [at, at];
     }
     if (meta.id !== undefined && meta.id !== null) {
-      const ids = (pane.sample_ids ??= []);
-      if (ids.length < SAMPLE_IDS) ids.push(meta.id);
+      pane.sample_ids ??= [];
+      if (pane.sample_ids.length < SAMPLE_IDS) pane.sample_ids.push(meta.id);
     }
     if (eventTime !== null) {
       pane.first_time = pane.first_time === null ? eventTime : Math.min(pane.first_time, eventTime);
