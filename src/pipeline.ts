@@ -206,6 +206,7 @@ export class Pipeline {
       }
       this.monitors.set(name, { monitor, hash });
       this.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
+      this.metrics.lateEventsTotal.inc({ monitor: name }, 0);
     }
 
     for (const [name, sourceConfig] of Object.entries(config.sources)) {
