@@ -6,9 +6,8 @@ import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { valueAt } from "../decode/pointer.js";
 import { EventDecoder } from "../decode/validate.js";
 import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
-import { showValue } from "../errors.js";
+import { showValue, suggest } from "../errors.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
-import { suggest } from "../report/build.js";
 import { configSchema } from "./schema.js";
 import type { Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
 

@@ -417,21 +417,34 @@ const notifierName = {
   minLength: 1,
   description: "name in logs and metrics (default: the type; needed when two notifiers share a type)",
 };
-const notifierUrl = (description: string) => ({ type: "string", minLength: 1, description });
+/** One notifier kind: its `type`, an optional `name`, its `url`, and any params of its own. */
+const notifierVariant = (
+  type: string,
+  description: string,
+  url: string,
+  extra: Record<string, unknown> = {},
+) => ({
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "url"],
+  properties: {
+    type: { const: type, description },
+    name: notifierName,
+    url: { type: "string", minLength: 1, description: url },
+    ...extra,
+  },
+});
 const notifierSchema = {
   type: "object",
   required: ["type"],
   discriminator: { propertyName: "type" },
   oneOf: [
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "url"],
-      properties: {
-        type: { const: "webhook", description: "POSTs Alertmanager-style JSON to a URL" },
-        name: notifierName,
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${NAME} syntax
-        url: notifierUrl("receiver URL, e.g. ${ALERT_WEBHOOK_URL}"),
+    notifierVariant(
+      "webhook",
+      "POSTs Alertmanager-style JSON to a URL",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${NAME} syntax
+      "receiver URL, e.g. ${ALERT_WEBHOOK_URL}",
+      {
         headers: {
           type: "object",
           additionalProperties: { type: "string" },
@@ -439,43 +452,25 @@ const notifierSchema = {
         },
         timeout_secs: { ...positive, description: "per-request timeout (default 10)" },
       },
-    },
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "url"],
-      properties: {
-        type: { const: "alertmanager", description: "hands alerts to an Alertmanager (POST /api/v2/alerts)" },
-        name: notifierName,
-        url: notifierUrl("base URL of the Alertmanager, e.g. http://127.0.0.1:9093"),
+    ),
+    notifierVariant(
+      "alertmanager",
+      "hands alerts to an Alertmanager (POST /api/v2/alerts)",
+      "base URL of the Alertmanager, e.g. http://127.0.0.1:9093",
+    ),
+    notifierVariant(
+      "slack",
+      "a Slack-compatible incoming webhook",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${NAME} syntax
+      "incoming-webhook URL, from the environment: ${SLACK_WEBHOOK_URL}",
+    ),
+    notifierVariant("faro", "a Grafana Faro collector (e.g. Alloy's faro.receiver)", "collector URL", {
+      app_name: {
+        type: "string",
+        minLength: 1,
+        description: "meta.app.name of every payload (default driftwatch)",
       },
-    },
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "url"],
-      properties: {
-        type: { const: "slack", description: "a Slack-compatible incoming webhook" },
-        name: notifierName,
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: documents the literal ${NAME} syntax
-        url: notifierUrl("incoming-webhook URL, from the environment: ${SLACK_WEBHOOK_URL}"),
-      },
-    },
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "url"],
-      properties: {
-        type: { const: "faro", description: "a Grafana Faro collector (e.g. Alloy's faro.receiver)" },
-        name: notifierName,
-        url: notifierUrl("collector URL"),
-        app_name: {
-          type: "string",
-          minLength: 1,
-          description: "meta.app.name of every payload (default driftwatch)",
-        },
-      },
-    },
+    }),
   ],
 };
 

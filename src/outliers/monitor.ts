@@ -3,7 +3,7 @@ import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.j
 import { Windower, type WindowState } from "../windows/window.js";
 import { type AnyOutlierScorerKind, outlierScorers } from "./registry.js";
 import { calibrate } from "./threshold.js";
-import type { Row } from "./types.js";
+import { keepTop, type Row } from "./types.js";
 
 /** The scorers a monitor runs when its config names none. */
 export const DEFAULT_SCORERS: readonly OutlierScorerConfig[] = [
@@ -207,12 +207,7 @@ export class OutlierMonitor {
       const outlier = score > fitted.threshold;
       const tally = this.stateValue.tallies[i];
       if (outlier) tally.outliers++;
-      if (this.top > 0 && (tally.top.length < this.top || score > tally.top[tally.top.length - 1].score)) {
-        let at = tally.top.findIndex((e) => score > e.score);
-        if (at < 0) at = tally.top.length;
-        tally.top.splice(at, 0, { id, score });
-        if (tally.top.length > this.top) tally.top.pop();
-      }
+      keepTop(tally.top, { id, score }, this.top);
       scores.push({ scorer: fitted.type, score, threshold: fitted.threshold, outlier });
     }
     closed.push(...this.windower.add({}, time, eventTime).map((w) => this.close(w)));

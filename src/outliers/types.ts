@@ -64,3 +64,15 @@ export function countMissing(row: Row): number {
   for (let j = 0; j < row.length; j++) if (isMissing(row[j])) missing++;
   return missing;
 }
+
+/**
+ * Keeps `entry` among the `limit` highest-scoring entries of `list` (highest first), in place:
+ * an outlier window's and the report's most extreme events.
+ */
+export function keepTop<T extends { readonly score: number }>(list: T[], entry: T, limit: number): void {
+  if (limit <= 0 || (list.length >= limit && entry.score <= list[list.length - 1].score)) return;
+  let at = list.findIndex((e) => entry.score > e.score);
+  if (at < 0) at = list.length;
+  list.splice(at, 0, entry);
+  if (list.length > limit) list.pop();
+}

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { analyzeColumnsParallel } from "../drift/analyze-parallel.js";
 import { type ColumnInput, type DriftOptions, decideColumns } from "../drift/evaluate.js";
-import { showValue, UserError } from "../errors.js";
+import { showValue, suggest, UserError } from "../errors.js";
 import type { ColumnData, KindHint } from "../io/columns.js";
 import type { InputFormat } from "../io/read.js";
 import { readNumericRows, readRawRows } from "../io/rows.js";
@@ -231,32 +231,4 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     ...(quality ? { quality } : {}),
     ...(outliers ? { outliers } : {}),
   };
-}
-
-/** " (did you mean "x"?)" when a known name is one or two edits away. */
-export function suggest(name: string, known: readonly string[]): string {
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  return best === null ? "" : ` (did you mean ${showValue(best)}?)`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
 }

@@ -3,7 +3,7 @@ import type { RawValue } from "../io/rows.js";
 import { DEFAULT_SCORERS } from "../outliers/monitor.js";
 import { type AnyOutlierScorerKind, outlierScorers } from "../outliers/registry.js";
 import { calibrate } from "../outliers/threshold.js";
-import type { Row } from "../outliers/types.js";
+import { keepTop, type Row } from "../outliers/types.js";
 import {
   classificationMetrics,
   emptyClassificationState,
@@ -137,12 +137,7 @@ export function outlierSection(
     for (const [i, row] of current.entries()) {
       const score = kind.score(calibrated.model, row);
       if (score > calibrated.threshold) outliers++;
-      if (best.length < top || score > best[best.length - 1].score) {
-        let at = best.findIndex((e) => score > e.score);
-        if (at < 0) at = best.length;
-        best.splice(at, 0, { row: i + 1, score });
-        if (best.length > top) best.pop();
-      }
+      keepTop(best, { row: i + 1, score }, top);
     }
     return {
       scorer: type,
