@@ -1,0 +1,3 @@
+import type { ExpectationDefinition } from "../types.js";
+
+export const column_aggregate: readonly ExpectationDefinition[] = [];

@@ -1,0 +1,3 @@
+import type { ExpectationDefinition } from "../types.js";
+
+export const table: readonly ExpectationDefinition[] = [];
