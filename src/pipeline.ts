@@ -2,8 +2,12 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import { Alerting, type AlertingState } from "./alerts/alerting.js";
+import { expectationFeature } from "./alerts/rules.js";
+import { ChecksMonitor, type ChecksMonitorState, type ChecksResult } from "./checks/monitor.js";
+import { readReferenceFields } from "./checks/reference.js";
+import { loadSuite } from "./checks/suite.js";
 import type { LoadedConfig } from "./config/load.js";
-import type { FeatureConfig, MonitorConfig, SourceConfig } from "./config/types.js";
+import type { FeatureConfig, MonitorConfig, SourceConfig, WindowConfig } from "./config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
 import { EventDecoder } from "./decode/validate.js";
 import { DriftMonitor, type DriftMonitorState, type DriftResult } from "./drift/monitor.js";
@@ -38,6 +42,8 @@ export interface PipelineOptions {
   readonly onResult?: (result: DriftResult) => void;
   /** Called with every closed outlier window. */
   readonly onOutliers?: (result: OutlierResult) => void;
+  /** Called with every evaluated window (and clock-driven evaluation) of a checks monitor. */
+  readonly onChecks?: (result: ChecksResult) => void;
   /** Called with every closed window of a performance monitor. */
   readonly onPerformance?: (result: PerformanceResult) => void;
   /** Called when a concept-drift detector fires or enters or leaves its warning zone. */
@@ -66,12 +72,14 @@ interface SourceRuntime {
   /** Reused for every event: monitors copy what they keep, so one object serves the whole stream. */
   readonly values: Record<string, unknown>;
   readonly monitors: AnyMonitor[];
+  /** The checks monitors among them (their `dead_letter` expectations judge events first). */
+  readonly checks: ChecksMonitor[];
   readonly deadLetter: DeadLetterSink;
   readonly eventTime: CompiledPointer | null;
 }
 
 /** A monitor of any type the pipeline runs. */
-type AnyMonitor = DriftMonitor | OutlierMonitor | PerformanceMonitor;
+type AnyMonitor = DriftMonitor | OutlierMonitor | PerformanceMonitor | ChecksMonitor;
 
 function hashOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
@@ -163,6 +171,40 @@ export class Pipeline {
 
     for (const [name, monitorConfig] of Object.entries(config.monitors) as [string, MonitorConfig][]) {
       const used = "features" in monitorConfig ? monitorConfig.features : [];
+      if (monitorConfig.type === "checks") {
+        const hash = hashOf({ monitor: monitorConfig, features: config.features });
+        const previous = saved[name];
+        if (previous && previous.hash !== hash)
+          log.warn("monitor configuration changed; its state starts afresh", { monitor: name });
+        const suite = loadSuite(resolvePath(monitorConfig.suite));
+        const window =
+          "same_as" in monitorConfig.window
+            ? (config.monitors[monitorConfig.window.same_as] as { window: WindowConfig }).window
+            : monitorConfig.window;
+        const features: Record<string, string> = {};
+        for (const [feature, f] of Object.entries(config.features))
+          if (f.source === monitorConfig.source) features[feature] = f.path;
+        const reference = monitorConfig.reference
+          ? readReferenceFields(resolvePath(monitorConfig.reference.path))
+          : null;
+        const monitor = new ChecksMonitor(
+          name,
+          monitorConfig,
+          suite,
+          window,
+          features,
+          reference,
+          previous?.hash === hash ? (previous.state as ChecksMonitorState) : undefined,
+        );
+        this.monitors.set(name, { monitor, hash });
+        this.metrics.lateEventsTotal.inc({ monitor: name }, 0);
+        for (const e of suite.expectations)
+          this.metrics.expectationUnexpectedTotal.inc(
+            { monitor: name, suite: suite.name, expectation: e.type, feature: e.feature },
+            0,
+          );
+        continue;
+      }
       const kinds: Record<string, "numeric" | "categorical"> = {};
       for (const feature of used) kinds[feature] = (config.features[feature] as FeatureConfig).type;
       const hash = hashOf({ monitor: monitorConfig, features: used.map((f) => config.features[f]) });
@@ -222,7 +264,9 @@ export class Pipeline {
         .filter((m) =>
           m instanceof PerformanceMonitor
             ? m.sources.includes(name)
-            : m.config.features.some((f) => config.features[f]?.source === name),
+            : m instanceof ChecksMonitor
+              ? m.config.source === name
+              : m.config.features.some((f) => config.features[f]?.source === name),
         );
       const sourceLog = log.child({ source: name });
       let source: Source;
@@ -260,6 +304,7 @@ export class Pipeline {
         features,
         values: Object.fromEntries(features.map((f) => [f.name, undefined])),
         monitors,
+        checks: monitors.filter((m): m is ChecksMonitor => m instanceof ChecksMonitor),
         deadLetter,
         eventTime: sourceConfig.event_time === undefined ? null : compilePointer(sourceConfig.event_time),
       });
@@ -346,14 +391,32 @@ export class Pipeline {
         : runtime.decoder.decode(record.value);
     });
     const letters: DeadLetter[] = [];
+    // Events failing a `dead_letter` expectation: valid, seen by the checks monitors (their
+    // windows count them), kept from every other monitor, and written to the dead letter first.
+    let quarantined: Set<number> | null = null;
     for (const [i, result] of decoded.entries()) {
-      if (!result.ok)
+      if (!result.ok) {
         letters.push({
           source: runtime.name,
           reason: result.reason,
           detail: result.detail,
           record: records[i],
         });
+        continue;
+      }
+      for (const monitor of runtime.checks) {
+        const failed = monitor.rejects(result.event);
+        if (failed.length === 0) continue;
+        quarantined ??= new Set();
+        quarantined.add(i);
+        letters.push({
+          source: runtime.name,
+          reason: `expectation:${failed[0]}`,
+          detail: `suite ${monitor.suite.name}: failed ${failed.join(", ")}`,
+          record: records[i],
+        });
+        break;
+      }
     }
     if (letters.length > 0) {
       // Written (and acknowledged) before these records' positions can be checkpointed.
@@ -377,10 +440,22 @@ export class Pipeline {
     const results: DriftResult[] = [];
     const outlierResults: OutlierResult[] = [];
     const performanceResults: PerformanceResult[] = [];
+    const checksResults: ChecksResult[] = [];
     let accepted = 0;
     for (const [i, result] of decoded.entries()) {
       const record = records[i];
-      if (result.ok) {
+      if (result.ok && quarantined?.has(i)) {
+        const eventTime =
+          runtime.eventTime === null ? null : toMillis(getAt(result.event, runtime.eventTime));
+        for (const monitor of runtime.checks)
+          checksResults.push(
+            ...monitor.add(result.event, now, eventTime, {
+              position: record.position,
+              id: monitor.idOf(result.event),
+            }),
+          );
+        this.metrics.eventsInvalidTotal.inc({ source: runtime.name, reason: "expectation" });
+      } else if (result.ok) {
         accepted++;
         const values = runtime.values;
         const features = runtime.features;
@@ -400,7 +475,14 @@ export class Pipeline {
           runtime.eventTime === null ? null : toMillis(getAt(result.event, runtime.eventTime));
         for (const monitor of runtime.monitors) {
           const late = monitor.lateEvents;
-          if (monitor instanceof DriftMonitor) {
+          if (monitor instanceof ChecksMonitor) {
+            checksResults.push(
+              ...monitor.add(result.event, now, eventTime, {
+                position: record.position,
+                id: monitor.idOf(result.event),
+              }),
+            );
+          } else if (monitor instanceof DriftMonitor) {
             results.push(
               ...monitor.add(values, now, eventTime, {
                 position: record.position,
@@ -431,6 +513,7 @@ export class Pipeline {
     if (accepted > 0) this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "valid" }, accepted);
     if (letters.length > 0)
       this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "invalid" }, letters.length);
+    for (const result of checksResults) this.publishChecks(result);
     for (const monitor of runtime.monitors) {
       this.metrics.referenceEvents.set({ monitor: monitor.name }, monitor.referenceEvents);
       if (monitor instanceof PerformanceMonitor) this.publishJoin(monitor);
@@ -451,6 +534,8 @@ export class Pipeline {
     for (const { monitor } of this.monitors.values()) {
       if (!monitor.needsTick) continue;
       if (monitor instanceof DriftMonitor) for (const result of monitor.tick(now)) this.publish(result);
+      else if (monitor instanceof ChecksMonitor)
+        for (const result of monitor.tick(now)) this.publishChecks(result);
       else if (monitor instanceof PerformanceMonitor) {
         for (const result of monitor.tick(now)) this.publishPerformance(result);
         this.publishJoin(monitor);
@@ -517,6 +602,43 @@ export class Pipeline {
     m.windowsTotal.inc({ monitor, trigger: "window_close" });
     this.alerting.onPerformance(result, this.now());
     this.options.onPerformance?.(result);
+  }
+
+  /** Exports a suite's results (per expectation: success, unexpected count, observed value, bounds). */
+  private publishChecks(result: ChecksResult): void {
+    const m = this.metrics;
+    const monitor = result.monitor;
+    const suite = result.suite;
+    for (const r of result.validation.results) {
+      const labels = {
+        monitor,
+        suite,
+        expectation: r.expectation_config.type,
+        feature: expectationFeature(r.expectation_config.kwargs),
+      };
+      const body = r.result;
+      const details = (body.details ?? {}) as Record<string, unknown>;
+      const warming = details.warming_up === true;
+      m.expectationWarmingUp.set(labels, warming ? 1 : 0);
+      if (warming) m.expectationSuccess.remove(labels);
+      else m.expectationSuccess.set(labels, r.success ? 1 : 0);
+      if (result.trigger === "window_close" && body.unexpected_count !== undefined)
+        m.expectationUnexpectedTotal.inc(labels, body.unexpected_count);
+      if (typeof body.observed_value === "number" && Number.isFinite(body.observed_value))
+        m.expectationObservedValue.set(labels, body.observed_value);
+      for (const bound of ["lower", "upper"] as const) {
+        const value = details[bound];
+        if (typeof value === "number") m.expectationBound.set({ ...labels, bound }, value);
+      }
+    }
+    if (result.trigger === "window_close") {
+      m.suiteSuccess.set({ monitor, suite }, result.validation.success ? 1 : 0);
+      m.windowEvents.set({ monitor }, result.window.events);
+      m.windowsTotal.inc({ monitor, trigger: result.trigger });
+      m.evaluationDuration.observe({ monitor }, result.duration_secs);
+    }
+    this.alerting.onChecks(result, this.now());
+    this.options.onChecks?.(result);
   }
 
   /** Exports a closed outlier window as metrics and hands it to the CLI. */

@@ -1,3 +1,4 @@
+import type { ChecksResult } from "../checks/monitor.js";
 import type { Config } from "../config/types.js";
 import type { DriftResult } from "../drift/monitor.js";
 import type { Logger } from "../log.js";
@@ -105,6 +106,10 @@ export class Alerting {
 
   onDrift(result: DriftResult, now: number): void {
     this.run(result.monitor, { kind: "drift", result }, now);
+  }
+
+  onChecks(result: ChecksResult, now: number): void {
+    this.run(result.monitor, { kind: "checks", result }, now);
   }
 
   onOutliers(result: OutlierResult, now: number): void {

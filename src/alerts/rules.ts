@@ -1,3 +1,4 @@
+import type { ChecksResult } from "../checks/monitor.js";
 import type { DriftResult } from "../drift/monitor.js";
 import type { OutlierResult } from "../outliers/monitor.js";
 import type { DetectorStatus, PerformanceResult } from "../performance/monitor.js";
@@ -19,6 +20,7 @@ import type {
 export type RuleInput =
   | { readonly kind: "drift"; readonly result: DriftResult }
   | { readonly kind: "outliers"; readonly result: OutlierResult }
+  | { readonly kind: "checks"; readonly result: ChecksResult }
   | { readonly kind: "performance"; readonly result: PerformanceResult }
   | { readonly kind: "detections"; readonly detections: readonly DetectorStatus[] }
   | {
@@ -50,6 +52,7 @@ export const defaultAlertnames: Readonly<Record<AlertRuleType, string>> = {
   performance_below: "PerformanceBelow",
   concept_drift: "ConceptDrift",
   outlier_ratio_above: "OutlierRatioAbove",
+  expectation_failed: "ExpectationFailed",
   source_silent: "SourceSilent",
 };
 
@@ -324,6 +327,77 @@ function outlierRule(
   return conditions;
 }
 
+function checksRule(
+  monitor: string,
+  rule: AlertRuleConfig,
+  result: ChecksResult,
+  state: RuleState,
+  options: RuleOptions,
+): Condition[] | null {
+  if (rule.type !== "expectation_failed") return null;
+  // Clock-driven results carry only the live expectations: they settle those and leave the rest.
+  if (result.trigger === "window_close") {
+    if (state.last_index === result.window.index) return null;
+    state.last_index = result.window.index;
+  }
+  const win = windowAnnotations(result.window);
+  const counters: Record<string, number> = result.trigger === "tick" ? { ...state.counters } : {};
+  const conditions: Condition[] = [];
+  const evaluated = new Set<string>();
+  for (const r of result.validation.results) {
+    const config = r.expectation_config;
+    if (rule.expectations !== undefined && !rule.expectations.includes(config.type)) continue;
+    if (config.severity === "warn" && rule.include_warn !== true) continue;
+    const feature = expectationFeature(config.kwargs);
+    const key = `${config.type}\u0000${feature}`;
+    evaluated.add(key);
+    if (r.success) continue;
+    const n = (state.counters[key] ?? 0) + 1;
+    counters[key] = n;
+    if (n < (rule.consecutive_windows ?? 1)) continue;
+    const body = r.result;
+    const observed =
+      body.unexpected_count !== undefined
+        ? `${body.unexpected_count} unexpected of ${body.element_count} (${formatNumber(body.unexpected_percent ?? 0)}% of non-missing)`
+        : `observed ${JSON.stringify(body.observed_value ?? null)?.slice(0, 200)}`;
+    const error = r.exception_info.raised_exception ? `; error: ${r.exception_info.exception_message}` : "";
+    conditions.push(
+      condition(
+        monitor,
+        rule,
+        options,
+        { expectation: config.type, feature },
+        {
+          summary: `${config.type} failed on "${feature || "table"}" in monitor "${monitor}"`,
+          description: `${config.type} ${JSON.stringify(config.kwargs).slice(0, 300)}: ${observed}${error}, in ${windowPhrase(win)}`,
+          suite: result.suite,
+          observed_value: JSON.stringify(body.observed_value ?? null)?.slice(0, 200) ?? "null",
+          unexpected_count: String(body.unexpected_count ?? ""),
+          partial_unexpected_list: JSON.stringify(body.partial_unexpected_list ?? []).slice(0, 300),
+          consecutive_windows: String(n),
+          ...(result.trigger === "tick" ? {} : win),
+        },
+        body.unexpected_percent ?? 1,
+      ),
+    );
+  }
+  if (result.trigger === "tick") {
+    // A tick re-judges only its own expectations; keep the others' active conditions.
+    for (const key of Object.keys(counters))
+      if (evaluated.has(key) && !(key in counters)) delete counters[key];
+  }
+  state.counters = counters;
+  return conditions;
+}
+
+/** The column(s) an expectation is about, as the `feature` label: "" for table expectations. */
+export function expectationFeature(kwargs: Readonly<Record<string, unknown>>): string {
+  if (typeof kwargs.column === "string") return kwargs.column;
+  if (typeof kwargs.column_A === "string") return `${kwargs.column_A},${kwargs.column_B}`;
+  if (Array.isArray(kwargs.column_list)) return kwargs.column_list.join(",");
+  return "";
+}
+
 function performanceRule(
   monitor: string,
   rule: AlertRuleConfig,
@@ -481,6 +555,9 @@ export function evaluateRules(
         break;
       case "outliers":
         conditions = outlierRule(monitor, rule, input.result, options);
+        break;
+      case "checks":
+        conditions = checksRule(monitor, rule, input.result, ruleState, options);
         break;
       case "performance":
         conditions = performanceRule(monitor, rule, input.result, ruleState, options);

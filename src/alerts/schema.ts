@@ -146,6 +146,31 @@ export const alertRuleSchemas: Readonly<Record<AlertRuleType, object>> = {
       ...common,
     },
   },
+  expectation_failed: {
+    type: "object",
+    additionalProperties: false,
+    required: ["type"],
+    properties: {
+      type: {
+        const: "expectation_failed",
+        description:
+          "an expectation of the suite failed in a window (checks monitors); one alert per expectation and column",
+      },
+      expectations: {
+        type: "array",
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: "string", minLength: 1 },
+        description: "only these expectation types (default all)",
+      },
+      include_warn: {
+        type: "boolean",
+        description: "also alert on expectations of severity warn (default false: only fail)",
+      },
+      consecutive_windows: consecutive,
+      ...common,
+    },
+  },
   source_silent: {
     type: "object",
     additionalProperties: false,
@@ -168,9 +193,10 @@ export const alertRuleSchemas: Readonly<Record<AlertRuleType, object>> = {
 
 /** Rule types each monitor type accepts. */
 export const ruleTypesByMonitor: Readonly<
-  Record<"drift" | "outliers" | "performance", readonly AlertRuleType[]>
+  Record<"drift" | "outliers" | "performance" | "checks", readonly AlertRuleType[]>
 > = {
   drift: ["feature_drift", "dataset_drift", "source_silent"],
+  checks: ["expectation_failed", "source_silent"],
   outliers: ["outlier_ratio_above", "source_silent"],
   performance: ["performance_below", "concept_drift", "source_silent"],
 };

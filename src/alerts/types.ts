@@ -78,6 +78,17 @@ export interface OutlierRatioAboveRule extends AlertRuleCommon {
   readonly above: number;
 }
 
+/** An expectation failed in a window (checks monitors): one alert per expectation and column. */
+export interface ExpectationFailedRule extends AlertRuleCommon {
+  readonly type: "expectation_failed";
+  /** Only these expectation types (default: all of the suite's). */
+  readonly expectations?: readonly string[];
+  /** Also alert on `warn`-severity expectations (default false). */
+  readonly include_warn?: boolean;
+  /** Windows in a row the expectation must fail in (default 1). */
+  readonly consecutive_windows?: number;
+}
+
 /** No event arrived from a source for a while (any monitor). */
 export interface SourceSilentRule extends AlertRuleCommon {
   readonly type: "source_silent";
@@ -97,6 +108,7 @@ export type AlertRuleConfig =
   | PerformanceBelowRule
   | ConceptDriftRule
   | OutlierRatioAboveRule
+  | ExpectationFailedRule
   | SourceSilentRule;
 
 /** A rule type name. */

@@ -2,6 +2,7 @@ import { column_aggregate } from "./expectations/column-aggregate.js";
 import { column_map } from "./expectations/column-map.js";
 import { distribution } from "./expectations/distribution.js";
 import { multicolumn } from "./expectations/multicolumn.js";
+import { stream } from "./expectations/stream.js";
 import { table } from "./expectations/table.js";
 import type { ExpectationDefinition } from "./types.js";
 
@@ -10,5 +11,8 @@ import type { ExpectationDefinition } from "./types.js";
  * the statistics registry is. `driftwatch list` prints it.
  */
 export const definitions: ReadonlyMap<string, ExpectationDefinition> = new Map(
-  [...column_map, ...column_aggregate, ...distribution, ...multicolumn, ...table].map((d) => [d.type, d]),
+  [...column_map, ...column_aggregate, ...distribution, ...multicolumn, ...table, ...stream].map((d) => [
+    d.type,
+    d,
+  ]),
 );

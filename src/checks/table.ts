@@ -1,4 +1,4 @@
-import { ExpectationError, type TableView } from "./types.js";
+import { ExpectationError, type StreamContext, type TableView } from "./types.js";
 
 /**
  * A window as expectations see it: column-oriented values in row order, `null` for a row that
@@ -16,12 +16,14 @@ export class ColumnTable implements TableView {
    *   `data` but not here can be read but is not part of the table's column set
    * @param strict when true, reading an unknown column is an error (a file has a fixed header);
    *   when false it reads as all-missing (a stream's event may simply not carry the field yet)
+   * @param context what a stream knows beyond the rows (times, fields, history)
    */
   constructor(
     readonly rows: number,
     data: ReadonlyMap<string, readonly unknown[]> | Readonly<Record<string, readonly unknown[]>>,
     columns?: readonly string[],
     private readonly strict = true,
+    readonly context?: StreamContext,
   ) {
     this.data = data instanceof Map ? data : new Map(Object.entries(data));
     this.columns = columns ?? [...this.data.keys()];

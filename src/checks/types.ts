@@ -162,6 +162,29 @@ export interface TableView {
   readonly columns: readonly string[];
   /** A column's values in row order; `null` where the row lacks it. */
   column(name: string): readonly unknown[];
+  /** What a stream adds to a window (times, field shapes, history), for the stream expectations. */
+  readonly context?: StreamContext;
+}
+
+/**
+ * What the daemon knows about a window beyond its rows, for the expectations GE has no notion of
+ * (freshness, schema change, volume). Absent when a file is validated.
+ */
+export interface StreamContext {
+  /** When the window is evaluated (ms since the epoch). */
+  readonly now: number;
+  /** Per row, seconds from the event's own time to its arrival; null when it has none. */
+  readonly lag_secs?: readonly (number | null)[];
+  /** Arrival time of the source's latest event (ms), null before any. */
+  readonly last_arrival: number | null;
+  /** The window's fields: JSON pointer → JSON types seen (`null` included). */
+  readonly fields?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The reference's fields, the same way; null while the reference is still being collected. */
+  readonly reference_fields?: ReadonlyMap<string, ReadonlySet<string>> | null;
+  /** Event counts of the windows before this one, oldest first. */
+  readonly history?: readonly number[];
+  /** The window's length in seconds for time windows, null for count windows. */
+  readonly window_secs?: number | null;
 }
 
 /**

@@ -4,6 +4,7 @@ import { UserError } from "../errors.js";
 import { type Level, Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
 import { Pipeline } from "../pipeline.js";
+import { formatChecksVerdict } from "./checks-verdict.js";
 import { formatOutlierVerdict } from "./outlier-verdict.js";
 import { formatDetection, formatPerformanceVerdict } from "./performance-verdict.js";
 import { formatVerdict } from "./verdict.js";
@@ -49,6 +50,10 @@ export function runCommand(): Command {
           stateDir: flags.stateDir,
           onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),
           onOutliers: (result) => process.stdout.write(`${formatOutlierVerdict(result)}\n`),
+          onChecks: (result) => {
+            if (result.trigger === "window_close" || !result.validation.success)
+              process.stdout.write(`${formatChecksVerdict(result)}\n`);
+          },
           onPerformance: (result) => process.stdout.write(`${formatPerformanceVerdict(result)}\n`),
           onDetection: (monitor, status) => {
             const line = formatDetection(monitor, status);

@@ -3,13 +3,14 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { validate as validateCron } from "node-cron";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { loadSuite } from "../checks/suite.js";
 import { valueAt } from "../decode/pointer.js";
 import { EventDecoder } from "../decode/validate.js";
 import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
 import { showValue, suggest } from "../errors.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
 import { configSchema } from "./schema.js";
-import type { Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
+import type { ChecksMonitorConfig, Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
 
 /** One problem in a configuration file. */
 export interface ConfigProblem {
@@ -192,6 +193,10 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
       problems.push(...checkPerformance(config, monitor, base, sources, features));
       continue;
     }
+    if (monitor.type === "checks") {
+      problems.push(...checkChecks(config, monitor, base, sources, resolvePath));
+      continue;
+    }
     const used = new Set<string>();
     for (const [i, feature] of monitor.features.entries()) {
       const f = config.features[feature];
@@ -231,38 +236,14 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
           problems.push(...thresholdProblems(threshold, `${base}/scorers/${i}/threshold`));
       }
     }
-    const w = monitor.window as Record<string, unknown>;
-    if (w.type === "sliding") {
-      if ("events" in w && !("step_events" in w))
-        problems.push({ path: `${base}/window`, message: "a sliding window by events needs `step_events`" });
-      if ("duration_secs" in w && !("step_secs" in w))
-        problems.push({ path: `${base}/window`, message: "a sliding window by time needs `step_secs`" });
-      const [length, step] = "events" in w ? [w.events, w.step_events] : [w.duration_secs, w.step_secs];
-      if (
-        typeof length === "number" &&
-        typeof step === "number" &&
-        (step > length || Math.abs(length / step - Math.round(length / step)) > 1e-9)
-      ) {
-        problems.push({
-          path: `${base}/window`,
-          message: `the window length (${length}) must be a whole multiple of the step (${step})`,
-        });
-      }
-    } else if ("step_events" in w || "step_secs" in w) {
-      problems.push({
-        path: `${base}/window`,
-        message: "a tumbling window takes no step; use type: sliding",
-      });
-    }
-    if (w.time === "event") {
-      const source = used.size === 1 ? config.sources[[...used][0]] : undefined;
-      if (source !== undefined && source.event_time === undefined) {
-        problems.push({
-          path: `${base}/window/time`,
-          message: `event time needs \`event_time\` on source ${showValue([...used][0])}`,
-        });
-      }
-    }
+    problems.push(
+      ...windowProblems(
+        config,
+        monitor.window as Record<string, unknown>,
+        base,
+        used.size === 1 ? [...used][0] : undefined,
+      ),
+    );
     if (monitor.type === "drift" && monitor.schedule !== undefined && !validateCron(monitor.schedule)) {
       problems.push({
         path: `${base}/schedule`,
@@ -277,6 +258,96 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
       });
     }
   }
+  return problems;
+}
+
+/** Window shape problems the schema cannot express (steps, event time without `event_time`). */
+function windowProblems(
+  config: Config,
+  w: Record<string, unknown>,
+  base: string,
+  sourceName: string | undefined,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (w.type === "sliding") {
+    if ("events" in w && !("step_events" in w))
+      problems.push({ path: `${base}/window`, message: "a sliding window by events needs `step_events`" });
+    if ("duration_secs" in w && !("step_secs" in w))
+      problems.push({ path: `${base}/window`, message: "a sliding window by time needs `step_secs`" });
+    const [length, step] = "events" in w ? [w.events, w.step_events] : [w.duration_secs, w.step_secs];
+    if (
+      typeof length === "number" &&
+      typeof step === "number" &&
+      (step > length || Math.abs(length / step - Math.round(length / step)) > 1e-9)
+    ) {
+      problems.push({
+        path: `${base}/window`,
+        message: `the window length (${length}) must be a whole multiple of the step (${step})`,
+      });
+    }
+  } else if ("step_events" in w || "step_secs" in w) {
+    problems.push({
+      path: `${base}/window`,
+      message: "a tumbling window takes no step; use type: sliding",
+    });
+  }
+  if (w.time === "event") {
+    const source = sourceName === undefined ? undefined : config.sources[sourceName];
+    if (source !== undefined && source.event_time === undefined) {
+      problems.push({
+        path: `${base}/window/time`,
+        message: `event time needs \`event_time\` on source ${showValue(sourceName)}`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Cross-checks of a checks monitor: its source, its suite (loaded and checked), its window. */
+function checkChecks(
+  config: Config,
+  monitor: ChecksMonitorConfig,
+  base: string,
+  sources: readonly string[],
+  resolvePath: (path: string) => string,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!sources.includes(monitor.source))
+    problems.push({
+      path: `${base}/source`,
+      message: `unknown source ${showValue(monitor.source)}${suggest(monitor.source, sources)}; sources: ${sources.join(", ")}`,
+    });
+  const file = resolvePath(monitor.suite);
+  if (!existsSync(file)) problems.push({ path: `${base}/suite`, message: `file not found: ${file}` });
+  else {
+    try {
+      loadSuite(file);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const p of error.problems)
+        problems.push({
+          path: `${base}/suite`,
+          message: `${error.file}${p.line === undefined ? "" : `:${p.line}`} ${p.path || "/"}: ${p.message}`,
+        });
+    }
+  }
+  const window = monitor.window as Record<string, unknown>;
+  if (typeof window.same_as === "string") {
+    const other = config.monitors[window.same_as];
+    if (other?.type !== "drift")
+      problems.push({
+        path: `${base}/window/same_as`,
+        message: `${showValue(window.same_as)} is not a drift monitor${suggest(
+          window.same_as,
+          Object.keys(config.monitors).filter((m) => config.monitors[m].type === "drift"),
+        )}`,
+      });
+  } else problems.push(...windowProblems(config, window, base, monitor.source));
+  if (monitor.reference !== undefined && !existsSync(resolvePath(monitor.reference.path)))
+    problems.push({
+      path: `${base}/reference/path`,
+      message: `file not found: ${resolvePath(monitor.reference.path)}`,
+    });
   return problems;
 }
 
@@ -328,7 +399,8 @@ function checkPerformance(
   return problems;
 }
 
-function lineOf(
+/** The line of the YAML node at a JSON pointer (or of its nearest existing parent). */
+export function lineOf(
   document: ReturnType<typeof parseDocument>,
   counter: LineCounter,
   pointer: string,

@@ -266,6 +266,50 @@ const outlierMonitor = {
   },
 };
 
+const checksMonitor = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "source", "suite", "window"],
+  properties: {
+    type: {
+      const: "checks",
+      description:
+        "runs an expectation suite (Great Expectations' format) over a source's events and windows",
+    },
+    source: { type: "string", description: "name of a source under `sources`" },
+    suite: {
+      type: "string",
+      minLength: 1,
+      description:
+        "the suite file (YAML or JSON), relative to this file; `driftwatch suggest` writes a starter",
+    },
+    window: {
+      description: "windows for aggregate, table and stream expectations, or { same_as: <drift monitor> }",
+      anyOf: [
+        window,
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["same_as"],
+          properties: {
+            same_as: { type: "string", description: "a drift monitor whose window this monitor uses" },
+          },
+        },
+      ],
+    },
+    reference: {
+      ...referenceFile,
+      description:
+        "events (JSON Lines, JSON, CSV) whose fields expect_schema_to_match_reference compares with",
+    },
+    id: {
+      ...pointer,
+      description: "JSON pointer to an event id; each window keeps its first ids as samples for alerts",
+    },
+    alerts: alertsSchemaFor("checks"),
+  },
+};
+
 const performanceMonitor = {
   type: "object",
   additionalProperties: false,
@@ -409,6 +453,7 @@ const monitor = {
     },
     outlierMonitor,
     performanceMonitor,
+    checksMonitor,
   ],
 };
 

@@ -146,7 +146,31 @@ export interface PerformanceMonitorConfig {
   readonly level?: number;
 }
 
-export type MonitorConfig = DriftMonitorConfig | OutlierMonitorConfig | PerformanceMonitorConfig;
+/**
+ * A checks monitor: an expectation suite (GE's format) run over one source's events. Row-level
+ * expectations judge every event; aggregate, table and stream expectations judge each window.
+ */
+export interface ChecksMonitorConfig {
+  readonly type: "checks";
+  /** Alert rules on this monitor's results. */
+  readonly alerts?: readonly AlertRuleConfig[];
+  /** The source whose events the suite validates. */
+  readonly source: string;
+  /** The suite file (YAML or JSON, GE's suite format), relative to the config file. */
+  readonly suite: string;
+  /** The windows to evaluate over, or `{ same_as: <drift monitor> }` to use that monitor's. */
+  readonly window: WindowConfig | { readonly same_as: string };
+  /** Events whose fields are the reference of `expect_schema_to_match_reference` (default: the first window). */
+  readonly reference?: { readonly type: "file"; readonly path: string };
+  /** JSON pointer to an event id; a window keeps its first ids as samples for alerts. */
+  readonly id?: string;
+}
+
+export type MonitorConfig =
+  | DriftMonitorConfig
+  | OutlierMonitorConfig
+  | PerformanceMonitorConfig
+  | ChecksMonitorConfig;
 
 /** The whole configuration file. */
 export interface Config {

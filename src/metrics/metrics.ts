@@ -74,6 +74,42 @@ export class Metrics {
     labelNames: ["monitor"] as const,
     registers: [this.registry],
   });
+  readonly expectationSuccess = new Gauge({
+    name: "driftwatch_expectation_success",
+    help: "1 when the expectation held on its last evaluation, 0 when it failed; absent while it warms up.",
+    labelNames: ["monitor", "suite", "expectation", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly expectationUnexpectedTotal = new Counter({
+    name: "driftwatch_expectation_unexpected_total",
+    help: "Values (rows) an expectation found unexpected, summed over evaluated windows.",
+    labelNames: ["monitor", "suite", "expectation", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly expectationObservedValue = new Gauge({
+    name: "driftwatch_expectation_observed_value",
+    help: "Observed value of an aggregate, table or stream expectation (mean, row count, lag...) on its last evaluation.",
+    labelNames: ["monitor", "suite", "expectation", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly expectationBound = new Gauge({
+    name: "driftwatch_expectation_bound",
+    help: "Bounds a volume expectation computed from recent windows (bound=lower|upper).",
+    labelNames: ["monitor", "suite", "expectation", "feature", "bound"] as const,
+    registers: [this.registry],
+  });
+  readonly expectationWarmingUp = new Gauge({
+    name: "driftwatch_expectation_warming_up",
+    help: "1 while an expectation lacks the history it needs (neither pass nor fail).",
+    labelNames: ["monitor", "suite", "expectation", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly suiteSuccess = new Gauge({
+    name: "driftwatch_expectation_suite_success",
+    help: "1 when every fail-severity expectation of the suite held in the last window.",
+    labelNames: ["monitor", "suite"] as const,
+    registers: [this.registry],
+  });
   readonly windowEvents = new Gauge({
     name: "driftwatch_window_events",
     help: "Events in the last evaluated window.",

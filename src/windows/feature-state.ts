@@ -9,10 +9,26 @@ import type { ColumnSample } from "../stats/types.js";
  */
 export type FeatureState =
   | { readonly kind: "numeric"; values: number[]; missing: number; invalid: number }
-  | { readonly kind: "categorical"; counts: Record<string, number>; missing: number; invalid: number };
+  | { readonly kind: "categorical"; counts: Record<string, number>; missing: number; invalid: number }
+  | RawState;
+
+/**
+ * Every value as the event carried it, `null` where it was absent, in arrival order: what
+ * expectations read (a window's column, aligned row by row with the other raw columns).
+ */
+export interface RawState {
+  readonly kind: "raw";
+  values: unknown[];
+  missing: number;
+  invalid: number;
+}
+
+/** The kinds of state a window keeps per feature. */
+export type FeatureKind = FeatureState["kind"];
 
 /** An empty state for a feature kind. */
-export function emptyFeatureState(kind: "numeric" | "categorical"): FeatureState {
+export function emptyFeatureState(kind: FeatureKind): FeatureState {
+  if (kind === "raw") return { kind, values: [], missing: 0, invalid: 0 };
   return kind === "numeric"
     ? { kind, values: [], missing: 0, invalid: 0 }
     : { kind, counts: Object.create(null) as Record<string, number>, missing: 0, invalid: 0 };
@@ -26,6 +42,11 @@ export function emptyFeatureState(kind: "numeric" | "categorical"): FeatureState
 export function updateFeatureState(state: FeatureState, value: unknown): void {
   if (value === undefined || value === null) {
     state.missing++;
+    if (state.kind === "raw") state.values.push(null);
+    return;
+  }
+  if (state.kind === "raw") {
+    state.values.push(value);
     return;
   }
   if (state.kind === "numeric") {
@@ -47,7 +68,7 @@ export function updateFeatureState(state: FeatureState, value: unknown): void {
  * ordinary key, and JSON.parse gives back plain objects.
  */
 export function reviveFeatureState(state: FeatureState): FeatureState {
-  if (state.kind === "numeric") return state;
+  if (state.kind !== "categorical") return state;
   return { ...state, counts: Object.assign(Object.create(null) as Record<string, number>, state.counts) };
 }
 
@@ -56,6 +77,14 @@ export function mergeFeatureStates(a: FeatureState, b: FeatureState): FeatureSta
   if (a.kind === "numeric" && b.kind === "numeric") {
     return {
       kind: "numeric",
+      values: a.values.concat(b.values),
+      missing: a.missing + b.missing,
+      invalid: a.invalid + b.invalid,
+    };
+  }
+  if (a.kind === "raw" && b.kind === "raw") {
+    return {
+      kind: "raw",
       values: a.values.concat(b.values),
       missing: a.missing + b.missing,
       invalid: a.invalid + b.invalid,
@@ -72,6 +101,7 @@ export function mergeFeatureStates(a: FeatureState, b: FeatureState): FeatureSta
 /** Number of values (not missing, not invalid) in a state. */
 export function featureCount(state: FeatureState): number {
   if (state.kind === "numeric") return state.values.length;
+  if (state.kind === "raw") return state.values.length - state.missing;
   let n = 0;
   for (const count of Object.values(state.counts)) n += count;
   return n;
@@ -79,6 +109,7 @@ export function featureCount(state: FeatureState): number {
 
 /** The statistics' view of a state: sorted values or category counts. */
 export function toSample(state: FeatureState): ColumnSample {
+  if (state.kind === "raw") throw new TypeError("a raw state has no statistical sample");
   if (state.kind === "numeric")
     return { kind: "numeric", sorted: sortFloat64(Float64Array.from(state.values)) };
   return { kind: "categorical", counts: new Map(Object.entries(state.counts)) };

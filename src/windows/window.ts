@@ -1,6 +1,7 @@
 import type { WindowConfig } from "../config/types.js";
 import {
   emptyFeatureState,
+  type FeatureKind,
   type FeatureState,
   mergeFeatureStates,
   reviveFeatureState,
@@ -70,11 +71,7 @@ function reviveWindow(state: WindowState): WindowState {
   return { ...state, open: state.open && revivePane(state.open), closed: state.closed.map(revivePane) };
 }
 
-function emptyPane(
-  kinds: Record<string, "numeric" | "categorical">,
-  start: number | null,
-  end: number | null,
-): Pane {
+function emptyPane(kinds: Record<string, FeatureKind>, start: number | null, end: number | null): Pane {
   const features: Record<string, FeatureState> = {};
   for (const [name, kind] of Object.entries(kinds)) features[name] = emptyFeatureState(kind);
   return { start, end, events: 0, first_time: null, last_time: null, features };
@@ -83,7 +80,7 @@ function emptyPane(
 /** Merges panes into one window; `merge(a, b)` of the feature states makes this one pass. */
 export function mergePanes(
   panes: readonly Pane[],
-  kinds: Record<string, "numeric" | "categorical">,
+  kinds: Record<string, FeatureKind>,
 ): Omit<ClosedWindow, "index"> {
   if (panes.length === 1) {
     // A single pane is its own window: hand its state over instead of copying a large window.
@@ -153,7 +150,7 @@ export class Windower {
 
   constructor(
     readonly config: WindowConfig,
-    private readonly kinds: Record<string, "numeric" | "categorical">,
+    private readonly kinds: Record<string, FeatureKind>,
     state?: WindowState,
   ) {
     this.state = state === undefined ? { open: null, closed: [], emitted: 0, late: 0 } : reviveWindow(state);

@@ -1,0 +1,269 @@
+import type { ChecksMonitorConfig, WindowConfig } from "../config/types.js";
+import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
+import type { FeatureKind, RawState } from "../windows/feature-state.js";
+import { type ClosedWindow, type EventMeta, Windower, type WindowState } from "../windows/window.js";
+import type { CompiledExpectation } from "./engine.js";
+import { fieldsOf, LIVE_EXPECTATIONS, shapeOf } from "./expectations/stream.js";
+import { type Suite, type SuiteResult, summarise } from "./suite.js";
+import { ColumnTable } from "./table.js";
+import type { StreamContext } from "./types.js";
+
+// Window keys of what the monitor keeps beside the columns; NUL cannot start a column name a
+// suite writes (a pointer starts with "/", a field name is printable).
+const LAG = "\u0000lag";
+const SHAPE = "\u0000shape";
+const KEYS = "\u0000keys";
+
+/** The checkpointed state of a checks monitor. */
+export interface ChecksMonitorState {
+  window: WindowState;
+  /** Event counts of the last windows, oldest first (volume expectations). */
+  history: number[];
+  /** Arrival time of the latest event (ms), null before any. */
+  last_arrival: number | null;
+  /** Reference fields (pointer → JSON types), from the reference file or the first window. */
+  reference_fields: Record<string, string[]> | null;
+}
+
+/** One evaluated window of a suite. */
+export interface ChecksResult {
+  readonly monitor: string;
+  readonly suite: string;
+  /** `window_close`, or `tick` for the clock-driven (freshness) expectations alone. */
+  readonly trigger: "window_close" | "tick";
+  readonly window: {
+    readonly index: number;
+    readonly events: number;
+    readonly start: number | null;
+    readonly end: number | null;
+    readonly first_time: number | null;
+    readonly last_time: number | null;
+    readonly offsets: Record<string, [number, number]>;
+    readonly sample_ids: string[];
+  };
+  readonly validation: SuiteResult;
+  readonly duration_secs: number;
+}
+
+/** Where a suite's column is in an event: a JSON pointer, a configured feature, or a top-level field. */
+export function columnPointer(column: string, features: Readonly<Record<string, string>>): CompiledPointer {
+  if (column.startsWith("/")) return compilePointer(column);
+  const feature = features[column];
+  return feature === undefined ? [column] : compilePointer(feature);
+}
+
+/**
+ * Runs an expectation suite over a source's windows. Every event's columns (those the suite
+ * reads) are kept raw in the window, aligned by row, and the same engine that validates a file
+ * evaluates the window when it closes, so `driftwatch report --suite` and the daemon give the
+ * same results on the same rows. Row-level expectations with `dead_letter: true` also judge each
+ * event as it arrives (`rejects`), before its state changes. Windows are the drift monitors'
+ * (tumbling or sliding, by count or time), built from mergeable panes.
+ */
+export class ChecksMonitor {
+  readonly kind = "checks";
+  private readonly windower: Windower;
+  private readonly columns: readonly { name: string; pointer: CompiledPointer }[];
+  private readonly deadLetters: readonly CompiledExpectation[];
+  private readonly wantsShapes: boolean;
+  private readonly wantsKeys: boolean;
+  private readonly wantsLag: boolean;
+  private readonly historyLength: number;
+  private readonly idPointer: CompiledPointer | null;
+  private stateValue: ChecksMonitorState;
+  private readonly get: (column: string) => unknown;
+  private current: unknown = null;
+
+  /**
+   * @param window the window to evaluate over (the config's, or the drift monitor's it names)
+   * @param features feature name → JSON pointer, for columns named by feature
+   * @param referenceFields fields of a reference file, or null to take the first window's
+   */
+  constructor(
+    readonly name: string,
+    readonly config: ChecksMonitorConfig,
+    readonly suite: Suite,
+    window: WindowConfig,
+    features: Readonly<Record<string, string>>,
+    referenceFields: Map<string, Set<string>> | null,
+    state?: ChecksMonitorState,
+  ) {
+    const names = [...new Set(suite.expectations.flatMap((e) => e.columns))];
+    this.columns = names.map((c) => ({ name: c, pointer: columnPointer(c, features) }));
+    const pointers = new Map(this.columns.map((c) => [c.name, c.pointer]));
+    this.get = (column) => getAt(this.current, pointers.get(column) as CompiledPointer);
+    this.deadLetters = suite.expectations.filter((e) => e.config.dead_letter === true && e.checkRow !== null);
+    const types = new Set(suite.expectations.map((e) => e.type));
+    this.wantsShapes = types.has("expect_schema_to_match_reference");
+    this.wantsLag = types.has("expect_event_time_lag_to_be_less_than");
+    this.wantsKeys = suite.expectations.some(
+      (e) => e.definition.domain === "table" && /table_column|column_to_exist/.test(e.type),
+    );
+    this.historyLength = Math.max(
+      0,
+      ...suite.expectations
+        .filter((e) => e.type === "expect_window_event_count_to_be_within_history")
+        .map((e) => e.kwargs.history_windows as number),
+    );
+    this.idPointer = config.id === undefined ? null : compilePointer(config.id);
+    const kinds: Record<string, FeatureKind> = {};
+    for (const c of this.columns) kinds[c.name] = "raw";
+    if (this.wantsLag) kinds[LAG] = "raw";
+    if (this.wantsShapes) kinds[SHAPE] = "categorical";
+    if (this.wantsKeys) kinds[KEYS] = "categorical";
+    this.windower = new Windower(window, kinds, state?.window);
+    this.stateValue = state ?? {
+      window: this.windower.state,
+      history: [],
+      last_arrival: null,
+      reference_fields:
+        referenceFields && Object.fromEntries([...referenceFields].map(([f, t]) => [f, [...t]])),
+    };
+  }
+
+  get state(): ChecksMonitorState {
+    return { ...this.stateValue, window: this.windower.state };
+  }
+
+  get referenceEvents(): number {
+    return 0;
+  }
+
+  get lateEvents(): number {
+    return this.windower.state.late;
+  }
+
+  /** Processing-time windows and clock-driven expectations need a timer. */
+  get needsTick(): boolean {
+    return this.windower.processingTime || this.suite.expectations.some((e) => LIVE_EXPECTATIONS.has(e.type));
+  }
+
+  idOf(event: unknown): string | null {
+    if (this.idPointer === null) return null;
+    const id = getAt(event, this.idPointer);
+    return id === undefined || id === null ? null : typeof id === "string" ? id : JSON.stringify(id);
+  }
+
+  /**
+   * The `dead_letter` expectations this event fails, by name (empty when none): called before the
+   * event changes any state, so that a rejected event is written to the dead letter first.
+   */
+  rejects(event: unknown): string[] {
+    if (this.deadLetters.length === 0) return [];
+    this.current = event;
+    const failed: string[] = [];
+    for (const e of this.deadLetters)
+      if ((e.checkRow as NonNullable<typeof e.checkRow>)(this.get) === false) failed.push(e.type);
+    this.current = null;
+    return failed;
+  }
+
+  /** Adds an accepted event; returns the results of the windows it closed. */
+  add(event: unknown, now: number, eventTime: number | null, meta: EventMeta): ChecksResult[] {
+    const values: Record<string, unknown> = {};
+    for (const c of this.columns) values[c.name] = getAt(event, c.pointer);
+    if (this.wantsLag) values[LAG] = eventTime === null ? null : (now - eventTime) / 1000;
+    if (this.wantsShapes) values[SHAPE] = shapeOf(event);
+    if (this.wantsKeys)
+      values[KEYS] = event !== null && typeof event === "object" ? Object.keys(event).join("\u0001") : "";
+    const time = this.windower.processingTime || eventTime === null ? now : eventTime;
+    const closed = this.windower.add(values, time, eventTime, meta);
+    this.stateValue.last_arrival = now;
+    return closed.map((w) => this.close(w, now));
+  }
+
+  /** Closes processing-time windows that ended by `now`, and runs the clock-driven expectations. */
+  tick(now: number): ChecksResult[] {
+    const out = this.windower.tick(now).map((w) => this.close(w, now));
+    const live = this.suite.expectations.filter((e) => LIVE_EXPECTATIONS.has(e.type));
+    if (live.length > 0) {
+      const started = performance.now();
+      const table = new ColumnTable(0, {}, [], false, this.context(now, null));
+      const results = live.map((e) => e.evaluate(table));
+      out.push({
+        monitor: this.name,
+        suite: this.suite.name,
+        trigger: "tick",
+        window: {
+          index: -1,
+          events: 0,
+          start: null,
+          end: null,
+          first_time: null,
+          last_time: null,
+          offsets: {},
+          sample_ids: [],
+        },
+        validation: summarise(this.suite.name, results),
+        duration_secs: (performance.now() - started) / 1000,
+      });
+    }
+    return out;
+  }
+
+  private context(now: number, window: ClosedWindow | null): StreamContext {
+    const s = this.stateValue;
+    const reference =
+      s.reference_fields === null
+        ? null
+        : new Map(Object.entries(s.reference_fields).map(([f, t]) => [f, new Set(t)]));
+    const w = this.windower.config;
+    return {
+      now,
+      last_arrival: s.last_arrival,
+      history: s.history,
+      window_secs: "duration_secs" in w ? w.duration_secs : null,
+      reference_fields: reference,
+      ...(window && this.wantsLag
+        ? { lag_secs: (window.features[LAG] as RawState).values as (number | null)[] }
+        : {}),
+      ...(window && this.wantsShapes
+        ? {
+            fields: fieldsOf(
+              Object.keys((window.features[SHAPE] as { counts: Record<string, number> }).counts),
+            ),
+          }
+        : {}),
+    };
+  }
+
+  private close(window: ClosedWindow, now: number): ChecksResult {
+    const started = performance.now();
+    const data = new Map<string, readonly unknown[]>();
+    for (const c of this.columns) data.set(c.name, (window.features[c.name] as RawState).values);
+    let columns: string[] = [];
+    if (this.wantsKeys) {
+      const seen = new Set<string>();
+      for (const keys of Object.keys((window.features[KEYS] as { counts: Record<string, number> }).counts))
+        for (const key of keys.split("\u0001")) if (key !== "") seen.add(key);
+      columns = [...seen];
+    }
+    const context = this.context(now, window);
+    const table = new ColumnTable(window.events, data, columns, false, context);
+    const results = this.suite.expectations.map((e) => e.evaluate(table));
+    const s = this.stateValue;
+    if (this.historyLength > 0) {
+      s.history.push(window.events);
+      if (s.history.length > this.historyLength) s.history.splice(0, s.history.length - this.historyLength);
+    }
+    if (s.reference_fields === null && context.fields)
+      s.reference_fields = Object.fromEntries([...context.fields].map(([f, t]) => [f, [...t]]));
+    return {
+      monitor: this.name,
+      suite: this.suite.name,
+      trigger: "window_close",
+      window: {
+        index: window.index,
+        events: window.events,
+        start: window.start,
+        end: window.end,
+        first_time: window.first_time,
+        last_time: window.last_time,
+        offsets: window.offsets,
+        sample_ids: window.sample_ids,
+      },
+      validation: summarise(this.suite.name, results),
+      duration_secs: (performance.now() - started) / 1000,
+    };
+  }
+}
