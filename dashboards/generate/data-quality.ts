@@ -2,9 +2,10 @@
  * Data quality: expectation results per suite, events rejected before the monitors, and the
  * missing, wrongly typed and unseen values the monitors see per feature.
  *
- * The expectation panels query `driftwatch_expectation_success{suite,expectation,feature}` (1 when
- * the expectation held on its last evaluation) and `driftwatch_expectation_unexpected_total`,
- * which the expectation checks will export; until then those panels have no data.
+ * The expectation panels query what checks monitors export:
+ * `driftwatch_expectation_success{monitor,suite,expectation,feature}` (1 when the expectation held
+ * on its last evaluation), `driftwatch_expectation_unexpected_total` and
+ * `driftwatch_expectation_observed_value` (aggregates: a mean, a row count, a lag).
  */
 import { RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
@@ -44,7 +45,7 @@ export function dataQualityDashboard() {
     .withPanel(
       stat(
         "Failing expectations",
-        "Expectations whose last evaluation failed. 0 when all hold; no data before the expectation checks export results.",
+        "Expectations whose last evaluation failed. 0 when all hold; no data without a checks monitor.",
       )
         // `count(... == 0)` is empty when nothing fails; adding 0 × the sum turns that into 0
         // while the metric exists, and leaves "no data" when it does not.
@@ -106,6 +107,18 @@ export function dataQualityDashboard() {
         .noValue("none failing")
         .span(10)
         .height(9),
+    )
+    .withPanel(
+      timeseries(
+        "Observed values",
+        "What aggregate, table and stream expectations measured in each window (a mean, a row count, an event-time lag), by suite, expectation and feature.",
+      )
+        .withTarget(
+          prom(`driftwatch_expectation_observed_value{${suites}}`, "{{suite}} {{expectation}} {{feature}}"),
+        )
+        .noValue(noExpectations)
+        .span(24)
+        .height(7),
     )
 
     .withRow(new RowBuilder("Rejected events"))

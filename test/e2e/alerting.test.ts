@@ -66,9 +66,7 @@ const fastRules = [
  * Dashboard panels allowed to return no series in this scenario, with the reason. Every other
  * panel query must return data.
  */
-const ALLOWED_EMPTY: readonly { readonly pattern: RegExp; readonly reason: string }[] = [
-  { pattern: /expectation/, reason: "no expectation suite in this config" },
-];
+const ALLOWED_EMPTY: readonly { readonly pattern: RegExp; readonly reason: string }[] = [];
 
 /** A seeded uniform generator (mulberry32), so every run produces the same events and verdicts. */
 function random(seed: number): () => number {
@@ -151,6 +149,23 @@ describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager 
     receiver = await startWebhookReceiver();
     alertmanager = await startAlertmanager({ webhookUrl: `${receiver.url}/alertmanager` });
 
+    // A suite whose channel set leaves out "store" (10% of normal events), so that the
+    // data-quality panels see failing expectations and unexpected values.
+    const suite = join(work, "inputs.yaml");
+    writeFileSync(
+      suite,
+      [
+        "name: inputs",
+        "expectations:",
+        "  - type: expect_column_values_to_be_in_set",
+        "    kwargs: { column: channel, value_set: [web, app] }",
+        "  - type: expect_column_values_to_not_be_null",
+        "    kwargs: { column: amount }",
+        "  - type: expect_column_mean_to_be_between",
+        "    kwargs: { column: latency_ms, min_value: 50, max_value: 150 }",
+        "",
+      ].join("\n"),
+    );
     const config = join(work, "driftwatch.yaml");
     writeFileSync(
       config,
@@ -197,6 +212,12 @@ describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager 
         `    window: { type: tumbling, events: ${WINDOW_EVENTS} }`,
         "    detectors: [{ type: ddm }]",
         "    positive: yes",
+        "  e2e-checks:",
+        "    type: checks",
+        "    source: inputs",
+        `    suite: ${suite}`,
+        `    window: { same_as: ${MONITOR} }`,
+        "    id: /id",
         "state: { dir: state, checkpoint_interval_secs: 1 }",
         "alerting: { repeat_interval_secs: 60, evaluation_interval_secs: 1 }",
         "notifiers:",
