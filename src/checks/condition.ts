@@ -6,7 +6,9 @@ import { ExpectationError } from "./types.js";
  * the `great_expectations` parser takes `col("a") == 5 and col("b") != "e"`. Both compile to the
  * same closure once at load. Comparisons bind tighter than `&` / `and`, which bind tighter than
  * `|` / `or`, as in pandas' query language. Column names with other characters (JSON pointers
- * such as `/user/age`) are written in backticks, as pandas allows.
+ * such as `/user/age`) are written in backticks, as pandas allows. A column's null test is written
+ * `col("a").notnull()` (GE's grammar) or `a.notnull()` / `a.isnull()` (pandas; also `notna` / `isna`).
+ * `~` / `not` negates the comparison that follows (`~a > 3` is `~(a > 3)`).
  *
  * Written by hand: GE evaluates these with pandas' expression engine, and no JavaScript library
  * parses that grammar; it is small.
@@ -30,22 +32,39 @@ type Node =
   | { kind: "or" | "and"; left: Node; right: Node }
   | { kind: "not"; operand: Node }
   | { kind: "cmp"; op: string; left: Operand; right: Operand }
+  | { kind: "null"; operand: Operand; negated: boolean }
   | { kind: "truthy"; operand: Operand };
 
 type Operand = { kind: "column"; name: string } | { kind: "literal"; value: unknown };
 
 const OPERATORS = ["==", "!=", "<=", ">=", "<", ">", "&", "|", "~", "(", ")", ","];
-const KEYWORDS: Record<string, Token> = {
-  and: { kind: "op", text: "&" },
-  or: { kind: "op", text: "|" },
-  not: { kind: "op", text: "~" },
-  True: { kind: "literal", value: true },
-  False: { kind: "literal", value: false },
-  None: { kind: "literal", value: null },
-  true: { kind: "literal", value: true },
-  false: { kind: "literal", value: false },
-  null: { kind: "literal", value: null },
-};
+// A Map, not an object literal: a column named `constructor` or `toString` must not find
+// Object.prototype's members.
+const KEYWORDS: ReadonlyMap<string, Token> = new Map<string, Token>([
+  ["and", { kind: "op", text: "&" }],
+  ["or", { kind: "op", text: "|" }],
+  ["not", { kind: "op", text: "~" }],
+  ["True", { kind: "literal", value: true }],
+  ["False", { kind: "literal", value: false }],
+  ["None", { kind: "literal", value: null }],
+  ["true", { kind: "literal", value: true }],
+  ["false", { kind: "literal", value: false }],
+  ["null", { kind: "literal", value: null }],
+]);
+
+/** Null tests written as a method call after a column, and whether each is "is not null". */
+const NULL_METHODS: ReadonlyMap<string, boolean> = new Map([
+  ["notnull", true],
+  ["notna", true],
+  ["isnull", false],
+  ["isna", false],
+]);
+
+/** A null test written as a method call, `.notnull()` (etc.), read as one operator token. */
+const NULL_CALL = /^\.(notnull|notna|isnull|isna)\(\s*\)/;
+
+/** A bare column name: a Python identifier (Unicode letters allowed), dots kept as part of it. */
+const NAME = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}.]*/u;
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -63,7 +82,8 @@ function tokenize(text: string): Token[] {
         if (text[j] === "\\" && j + 1 < text.length) j++;
         value += text[j++];
       }
-      if (j >= text.length) throw new ExpectationError(`row_condition: unterminated ${c} at ${i}`);
+      if (j >= text.length)
+        throw new ExpectationError(`row_condition ${JSON.stringify(text)}: unterminated ${c} at ${i}`);
       tokens.push(c === "`" ? { kind: "name", text: value } : { kind: "literal", value });
       i = j + 1;
       continue;
@@ -74,18 +94,35 @@ function tokenize(text: string): Token[] {
       i += number[0].length;
       continue;
     }
+    const call = NULL_CALL.exec(text.slice(i));
+    if (call) {
+      tokens.push({ kind: "op", text: `.${call[1]}` });
+      i += call[0].length;
+      continue;
+    }
     const op = OPERATORS.find((o) => text.startsWith(o, i));
     if (op) {
       tokens.push({ kind: "op", text: op });
       i += op.length;
       continue;
     }
-    const name = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(text.slice(i));
-    if (!name) throw new ExpectationError(`row_condition: unexpected ${JSON.stringify(c)} at ${i}`);
-    tokens.push(KEYWORDS[name[0]] ?? { kind: "name", text: name[0] });
-    i += name[0].length;
+    const name = NAME.exec(text.slice(i));
+    if (!name)
+      throw new ExpectationError(
+        `row_condition ${JSON.stringify(text)}: unexpected ${JSON.stringify(c)} at ${i}`,
+      );
+    const word = withoutNullCall(name[0], text.slice(i + name[0].length));
+    tokens.push(KEYWORDS.get(word) ?? { kind: "name", text: word });
+    i += word.length;
   }
   return tokens;
+}
+
+/** `a.notnull` followed by `()` is the column `a` and a method call, not a column `a.notnull`. */
+function withoutNullCall(name: string, after: string): string {
+  const dot = name.lastIndexOf(".");
+  if (dot <= 0 || !NULL_METHODS.has(name.slice(dot + 1)) || !/^\(\s*\)/.test(after)) return name;
+  return name.slice(0, dot);
 }
 
 class Parser {
@@ -143,6 +180,11 @@ class Parser {
     }
     const left = this.operand();
     const token = this.tokens[this.at];
+    if (token?.kind === "op" && token.text.startsWith(".")) {
+      this.at++;
+      if (left.kind !== "column") this.fail(`${token.text}() applies to a column`);
+      return { kind: "null", operand: left, negated: NULL_METHODS.get(token.text.slice(1)) === true };
+    }
     if (token?.kind === "op" && ["==", "!=", "<", "<=", ">", ">="].includes(token.text)) {
       this.at++;
       return { kind: "cmp", op: token.text, left, right: this.operand() };
@@ -206,6 +248,14 @@ function build(node: Node, columns: Set<string>): RowCondition {
     case "truthy": {
       const value = operandReader(node.operand, columns);
       return (get) => Boolean(value(get));
+    }
+    case "null": {
+      const value = operandReader(node.operand, columns);
+      const negated = node.negated;
+      return (get) => {
+        const v = value(get);
+        return (v === null || v === undefined) !== negated;
+      };
     }
     case "cmp": {
       const [l, r, op] = [operandReader(node.left, columns), operandReader(node.right, columns), node.op];
