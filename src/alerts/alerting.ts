@@ -8,7 +8,7 @@ import type { DetectorStatus, PerformanceResult } from "../performance/monitor.j
 import { AlertEngine } from "./lifecycle.js";
 import { Dispatcher, notificationOutcomes } from "./notifiers/dispatcher.js";
 import { buildNotifiers } from "./notifiers/registry.js";
-import { evaluateRules, type RuleInput, ruleKey } from "./rules.js";
+import { clockKey, evaluateRules, type RuleInput, ruleKey } from "./rules.js";
 import type { AlertEngineState, AlertRuleConfig, RulesState } from "./types.js";
 
 /** Checkpointed alerting state: the lifecycle engine's and each monitor's rule counters. */
@@ -47,7 +47,7 @@ export class Alerting {
     const keys: string[] = [];
     for (const [monitor, definition] of Object.entries(config.monitors)) {
       (definition.alerts ?? []).forEach((_, i) => {
-        keys.push(ruleKey(monitor, i));
+        keys.push(ruleKey(monitor, i), clockKey(ruleKey(monitor, i)));
       });
     }
     this.engine.retain(keys);

@@ -1,3 +1,4 @@
+import { LIVE_EXPECTATIONS } from "../checks/expectations/stream.js";
 import type { ChecksResult } from "../checks/monitor.js";
 import type { DriftResult } from "../drift/monitor.js";
 import type { OutlierResult } from "../outliers/monitor.js";
@@ -335,25 +336,26 @@ function checksRule(
   options: RuleOptions,
 ): Condition[] | null {
   if (rule.type !== "expectation_failed") return null;
-  // Clock-driven results carry only the live expectations: they settle those and leave the rest.
-  if (result.trigger === "window_close") {
+  // Clock-driven expectations (time since the last event) are judged on the clock alone, in a
+  // condition set of their own (`clockKey`); a window judges the others, each window once.
+  const clock = result.trigger === "tick";
+  if (!clock) {
     if (state.last_index === result.window.index) return null;
     state.last_index = result.window.index;
   }
   const win = windowAnnotations(result.window);
-  const counters: Record<string, number> = result.trigger === "tick" ? { ...state.counters } : {};
+  const counters: Record<string, number> = {};
   const conditions: Condition[] = [];
-  const evaluated = new Set<string>();
   for (const r of result.validation.results) {
     const config = r.expectation_config;
+    if (!clock && LIVE_EXPECTATIONS.has(config.type)) continue;
     if (rule.expectations !== undefined && !rule.expectations.includes(config.type)) continue;
     if (config.severity === "warn" && rule.include_warn !== true) continue;
+    if (r.success) continue;
     const feature = expectationFeature(config.kwargs);
     const key = `${config.type}\u0000${feature}`;
-    evaluated.add(key);
-    if (r.success) continue;
-    const n = (state.counters[key] ?? 0) + 1;
-    counters[key] = n;
+    const n = clock ? 1 : (state.counters[key] ?? 0) + 1;
+    if (!clock) counters[key] = n;
     if (n < (rule.consecutive_windows ?? 1)) continue;
     const body = r.result;
     const observed =
@@ -369,25 +371,25 @@ function checksRule(
         { expectation: config.type, feature },
         {
           summary: `${config.type} failed on "${feature || "table"}" in monitor "${monitor}"`,
-          description: `${config.type} ${JSON.stringify(config.kwargs).slice(0, 300)}: ${observed}${error}, in ${windowPhrase(win)}`,
+          description: `${config.type} ${JSON.stringify(config.kwargs).slice(0, 300)}: ${observed}${error}${clock ? "" : `, in ${windowPhrase(win)}`}`,
           suite: result.suite,
           observed_value: JSON.stringify(body.observed_value ?? null)?.slice(0, 200) ?? "null",
           unexpected_count: String(body.unexpected_count ?? ""),
           partial_unexpected_list: JSON.stringify(body.partial_unexpected_list ?? []).slice(0, 300),
           consecutive_windows: String(n),
-          ...(result.trigger === "tick" ? {} : win),
+          ...(clock ? {} : win),
         },
-        body.unexpected_percent ?? 1,
+        body.unexpected_percent ?? (typeof body.observed_value === "number" ? body.observed_value : 1),
       ),
     );
   }
-  if (result.trigger === "tick") {
-    // A tick re-judges only its own expectations; keep the others' active conditions.
-    for (const key of Object.keys(counters))
-      if (evaluated.has(key) && !(key in counters)) delete counters[key];
-  }
-  state.counters = counters;
+  if (!clock) state.counters = counters;
   return conditions;
+}
+
+/** The key of the condition set a rule's clock-driven expectations report under. */
+export function clockKey(ruleKey: string): string {
+  return `${ruleKey}/clock`;
 }
 
 /** The column(s) an expectation is about, as the `feature` label: "" for table expectations. */
@@ -571,7 +573,11 @@ export function evaluateRules(
     }
     if (Object.keys(ruleState.counters).length > 0 || ruleState.last_index !== null) next[key] = ruleState;
     else delete next[key];
-    if (conditions !== null) sets.push({ rule: key, conditions });
+    if (conditions !== null)
+      sets.push({
+        rule: input.kind === "checks" && input.result.trigger === "tick" ? clockKey(key) : key,
+        conditions,
+      });
   });
   return { sets, state: next };
 }

@@ -19,6 +19,12 @@ const examples: AlertRuleConfig[] = [
     above: 0.05,
     annotations: { runbook_url: "https://r" },
   },
+  {
+    type: "expectation_failed",
+    expectations: ["expect_column_values_to_be_between"],
+    include_warn: true,
+    consecutive_windows: 2,
+  },
   { type: "source_silent", source: "orders", silent_secs: 900, name: "OrdersSilent" },
 ];
 
@@ -54,6 +60,10 @@ describe("alerts/schema", () => {
     assert.equal(performance([{ type: "dataset_drift" }]), false);
     const outliers = compile(alertsSchemaFor("outliers"));
     assert.ok(outliers([{ type: "outlier_ratio_above", above: 0.1 }]));
+    const checks = compile(alertsSchemaFor("checks"));
+    assert.ok(checks([{ type: "expectation_failed" }, { type: "source_silent", source: "s", silent_secs: 1 }]));
+    assert.equal(checks([{ type: "feature_drift" }]), false);
+    assert.equal(drift([{ type: "expectation_failed" }]), false);
   });
 
   it("describes every property", () => {
