@@ -61,7 +61,9 @@ describe("alerts/schema", () => {
     const outliers = compile(alertsSchemaFor("outliers"));
     assert.ok(outliers([{ type: "outlier_ratio_above", above: 0.1 }]));
     const checks = compile(alertsSchemaFor("checks"));
-    assert.ok(checks([{ type: "expectation_failed" }, { type: "source_silent", source: "s", silent_secs: 1 }]));
+    assert.ok(
+      checks([{ type: "expectation_failed" }, { type: "source_silent", source: "s", silent_secs: 1 }]),
+    );
     assert.equal(checks([{ type: "feature_drift" }]), false);
     assert.equal(drift([{ type: "expectation_failed" }]), false);
   });
