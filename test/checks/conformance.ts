@@ -238,6 +238,25 @@ function compare(result: ExpectationResult, test: GeTest): string | null {
         if (d) return d;
         break;
       }
+      case "value_counts": {
+        // GE: every listed entry is in the result's details.value_counts.
+        const details = (actual.details ?? {}) as Record<string, unknown>;
+        const counts = (details.value_counts ?? []) as unknown[];
+        for (const entry of expected as unknown[])
+          if (!counts.some((c) => diff(c, entry, tolerance) === null))
+            return `details.value_counts lacks ${JSON.stringify(entry)}`;
+        break;
+      }
+      case "expected_partition":
+      case "observed_partition": {
+        // GE compares bins, weights and tail_weights (when listed) with numpy's allclose.
+        const details = (actual.details ?? {}) as Record<string, Record<string, unknown> | undefined>;
+        for (const [part, value] of Object.entries(expected as Record<string, unknown>)) {
+          const d = diff(details[key]?.[part], value, tolerance, `details.${key}.${part}`);
+          if (d) return d;
+        }
+        break;
+      }
       case "details": {
         const e = expected as Record<string, unknown>;
         const a = (actual.details ?? {}) as Record<string, unknown>;
