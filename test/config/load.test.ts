@@ -196,6 +196,80 @@ monitors:
     assert.match(problems("sources:\n  a: [1, 2\nfeatures: {}\n")[0], /^\d+ {2}YAML: /);
   });
 
+  it("checks a checks monitor's source, suite (with the suite's own lines) and window", () => {
+    writeFileSync(
+      join(dir, "suite.yaml"),
+      "name: s\nexpectations:\n  - type: expect_table_row_count_to_be_betwen\n    kwargs: { min_value: 1 }\n",
+    );
+    writeFileSync(
+      join(dir, "good.yaml"),
+      "expectations:\n  - type: expect_table_row_count_to_equal\n    kwargs: { value: 3 }\n",
+    );
+    const base = `
+sources:
+  inputs: { type: kafka, brokers: [127.0.0.1:9092], topic: t, group_id: g }
+features:
+  temp_max: { source: inputs, path: /temp_max, type: numeric }
+monitors:
+  d:
+    type: drift
+    features: [temp_max]
+    reference: { type: first, events: 10 }
+    window: { type: tumbling, events: 10 }
+`;
+    const found = problems(`${base}  c:
+    type: checks
+    source: input
+    suite: suite.yaml
+    window: { same_as: e }
+    reference: { type: file, path: nowhere.jsonl }
+    alerts: [{ type: feature_drift }]
+`);
+    assert.ok(
+      found.some((p) => /\/monitors\/c\/source unknown source "input" \(did you mean "inputs"\?\)/.test(p)),
+      found.join("\n"),
+    );
+    assert.ok(
+      found.some((p) =>
+        /\/monitors\/c\/suite .*suite\.yaml:3 \/expectations\/0\/type: unknown expectation "expect_table_row_count_to_be_betwen" \(did you mean "expect_table_row_count_to_be_between"\?\)/.test(
+          p,
+        ),
+      ),
+      found.join("\n"),
+    );
+    assert.ok(
+      found.some((p) => /\/monitors\/c\/window\/same_as "e" is not a drift monitor/.test(p)),
+      found.join("\n"),
+    );
+    assert.ok(
+      found.some((p) => /\/monitors\/c\/reference\/path file not found/.test(p)),
+      found.join("\n"),
+    );
+    assert.ok(
+      found.some((p) => /\/monitors\/c\/alerts\/0/.test(p)),
+      "feature_drift is no checks rule",
+    );
+    const loaded = loadConfig(
+      config(`${base}  c:
+    type: checks
+    source: inputs
+    suite: good.yaml
+    window: { same_as: d }
+    alerts: [{ type: expectation_failed }]
+`),
+    );
+    assert.equal(loaded.config.monitors.c.type, "checks");
+    assert.match(
+      problems(`${base}  c:
+    type: checks
+    source: inputs
+    suite: good.yaml
+    window: { type: sliding, events: 10, step_events: 3 }
+`).join("\n"),
+      /whole multiple of the step/,
+    );
+  });
+
   it("publishes the schema editors use, equal to the one the loader applies", () => {
     const published = "schemas/config.schema.json";
     const text = `${JSON.stringify(configSchema, null, 2)}\n`;
