@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { definitions } from "../checks/registry.js";
 import { type AnyDetectorKind, detectors } from "../detectors/registry.js";
 import { type AnyOutlierScorerKind, outlierScorers } from "../outliers/registry.js";
 import { driftTests } from "../stats/registry.js";
@@ -16,10 +17,10 @@ function table(title: string, rows: string[][]): string {
   return `${title}\n${lines.join("\n")}\n`;
 }
 
-/** The `list` command: every registered drift test, concept-drift detector and outlier scorer. */
+/** The `list` command: every registered drift test, concept-drift detector, outlier scorer and expectation. */
 export function listCommand(): Command {
   return new Command("list")
-    .description("list the drift tests, concept-drift detectors and outlier scorers")
+    .description("list the drift tests, concept-drift detectors, outlier scorers and expectations")
     .action(() => {
       const tests = Object.entries(driftTests).map(([name, test]: [string, DriftTest]) => [
         name,
@@ -38,11 +39,17 @@ export function listCommand(): Command {
         `missing: ${kind.missing}`,
         kind.description,
       ]);
+      const expectations = [...definitions.values()].map((d) => [
+        d.type,
+        d.kind === "row" ? "per event" : "per window",
+        d.description,
+      ]);
       process.stdout.write(
         [
           table("drift tests (numeric_test, categorical_test, --numeric-test, --categorical-test):", tests),
           table("concept-drift detectors (performance monitors' detectors):", kinds),
           table("outlier scorers (outlier monitors' scorers):", scorers),
+          table("expectations (checks monitors' suites, `driftwatch report --suite`):", expectations),
         ].join("\n"),
       );
     });
