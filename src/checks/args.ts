@@ -15,9 +15,13 @@ export function commonArgs(definition: ExpectationDefinition): Record<string, Ar
     result_format: { kind: ["string", "object"] },
     catch_exceptions: { kind: "boolean", default: true },
     include_config: { kind: "boolean", default: true },
-    row_condition: { kind: "string", nullable: true },
-    condition_parser: { kind: "string", nullable: true },
   };
+  // A table expectation sees the whole window; only those that say how they apply a row
+  // condition (the row counts) take one, declared in their own args.
+  if (definition.domain !== "table") {
+    args.row_condition = { kind: "string", nullable: true };
+    args.condition_parser = { kind: "string", nullable: true };
+  }
   if (definition.kind !== "aggregate") args.mostly = { kind: "number", default: 1, min: 0, max: 1 };
   switch (definition.domain) {
     case "column":

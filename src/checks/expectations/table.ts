@@ -10,6 +10,12 @@ import {
 } from "../types.js";
 import { compareCodePoints } from "./multicolumn.js";
 
+/** The row counts filter by `row_condition` as GE does; other table expectations take none. */
+const CONDITION_ARGS = {
+  row_condition: { kind: "string", nullable: true },
+  condition_parser: { kind: "string", nullable: true },
+} as const;
+
 /**
  * Table expectations (GE 1.x): the window's row count and its columns (names, order, count). The
  * columns are the table's own (an event's top-level fields, in first-seen order, for a stream).
@@ -132,7 +138,7 @@ const columnCountBetween: TableDefinition = {
   description: "The table has between min_value and max_value columns (inclusive; a null bound is open).",
   domain: "table",
   kind: "aggregate",
-  args: { min_value: INTEGER_BOUND, max_value: INTEGER_BOUND },
+  args: { min_value: INTEGER_BOUND, max_value: INTEGER_BOUND, ...CONDITION_ARGS },
   validate: checkBounds,
   compile(kwargs) {
     const ok = within(kwargs);
@@ -196,7 +202,7 @@ const rowCountBetween: TableDefinition = {
     "The window has between min_value and max_value rows (inclusive; a null bound is open), counting those row_condition keeps.",
   domain: "table",
   kind: "aggregate",
-  args: { min_value: INTEGER_BOUND, max_value: INTEGER_BOUND },
+  args: { min_value: INTEGER_BOUND, max_value: INTEGER_BOUND, ...CONDITION_ARGS },
   validate: checkBounds,
   compile(kwargs) {
     const ok = within(kwargs);
@@ -213,7 +219,7 @@ const rowCountEqual: TableDefinition = {
   description: "The window has exactly `value` rows, counting those row_condition keeps.",
   domain: "table",
   kind: "aggregate",
-  args: { value: { kind: "integer", required: true, min: 0 } },
+  args: { value: { kind: "integer", required: true, min: 0 }, ...CONDITION_ARGS },
   compile(kwargs) {
     const value = kwargs.value as number;
     const count = rowCounter(kwargs);
