@@ -45,16 +45,17 @@ describe("checks/expectations/stream", () => {
     assert.equal(never.success, false);
   });
 
-  it("shapes: leaves by JSON pointer with their JSON types (escaped keys, arrays as leaves)", () => {
-    const shape = shapeOf({ a: 1, b: { "c/d": "x", e: null, f: [1, 2] }, g: 1.5, h: {} });
+  it("shapes: leaves by JSON pointer with their JSON types (escaped keys, arrays as leaves, one number type)", () => {
+    const shape = shapeOf({ a: 1, b: { "c/d": "x", e: null, f: [1, 2] }, g: 1.5, h: {}, i: 2 });
     const fields = fieldsOf([shape, shapeOf({ a: "1" })]);
     assert.deepEqual(Object.fromEntries([...fields].map(([f, t]) => [f, [...t].sort()])), {
-      "/a": ["integer", "string"],
+      "/a": ["number", "string"],
       "/b/c~1d": ["string"],
       "/b/e": ["null"],
       "/b/f": ["array"],
       "/g": ["number"],
       "/h": ["object"],
+      "/i": ["number"],
     });
   });
 
@@ -66,7 +67,7 @@ describe("checks/expectations/stream", () => {
     assert.deepEqual(result.result.observed_value, {
       new_fields: ["/extra"],
       missing_fields: ["/tags"],
-      type_changes: [{ field: "/id", reference: ["integer"], observed: ["string"] }],
+      type_changes: [{ field: "/id", reference: ["number"], observed: ["string"] }],
     });
     const allowed = run(
       "expect_schema_to_match_reference",
