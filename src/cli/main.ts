@@ -5,6 +5,7 @@ import { listCommand } from "./list.js";
 import { profileCommand } from "./profile.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
+import { suggestCommand } from "./suggest.js";
 import { validateCommand } from "./validate.js";
 
 /**
@@ -26,6 +27,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     runCommand(),
     validateCommand(),
     profileCommand(),
+    suggestCommand(),
     listCommand(),
   ]) {
     program.addCommand(

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { loadSuite } from "../checks/suite.js";
 import { type DriftOptions, defaultDriftOptions } from "../drift/evaluate.js";
 import { UserError } from "../errors.js";
 import { type InputFormat, inputFormats } from "../io/read.js";
@@ -56,6 +57,7 @@ interface ReportFlags {
   positive?: string;
   task?: "classification" | "regression";
   outliers?: boolean;
+  suite: string[];
   quiet?: boolean;
 }
 
@@ -74,7 +76,10 @@ export async function renderReport(report: DriftReport, format: ReportFlags["for
   }
 }
 
-/** The `report` command: compares a reference and a current data file column by column. */
+/**
+ * The `report` command: compares a reference and a current data file column by column, and runs
+ * expectation suites (`--suite`) over the current file.
+ */
 export function reportCommand(setExitCode: (code: number) => void): Command {
   return new Command("report")
     .description("compare a reference and a current data file column by column and report drift")
@@ -148,6 +153,12 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       ).choices(["classification", "regression"]),
     )
     .option("--outliers", "score the current rows for outliers against the reference rows (numeric columns)")
+    .option(
+      "--suite <file>",
+      "run an expectation suite (YAML or JSON) over the current data; exit 1 when it fails (repeatable)",
+      collect,
+      [],
+    )
     .option("--fail-on-drift", "exit with code 1 when the dataset drifted")
     .option("--quiet", "no progress bar")
     .action(async (flags: ReportFlags) => {
@@ -170,6 +181,8 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       ) {
         throw new UserError("--score, --positive and --task need --target and --prediction");
       }
+      // Suites first: a suite that does not load is reported before any data is read.
+      const suites = flags.suite.map((file) => loadSuite(file));
       const report = await buildReport({
         quality:
           flags.target !== undefined && flags.prediction !== undefined
@@ -182,6 +195,7 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
               }
             : undefined,
         outliers: flags.outliers,
+        suites,
         reference: flags.reference,
         current: flags.current,
         inputFormat: flags.inputFormat,
@@ -224,5 +238,6 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
         }
       }
       if (flags.failOnDrift && report.dataset.drift) setExitCode(1);
+      if (report.checks?.some((c) => !c.success)) setExitCode(1);
     });
 }

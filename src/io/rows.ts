@@ -17,6 +17,8 @@ function rawOf(value: unknown): RawValue {
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
   if (typeof value === "bigint") return Number(value);
   if (typeof value === "string" || typeof value === "boolean") return value;
+  // A Parquet timestamp: its ISO text, as a JSON event would carry it.
+  if (value instanceof Date) return value.toISOString();
   return JSON.stringify(value);
 }
 

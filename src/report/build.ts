@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import type { Suite } from "../checks/suite.js";
 import { analyzeColumnsParallel } from "../drift/analyze-parallel.js";
 import { type ColumnInput, type DriftOptions, decideColumns } from "../drift/evaluate.js";
 import { showValue, suggest, UserError } from "../errors.js";
@@ -7,7 +8,8 @@ import type { InputFormat } from "../io/read.js";
 import { readNumericRows, readRawRows } from "../io/rows.js";
 import { readTables, type TableSpec } from "../io/spec.js";
 import type { Table } from "../io/table.js";
-import type { DriftReport, ModelQuality, OutlierSection } from "./model.js";
+import { readDataColumns, runSuites } from "./checks.js";
+import type { ChecksSection, DriftReport, ModelQuality, OutlierSection } from "./model.js";
 import { modelQuality, outlierSection, type QualityRequest } from "./quality.js";
 
 /** What `driftwatch report` compares and how. */
@@ -26,6 +28,8 @@ export interface ReportRequest {
   readonly quality?: QualityRequest;
   /** Whether to score the current rows for outliers against the reference rows. */
   readonly outliers?: boolean;
+  /** Expectation suites to run over the current file (every column, whatever `columns` says). */
+  readonly suites?: readonly Suite[];
   /** Progress callback: bytes read so far out of the total of both files. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -210,6 +214,14 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     ]);
     outliers = outlierSection(numericFeatures, refRows, curRows);
   }
+  let checks: ChecksSection[] | undefined;
+  if (request.suites !== undefined && request.suites.length > 0) {
+    const [refData, curData] = await Promise.all([
+      readDataColumns(request.reference, request.inputFormat),
+      readDataColumns(request.current, request.inputFormat),
+    ]);
+    checks = runSuites(request.suites, curData, refData);
+  }
   return {
     columns: evaluation.columns,
     dataset: evaluation.dataset,
@@ -230,5 +242,6 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
       : {}),
     ...(quality ? { quality } : {}),
     ...(outliers ? { outliers } : {}),
+    ...(checks ? { checks } : {}),
   };
 }

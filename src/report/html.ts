@@ -15,8 +15,9 @@
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { Estimate } from "../performance/types.js";
+import { describeOutcome, showKwargs } from "./checks-text.js";
 import { qualityMetricRows } from "./markdown.js";
-import type { ColumnHistogram, ColumnReport, DriftReport } from "./model.js";
+import type { ChecksSection, ColumnHistogram, ColumnReport, DriftReport } from "./model.js";
 
 /** Renders a drift report as one self-contained HTML document. */
 export async function renderHtml(report: DriftReport): Promise<string> {
@@ -43,6 +44,7 @@ export async function renderHtml(report: DriftReport): Promise<string> {
 <main>
 ${renderSummary(report)}
 ${renderQuality(report)}
+${renderChecks(report.checks ?? [])}
 ${renderColumnTable(columns, report.dataset.correction)}
 <section class="columns" aria-labelledby="columns-heading">
 <h2 id="columns-heading">Columns in detail</h2>
@@ -203,6 +205,41 @@ ${rows.join("\n")}
 </section>`);
   }
   return parts.join("\n");
+}
+
+/** One section per expectation suite: its verdict, then a row per expectation, failures marked. */
+function renderChecks(sections: readonly ChecksSection[]): string {
+  return sections
+    .map((section, index) => {
+      const id = `checks-${index + 1}-heading`;
+      const s = section.statistics;
+      const rows = section.expectations.map((e) => {
+        const state = e.success ? "passed" : e.error !== null ? "error" : "failed";
+        const args = showKwargs(e.kwargs);
+        return `<tr class="${e.success ? "stable" : "drift"}" data-expectation="${escapeHtml(e.type)}" data-success="${e.success}">
+<td><code>${escapeHtml(e.type)}</code>${args === "" ? "" : `<br><span class="muted">${escapeHtml(args)}</span>`}</td>
+<td class="name">${e.columns.length === 0 ? `<span class="muted">(table)</span>` : e.columns.map((c) => escapeHtml(c)).join(", ")}</td>
+<td>${e.severity}</td>
+<td>${checkBadge(state)}</td>
+<td>${escapeHtml(describeOutcome(e))}</td>
+</tr>`;
+      });
+      return `<section class="checks" data-suite="${escapeHtml(section.suite)}" data-success="${section.success}" aria-labelledby="${id}">
+<h2 id="${id}">Expectation suite <span class="name">${escapeHtml(section.suite)}</span> ${checkBadge(section.success ? "passed" : "failed")}</h2>
+<p>${formatCount(s.successful_expectations)} of ${formatCount(s.evaluated_expectations)} expectations met over the current data; suite file <code class="path">${escapeHtml(section.file)}</code>. Only failed <code>fail</code>-severity expectations fail the suite.</p>
+<div class="scroll">
+<table><thead><tr><th scope="col">Expectation</th><th scope="col">Column</th><th scope="col">Severity</th><th scope="col">Result</th><th scope="col">Found</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table>
+</div>
+</section>`;
+    })
+    .join("\n");
+}
+
+function checkBadge(state: "passed" | "failed" | "error"): string {
+  return `<span class="badge ${state === "passed" ? "stable" : "drift"}">${state}</span>`;
 }
 
 function renderColumnTable(columns: readonly ColumnReport[], correction: Correction): string {

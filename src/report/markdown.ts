@@ -1,5 +1,6 @@
 import type { ClassificationMetrics, Estimate, RegressionMetrics } from "../performance/types.js";
-import type { ColumnReport, DriftReport, ModelQuality, OutlierSection } from "./model.js";
+import { describeOutcome, showKwargs } from "./checks-text.js";
+import type { ChecksSection, ColumnReport, DriftReport, ModelQuality, OutlierSection } from "./model.js";
 
 /** Formats a p-value or statistic compactly: scientific notation when tiny, 4 significant digits. */
 export function formatNumber(value: number | null): string {
@@ -91,6 +92,7 @@ export function renderMarkdown(report: DriftReport): string {
   }
   if (report.quality) lines.push("", ...qualityMarkdown(report.quality));
   if (report.outliers) lines.push("", ...outliersMarkdown(report.outliers));
+  for (const section of report.checks ?? []) lines.push("", ...checksMarkdown(section));
   if (report.skipped.length > 0) {
     lines.push("");
     lines.push(`Skipped: ${report.skipped.map((s) => `${cell(s.name)} (${s.reason})`).join(", ")}.`);
@@ -156,6 +158,37 @@ function outliersMarkdown(section: OutlierSection): string[] {
         .slice(0, 5)
         .map((t) => `${t.row} (${formatNumber(t.score)})`)
         .join(", ")} |`,
+    );
+  }
+  return lines;
+}
+
+/** Inline code that cannot be closed early by a backtick in the text. */
+function code(text: string): string {
+  return `\`${text.replaceAll("`", "'").replace(/\r?\n/g, " ")}\``;
+}
+
+/**
+ * An expectation suite's section: its verdict and statistics, then one row per expectation with
+ * its columns, severity, verdict and what it found; failures are bold.
+ */
+export function checksMarkdown(section: ChecksSection): string[] {
+  const s = section.statistics;
+  const lines = [
+    `### Expectation suite ${code(section.suite)}: ${section.success ? "passed" : "**failed**"}`,
+    "",
+    `${s.successful_expectations} of ${s.evaluated_expectations} expectations met, run over the current data (suite file ${code(section.file)}).`,
+    "",
+    "| expectation | column | severity | result | found |",
+    "|---|---|---|---|---|",
+  ];
+  for (const e of section.expectations) {
+    const verdict = e.success ? "passed" : e.error !== null ? "**error**" : "**failed**";
+    // Types are GE identifiers ([a-z_]), safe in a code span.
+    const args = showKwargs(e.kwargs);
+    const type = `${e.success ? code(e.type) : `**${code(e.type)}**`}${args === "" ? "" : ` ${cell(args)}`}`;
+    lines.push(
+      `| ${type} | ${e.columns.length === 0 ? "(table)" : cell(e.columns.join(", "))} | ${e.severity} | ${verdict} | ${cell(describeOutcome(e))} |`,
     );
   }
   return lines;

@@ -119,4 +119,48 @@ export interface DriftReport {
   readonly quality?: ModelQuality;
   /** With --outliers. */
   readonly outliers?: OutlierSection;
+  /** With --suite: each expectation suite run over the current data. */
+  readonly checks?: readonly ChecksSection[];
+}
+
+/** One expectation's outcome in a suite run over the current data (GE's result, flattened). */
+export interface ExpectationOutcome {
+  /** GE's expectation type, e.g. `expect_column_values_to_be_between`. */
+  readonly type: string;
+  /** The columns the expectation is about (none for table expectations). */
+  readonly columns: readonly string[];
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  /** `fail` decides the suite's verdict; `warn` is reported only. */
+  readonly severity: "warn" | "fail";
+  readonly success: boolean;
+  /** Aggregate and table expectations: what was measured. */
+  readonly observed_value?: unknown;
+  /** Rows in the domain, missing values among them (column and map expectations). */
+  readonly element_count?: number;
+  readonly missing_count?: number;
+  /** Map expectations: unexpected values, their share of the non-missing ones (percent), the first few. */
+  readonly unexpected_count?: number;
+  readonly unexpected_percent?: number | null;
+  readonly partial_unexpected_list?: readonly unknown[];
+  /** GE's `details` (mismatched columns, value counts...). */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** Why the expectation could not be evaluated (a missing column, a stream-only check), or null. */
+  readonly error: string | null;
+}
+
+/** An expectation suite run over the current data (`--suite`). */
+export interface ChecksSection {
+  /** The suite's name. */
+  readonly suite: string;
+  /** The suite file, as given. */
+  readonly file: string;
+  /** True when every `fail`-severity expectation succeeded. */
+  readonly success: boolean;
+  readonly statistics: {
+    readonly evaluated_expectations: number;
+    readonly successful_expectations: number;
+    readonly unsuccessful_expectations: number;
+    readonly success_percent: number | null;
+  };
+  readonly expectations: readonly ExpectationOutcome[];
 }
