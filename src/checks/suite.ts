@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename, extname, isAbsolute, relative } from "node:path";
-import { isMap, LineCounter, parseDocument } from "yaml";
-import { ConfigError, type ConfigProblem, lineOf } from "../config/load.js";
+import { isMap } from "yaml";
+import { ConfigError, type ConfigProblem, lineOf, parseYaml } from "../config/load.js";
 import { showValue, suggest } from "../errors.js";
 import { checkArgs } from "./args.js";
 import { CompiledExpectation, type ExpectationConfig } from "./engine.js";
@@ -79,18 +79,7 @@ export function loadSuite(file: string): Suite {
 
 /** Parses a suite from text (see `loadSuite`); `shown` names the file in errors. */
 export function parseSuite(text: string, shown: string, fallbackName: string): Suite {
-  const counter = new LineCounter();
-  const document = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (document.errors.length > 0)
-    throw new ConfigError(
-      shown,
-      document.errors.map((e) => ({
-        path: "",
-        line: counter.linePos(e.pos[0]).line,
-        message: `YAML: ${e.message.split("\n")[0]}`,
-      })),
-    );
-  const value = document.toJS({ maxAliasCount: 100 }) as unknown;
+  const { document, counter, value } = parseYaml(text, shown);
   const problems: ConfigProblem[] = [];
   const expectations: CompiledExpectation[] = [];
   let name = fallbackName;

@@ -434,6 +434,29 @@ export function lineOf(
 }
 
 /**
+ * Parses YAML with line numbers; a syntax error is a ConfigError naming `shown` and the line.
+ * Shared by the config and suite loaders.
+ */
+export function parseYaml(
+  text: string,
+  shown: string,
+): { document: ReturnType<typeof parseDocument>; counter: LineCounter; value: unknown } {
+  const counter = new LineCounter();
+  const document = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      shown,
+      document.errors.map((e) => ({
+        path: "",
+        line: counter.linePos(e.pos[0]).line,
+        message: `YAML: ${e.message.split("\n")[0]}`,
+      })),
+    );
+  }
+  return { document, counter, value: document.toJS({ maxAliasCount: 100 }) as unknown };
+}
+
+/**
  * Reads, parses and validates a YAML configuration file: one JSON Schema (ajv, unknown keys
  * rejected), then the cross-references the schema cannot express. Throws a `ConfigError` listing
  * every problem with its JSON path and line; after this the code trusts the config.
@@ -448,19 +471,7 @@ export function loadConfig(file: string): LoadedConfig {
       { path: "", message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
     ]);
   }
-  const counter = new LineCounter();
-  const document = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      shown,
-      document.errors.map((e) => ({
-        path: "",
-        line: counter.linePos(e.pos[0]).line,
-        message: `YAML: ${e.message.split("\n")[0]}`,
-      })),
-    );
-  }
-  const value = document.toJS({ maxAliasCount: 100 }) as unknown;
+  const { document, counter, value } = parseYaml(text, shown);
   const validate = validator();
   const base = dirname(resolve(file));
   const resolvePath = (path: string): string => resolve(base, path);

@@ -5,28 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv from "ajv";
 import type { DriftReport } from "../../src/report/model.js";
+import { BIN, driftwatch, type Outcome, scratch } from "../support/cli.js";
 
-const BIN = "bin/driftwatch.js";
 const REF = "drift/examples/seattle-weather-2012.csv";
 const CUR = "drift/examples/seattle-weather-2015.csv";
-const dir = mkdtempSync(join(tmpdir(), "driftwatch-cli-"));
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function driftwatch(...args: string[]): Outcome {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const { dir, file } = scratch("driftwatch-cli-");
 
 /** A user error: exit code 2 and exactly one line on stderr, without a stack trace. */
 function assertUserError(outcome: Outcome, pattern: RegExp): void {

@@ -8,27 +8,10 @@ import { parse } from "yaml";
 import { mostlyFor, profileColumn, suggestSuite, widenedBounds } from "../../src/checks/profile.js";
 import { loadSuite, type SuiteResult, validateSuite } from "../../src/checks/suite.js";
 import { fileTable, readDataColumns } from "../../src/report/checks.js";
+import { BIN, driftwatch, type Outcome, scratch } from "../support/cli.js";
 
-const BIN = "bin/driftwatch.js";
 const REF = "drift/examples/seattle-weather-2012.csv";
-const dir = mkdtempSync(join(tmpdir(), "driftwatch-suggest-"));
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function driftwatch(...args: string[]): Outcome {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+const { dir, file } = scratch("driftwatch-suggest-");
 
 interface SuiteDocument {
   name: string;
