@@ -1,4 +1,13 @@
 import { showValue, suggest } from "../errors.js";
+import {
+  addOutcome,
+  EXPECTED,
+  emptyTally,
+  MISSING,
+  type RowOutcome,
+  SKIPPED,
+  type TallyState,
+} from "../windows/tally.js";
 import { checkArgs } from "./args.js";
 import { type CompiledCondition, compileCondition } from "./condition.js";
 import { definitions } from "./registry.js";
@@ -12,6 +21,7 @@ import {
   type ResultFormat,
   type ResultFormatOptions,
   type TableView,
+  type ValuePredicate,
 } from "./types.js";
 
 /** An expectation as a suite writes it (GE 1.x: `type`, `kwargs`, `meta`, `notes`; plus ours). */
@@ -52,16 +62,8 @@ const DEFAULT_FORMAT: ResultFormatOptions = {
   partial_unexpected_count: PARTIAL_UNEXPECTED_COUNT,
 };
 
-/** The unexpected rows of a map expectation over one window. */
-interface MapTally {
-  element: number;
-  missing: number;
-  unexpected: number;
-  /** The unexpected values (column: value; pair: [a, b]; multicolumn: {col: value}). */
-  values: unknown[];
-  /** The unexpected rows' indices in the table. */
-  rows: number[];
-}
+/** The unexpected rows of a map expectation over one window (`index`: row numbers, or event ids). */
+type MapTally = Pick<TallyState, "element" | "missing" | "unexpected" | "values" | "index">;
 
 function percent(part: number, whole: number): number | null {
   return whole > 0 ? (part / whole) * 100 : null;
@@ -107,6 +109,14 @@ export class CompiledExpectation {
   };
   /** Per-event verdict for row-level expectations: true, false, or null when the row is out of its domain. */
   readonly checkRow: ((get: (column: string) => unknown) => boolean | null) | null;
+  /** Row-level expectations judge each event alone (`bind`, `checkRow`); the others need the window. */
+  readonly rowLevel: boolean;
+  /** A row-level definition's predicate, compiled once at load. */
+  private readonly judge:
+    | ValuePredicate
+    | ((a: unknown, b: unknown) => boolean)
+    | ((values: readonly unknown[]) => boolean)
+    | null;
 
   constructor(
     readonly config: ExpectationConfig,
@@ -129,9 +139,24 @@ export class CompiledExpectation {
     this.columns = [...new Set([...this.domainColumns, ...(this.condition?.columns ?? [])])];
     this.format = resultFormatOf(k.result_format, DEFAULT_FORMAT);
     definition.validate?.(kwargs);
+    this.rowLevel = definition.kind === "row";
+    this.judge = definition.kind === "row" ? definition.compile(kwargs) : null;
     const built = this.build();
     this.run = built.run;
-    this.checkRow = built.checkRow;
+    if (this.rowLevel) {
+      let current: (column: string) => unknown = () => undefined;
+      const observe = this.bind((c) => () => current(c));
+      this.checkRow = (get) => {
+        current = get;
+        const outcome = observe();
+        return outcome === SKIPPED || outcome === MISSING ? null : outcome === EXPECTED;
+      };
+    } else this.checkRow = null;
+  }
+
+  /** How many unexpected values (and their index entries) a result lists. */
+  get partialLimit(): number {
+    return this.format.partial_unexpected_count;
   }
 
   /** `row` expectations judge each event alone; `window` ones need the whole window. */
@@ -154,6 +179,14 @@ export class CompiledExpectation {
    */
   evaluate(table: TableView, format?: Partial<ResultFormatOptions>): ExpectationResult {
     const options = { ...this.format, ...format };
+    return this.envelope(options, () => this.run(table, options));
+  }
+
+  /** GE's result envelope around a computation; its ExpectationError becomes `exception_info`. */
+  private envelope(
+    options: ResultFormatOptions,
+    compute: () => ExpectationResultBody & { success: boolean },
+  ): ExpectationResult {
     const expectation_config = {
       type: this.definition.type,
       kwargs: this.config.kwargs,
@@ -162,7 +195,7 @@ export class CompiledExpectation {
       severity: this.config.severity ?? "fail",
     };
     try {
-      const { success, ...result } = this.run(table, options);
+      const { success, ...result } = compute();
       return {
         success,
         expectation_config,
@@ -197,110 +230,34 @@ export class CompiledExpectation {
     });
   }
 
-  private build(): {
-    run: CompiledExpectation["run"];
-    checkRow: CompiledExpectation["checkRow"];
-  } {
+  private build(): { run: CompiledExpectation["run"] } {
     const d = this.definition;
     const k = this.kwargs;
     const mostly = (k.mostly as number | undefined) ?? 1;
     const condition = this.condition;
-    const inCondition = (get: (c: string) => unknown) => condition === null || condition.test(get);
-    const mapResult = (tally: MapTally, table: TableView, format: ResultFormatOptions, hashable: boolean) =>
-      this.mapResult(tally, table, format, mostly, hashable);
+    const mapResult = (
+      tally: MapTally,
+      indexOf: (i: number) => unknown,
+      format: ResultFormatOptions,
+      hashable: boolean,
+    ) => this.mapResult(tally, indexOf, format, mostly, hashable);
     switch (d.kind) {
       case "row": {
-        if (d.domain === "column") {
-          const predicate = d.compile(k);
-          const column = k.column as string;
-          const includeNulls = d.nulls === "include";
-          return {
-            run: (table, format) => {
-              const values = table.column(column);
-              const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], rows: [] };
-              for (const r of this.rowsOf(table)) {
-                tally.element++;
-                const v = values[r];
-                if (!includeNulls && (v === null || v === undefined)) tally.missing++;
-                else if (!predicate(v ?? null)) {
-                  tally.unexpected++;
-                  tally.values.push(v ?? null);
-                  tally.rows.push(r);
-                }
-              }
-              return mapResult(tally, table, format, true);
-            },
-            checkRow: (get) => {
-              if (!inCondition(get)) return null;
-              const v = get(column);
-              if (!includeNulls && (v === null || v === undefined)) return null;
-              return predicate(v ?? null);
-            },
-          };
-        }
-        if (d.domain === "column_pair") {
-          const predicate = d.compile(k);
-          const [a, b] = this.domainColumns;
-          const ignore = k.ignore_row_if as string;
-          const ignored = (x: unknown, y: unknown) => {
-            const [mx, my] = [x === null || x === undefined, y === null || y === undefined];
-            return ignore === "both_values_are_missing"
-              ? mx && my
-              : ignore === "either_value_is_missing"
-                ? mx || my
-                : false;
-          };
-          return {
-            run: (table, format) => {
-              const [xs, ys] = [table.column(a), table.column(b)];
-              const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], rows: [] };
-              for (const r of this.rowsOf(table)) {
-                tally.element++;
-                const [x, y] = [xs[r] ?? null, ys[r] ?? null];
-                if (ignored(x, y)) tally.missing++;
-                else if (!predicate(x, y)) {
-                  tally.unexpected++;
-                  tally.values.push([x, y]);
-                  tally.rows.push(r);
-                }
-              }
-              return mapResult(tally, table, format, false);
-            },
-            checkRow: (get) => {
-              if (!inCondition(get)) return null;
-              const [x, y] = [get(a) ?? null, get(b) ?? null];
-              return ignored(x, y) ? null : predicate(x, y);
-            },
-          };
-        }
-        if (d.domain === "multicolumn") {
-          const predicate = d.compile(k);
-          const columns = this.domainColumns;
-          const ignored = multicolumnIgnore(k.ignore_row_if as string);
-          return {
-            run: (table, format) => {
-              const data = columns.map((c) => table.column(c));
-              const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], rows: [] };
-              for (const r of this.rowsOf(table)) {
-                tally.element++;
-                const row = data.map((values) => values[r] ?? null);
-                if (ignored(row)) tally.missing++;
-                else if (!predicate(row)) {
-                  tally.unexpected++;
-                  tally.values.push(Object.fromEntries(columns.map((c, i) => [c, row[i]])));
-                  tally.rows.push(r);
-                }
-              }
-              return mapResult(tally, table, format, false);
-            },
-            checkRow: (get) => {
-              if (!inCondition(get)) return null;
-              const row = columns.map((c) => get(c) ?? null);
-              return ignored(row) ? null : predicate(row);
-            },
-          };
-        }
-        throw new Error("unreachable");
+        const hashable = d.domain === "column";
+        return {
+          run: (table, format) => {
+            // The daemon's per-event judgement, bound to a row cursor: one code for files and streams.
+            let r = 0;
+            const observe = this.bind((c) => {
+              const values = table.column(c);
+              return () => values[r];
+            });
+            const tally = emptyTally(Number.POSITIVE_INFINITY);
+            for (r = 0; r < table.rows; r++) addOutcome(tally, observe(), r);
+            if (tally.error !== null) throw new ExpectationError(tally.error);
+            return mapResult(tally, this.rowIndex(table, format, tally), format, hashable);
+          },
+        };
       }
       case "window_map": {
         if (d.domain === "column") {
@@ -309,7 +266,7 @@ export class CompiledExpectation {
           return {
             run: (table, format) => {
               const values = table.column(column);
-              const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], rows: [] };
+              const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], index: [] };
               const kept: unknown[] = [];
               const rows: number[] = [];
               for (const r of this.rowsOf(table)) {
@@ -326,11 +283,10 @@ export class CompiledExpectation {
                 if (!flags[i]) continue;
                 tally.unexpected++;
                 tally.values.push(kept[i]);
-                tally.rows.push(rows[i]);
+                tally.index.push(rows[i]);
               }
-              return mapResult(tally, table, format, true);
+              return mapResult(tally, this.rowIndex(table, format, tally), format, true);
             },
-            checkRow: null,
           };
         }
         const unexpectedOf = d.compile(k);
@@ -339,7 +295,7 @@ export class CompiledExpectation {
         return {
           run: (table, format) => {
             const data = columns.map((c) => table.column(c));
-            const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], rows: [] };
+            const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], index: [] };
             const kept: unknown[][] = [];
             const rows: number[] = [];
             for (const r of this.rowsOf(table)) {
@@ -356,11 +312,10 @@ export class CompiledExpectation {
               if (!flags[i]) continue;
               tally.unexpected++;
               tally.values.push(Object.fromEntries(columns.map((c, j) => [c, kept[i][j]])));
-              tally.rows.push(rows[i]);
+              tally.index.push(rows[i]);
             }
-            return mapResult(tally, table, format, false);
+            return mapResult(tally, this.rowIndex(table, format, tally), format, false);
           },
-          checkRow: null,
         };
       }
       case "aggregate": {
@@ -382,21 +337,138 @@ export class CompiledExpectation {
                 missing_percent: percent(missing, kept.length),
               };
             },
-            checkRow: null,
           };
         }
         const aggregate = d.compile(k);
         return {
           run: (table) => aggregateBody(aggregate(table)),
-          checkRow: null,
         };
       }
     }
   }
 
+  /**
+   * Binds a row-level expectation to where rows come from: `read(column)` is called once per
+   * column here and returns the reader of that column's value in the current row. The result
+   * judges the current row: the definition's predicate (compiled once, at load) behind the row
+   * condition, null handling (`nulls`, `ignore_row_if`) and error capture. The daemon binds it to
+   * the event being added, a file's evaluation to its row cursor: one code for both.
+   */
+  bind(read: (column: string) => () => unknown): () => RowOutcome {
+    const d = this.definition;
+    const k = this.kwargs;
+    const judge = this.judge;
+    if (d.kind !== "row" || judge === null) throw new Error(`${d.type} judges whole windows`);
+    const condition = this.condition;
+    // null when every row is in the domain: one test per row saved on the common path.
+    let outside: (() => boolean) | null = null;
+    if (condition !== null) {
+      const readers = new Map(condition.columns.map((c) => [c, read(c)]));
+      const get = (c: string) => (readers.get(c) as () => unknown)();
+      outside = () => !condition.test(get);
+    }
+    const guarded = (test: () => RowOutcome): RowOutcome => {
+      try {
+        return test();
+      } catch (error) {
+        if (error instanceof ExpectationError) return { error: error.message };
+        throw error;
+      }
+    };
+    if (d.domain === "column") {
+      const predicate = judge as ValuePredicate;
+      const value = read(k.column as string);
+      const includeNulls = d.nulls === "include";
+      return () => {
+        if (outside?.()) return SKIPPED;
+        const v = value() ?? null;
+        if (v === null && !includeNulls) return MISSING;
+        try {
+          return predicate(v) ? EXPECTED : { unexpected: v };
+        } catch (error) {
+          if (error instanceof ExpectationError) return { error: error.message };
+          throw error;
+        }
+      };
+    }
+    if (d.domain === "column_pair") {
+      const predicate = judge as (a: unknown, b: unknown) => boolean;
+      const [a, b] = this.domainColumns.map(read);
+      const ignore = k.ignore_row_if as string;
+      return () => {
+        if (outside?.()) return SKIPPED;
+        const x = a() ?? null;
+        const y = b() ?? null;
+        const ignored =
+          ignore === "both_values_are_missing"
+            ? x === null && y === null
+            : ignore === "either_value_is_missing"
+              ? x === null || y === null
+              : false;
+        if (ignored) return MISSING;
+        return guarded(() => (predicate(x, y) ? EXPECTED : { unexpected: [x, y] }));
+      };
+    }
+    const predicate = judge as (values: readonly unknown[]) => boolean;
+    const columns = this.domainColumns;
+    const readers = columns.map(read);
+    const ignored = multicolumnIgnore(k.ignore_row_if as string);
+    // One row array for every call: predicates do not keep it, and an unexpected row is copied.
+    const row: unknown[] = new Array(readers.length).fill(null);
+    return () => {
+      if (outside?.()) return SKIPPED;
+      for (let i = 0; i < readers.length; i++) row[i] = readers[i]() ?? null;
+      if (ignored(row)) return MISSING;
+      return guarded(() =>
+        predicate(row) ? EXPECTED : { unexpected: Object.fromEntries(columns.map((c, i) => [c, row[i]])) },
+      );
+    };
+  }
+
+  /**
+   * The result of a row-level expectation from a window's tally (the daemon keeps tallies, not
+   * columns, for these): the same result `evaluate` gives on the window's rows, with the unexpected
+   * values kept (the tally's limit) and the events' ids as index entries.
+   */
+  fromTally(tally: TallyState, format?: Partial<ResultFormatOptions>): ExpectationResult {
+    const options = { ...this.format, ...format };
+    const mostly = (this.kwargs.mostly as number | undefined) ?? 1;
+    return this.envelope(options, () => {
+      if (tally.error !== null) throw new ExpectationError(tally.error);
+      return this.mapResult(
+        tally,
+        (i) => tally.index[i],
+        options,
+        mostly,
+        this.definition.domain === "column",
+      );
+    });
+  }
+
+  /**
+   * Index entries of a file's unexpected rows: the row number, or (with GE's
+   * `unexpected_index_column_names`) an object of those columns' values plus the domain's values.
+   */
+  private rowIndex(table: TableView, format: ResultFormatOptions, tally: MapTally): (i: number) => unknown {
+    const indexColumns = format.unexpected_index_column_names;
+    if (indexColumns === undefined) return (i) => tally.index[i];
+    const indexData = indexColumns.map((c) => [c, table.column(c)] as const);
+    const domain = this.domainColumns;
+    return (i) => {
+      const r = tally.index[i] as number;
+      const entry: Record<string, unknown> = {};
+      for (const [c, values] of indexData) entry[c] = values[r];
+      const value = tally.values[i];
+      if (domain.length === 1) entry[domain[0]] = value;
+      else if (Array.isArray(value)) for (const [j, c] of domain.entries()) entry[c] = value[j];
+      else Object.assign(entry, value);
+      return entry;
+    };
+  }
+
   private mapResult(
     tally: MapTally,
-    table: TableView,
+    indexOf: (i: number) => unknown,
     format: ResultFormatOptions,
     mostly: number,
     hashable: boolean,
@@ -415,19 +487,7 @@ export class CompiledExpectation {
       partial_unexpected_list: tally.values.slice(0, format.partial_unexpected_count),
     };
     if (format.result_format === "BASIC") return body;
-    const indexColumns = format.unexpected_index_column_names;
-    const indexData = indexColumns?.map((c) => [c, table.column(c)] as const);
-    const domain = this.domainColumns;
-    const index = tally.rows.map((r, i) => {
-      if (indexData === undefined) return r;
-      const entry: Record<string, unknown> = {};
-      for (const [c, values] of indexData) entry[c] = values[r];
-      const value = tally.values[i];
-      if (domain.length === 1) entry[domain[0]] = value;
-      else if (Array.isArray(value)) for (const [j, c] of domain.entries()) entry[c] = value[j];
-      else Object.assign(entry, value);
-      return entry;
-    });
+    const index = tally.values.map((_, i) => indexOf(i));
     body.partial_unexpected_index_list = index.slice(0, format.partial_unexpected_count);
     if (hashable) body.partial_unexpected_counts = valueCounts(tally.values, format.partial_unexpected_count);
     if (format.result_format === "SUMMARY") return body;

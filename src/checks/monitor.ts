@@ -1,12 +1,13 @@
 import type { ChecksMonitorConfig, WindowConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
-import type { FeatureKind, RawState } from "../windows/feature-state.js";
+import type { FeatureSpec, RawState } from "../windows/feature-state.js";
+import { EXPECTED, MISSING, type RowOutcome, SKIPPED, type TallyState } from "../windows/tally.js";
 import { type ClosedWindow, type EventMeta, Windower, type WindowState } from "../windows/window.js";
 import type { CompiledExpectation } from "./engine.js";
 import { fieldsOf, LIVE_EXPECTATIONS, shapeOf } from "./expectations/stream.js";
 import { type Suite, type SuiteResult, summarise } from "./suite.js";
 import { ColumnTable } from "./table.js";
-import { ExpectationError, type StreamContext } from "./types.js";
+import type { StreamContext } from "./types.js";
 
 // Window keys of what the monitor keeps beside the columns; NUL cannot start a column name a
 // suite writes (a pointer starts with "/", a field name is printable).
@@ -39,7 +40,7 @@ const SHAPE_NODES = 50_000;
  * shape strings, so an event of a known shape costs a walk and yields the same string object
  * (cheap to count in the window's categorical state). The walk's token sequence determines the
  * event's keys and leaf types, hence its shape, so the result is `shapeOf(event)` exactly, as long
- * as the type codes tell apart at least what `jsonType` does (they also split whole numbers).
+ * as the type codes tell apart at least what `jsonType` does.
  */
 class ShapeMemo {
   private readonly root: ShapeNode = { key: null, next: null, keys: null, types: null, shape: null };
@@ -55,15 +56,15 @@ class ShapeMemo {
 
   private walk(object: Record<string, unknown>, from: ShapeNode): ShapeNode | null {
     let node: ShapeNode | null = from;
-    const keys = Object.keys(object);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
+    // for-in walks a parsed object's own keys in Object.keys order without allocating their list
+    // (JSON.parse makes plain objects: nothing inherited is enumerable).
+    for (const key in object) {
       node = node.key === key ? node.next : this.stepKey(node, key);
       if (node === null) return null;
       const value = object[key];
       let code: number;
       if (value === null) code = 0;
-      else if (typeof value === "number") code = Number.isInteger(value) ? 1 : 2;
+      else if (typeof value === "number") code = 1;
       else if (typeof value === "string") code = 3;
       else if (typeof value === "boolean") code = 4;
       else if (Array.isArray(value)) code = 5;
@@ -154,17 +155,31 @@ export class ChecksMonitor {
   readonly kind = "checks";
   private readonly windower: Windower;
   private readonly columns: readonly { name: string; pointer: CompiledPointer }[];
-  private readonly deadLetters: readonly CompiledExpectation[];
+  /** The `dead_letter` expectations, with their bound judges. */
+  private readonly deadLetters: readonly { type: string; observe: () => RowOutcome }[];
   private readonly wantsShapes: boolean;
   private readonly wantsKeys: boolean;
+  /** Row-level expectations, by their window key, each bound to the current event's columns. */
+  private readonly tallied: readonly { key: string; observe: () => RowOutcome }[];
+  /** Every column the suite reads, by JSON pointer, extracted once per event into `slots`. */
+  private readonly extracted: readonly CompiledPointer[];
+  private readonly slots: unknown[];
+  /** The slot of each raw-kept column (`columns`). */
+  private readonly keptSlots: readonly number[];
   private readonly wantsLag: boolean;
   private readonly historyLength: number;
   private readonly idPointer: CompiledPointer | null;
   private readonly shapes = new ShapeMemo();
-  private readonly values: Record<string, unknown> = {};
+  /** The values of one event in the windower's name order, and where each kind of value goes. */
+  private readonly row: unknown[];
+  private readonly at: {
+    readonly columns: readonly number[];
+    readonly tallies: readonly number[];
+    readonly lag: number;
+    readonly shape: number;
+    readonly keys: number;
+  };
   private stateValue: ChecksMonitorState;
-  private readonly get: (column: string) => unknown;
-  private current: unknown = null;
 
   /**
    * @param window the window to evaluate over (the config's, or the drift monitor's it names)
@@ -180,11 +195,36 @@ export class ChecksMonitor {
     referenceFields: Map<string, Set<string>> | null,
     state?: ChecksMonitorState,
   ) {
-    const names = [...new Set(suite.expectations.flatMap((e) => e.columns))];
-    this.columns = names.map((c) => ({ name: c, pointer: columnPointer(c, features) }));
-    const pointers = new Map(this.columns.map((c) => [c.name, c.pointer]));
-    this.get = (column) => getAt(this.current, pointers.get(column) as CompiledPointer);
-    this.deadLetters = suite.expectations.filter((e) => e.config.dead_letter === true && e.checkRow !== null);
+    // Row-level expectations are tallied as events arrive; only the columns of those that need
+    // the whole window are kept raw.
+    const all = [...new Set(suite.expectations.flatMap((e) => e.columns))];
+    const pointers = new Map(all.map((c) => [c, columnPointer(c, features)]));
+    this.extracted = all.map((c) => pointers.get(c) as CompiledPointer);
+    const slots: unknown[] = new Array(all.length).fill(null);
+    this.slots = slots;
+    const slotOf = new Map(all.map((c, i) => [c, i]));
+    this.tallied = suite.expectations.flatMap((e, i) => {
+      if (!e.rowLevel) return [];
+      const observe = e.bind((c) => {
+        const slot = slotOf.get(c) as number;
+        return () => slots[slot];
+      });
+      return [{ key: `\u0001${i}`, observe }];
+    });
+    const kept = [...new Set(suite.expectations.flatMap((e) => (e.rowLevel ? [] : e.columns)))];
+    this.columns = kept.map((c) => ({ name: c, pointer: pointers.get(c) as CompiledPointer }));
+    this.keptSlots = kept.map((c) => slotOf.get(c) as number);
+    this.deadLetters = suite.expectations.flatMap((e, i) =>
+      e.config.dead_letter === true && e.rowLevel
+        ? [
+            {
+              type: e.type,
+              observe: (this.tallied.find((t) => t.key === `\u0001${i}`) as { observe: () => RowOutcome })
+                .observe,
+            },
+          ]
+        : [],
+    );
     const types = new Set(suite.expectations.map((e) => e.type));
     this.wantsShapes = types.has("expect_schema_to_match_reference");
     this.wantsLag = types.has("expect_event_time_lag_to_be_less_than");
@@ -198,12 +238,24 @@ export class ChecksMonitor {
         .map((e) => e.kwargs.history_windows as number),
     );
     this.idPointer = config.id === undefined ? null : compilePointer(config.id);
-    const kinds: Record<string, FeatureKind> = {};
+    const kinds: Record<string, FeatureSpec> = {};
     for (const c of this.columns) kinds[c.name] = "raw";
+    suite.expectations.forEach((e, i) => {
+      if (e.rowLevel) kinds[`\u0001${i}`] = { kind: "tally", limit: e.partialLimit };
+    });
     if (this.wantsLag) kinds[LAG] = "raw";
     if (this.wantsShapes) kinds[SHAPE] = "categorical";
     if (this.wantsKeys) kinds[KEYS] = "categorical";
     this.windower = new Windower(window, kinds, state?.window);
+    const names = this.windower.featureNames;
+    this.row = new Array(names.length).fill(null);
+    this.at = {
+      columns: this.columns.map((c) => names.indexOf(c.name)),
+      tallies: this.tallied.map((t) => names.indexOf(t.key)),
+      lag: names.indexOf(LAG),
+      shape: names.indexOf(SHAPE),
+      keys: names.indexOf(KEYS),
+    };
     this.stateValue = state ?? {
       window: this.windower.state,
       history: [],
@@ -241,36 +293,52 @@ export class ChecksMonitor {
    * event changes any state, so that a rejected event is written to the dead letter first.
    */
   rejects(event: unknown): string[] {
-    if (this.deadLetters.length === 0) return [];
-    this.current = event;
+    const judges = this.deadLetters;
+    if (judges.length === 0) return [];
+    this.extract(event);
     const failed: string[] = [];
-    for (const e of this.deadLetters) {
-      let ok: boolean | null;
-      try {
-        ok = (e.checkRow as NonNullable<typeof e.checkRow>)(this.get);
-      } catch (error) {
-        // A value the expectation cannot judge (a string against numeric bounds) fails it, as
-        // the window's evaluation reports it: the event is set aside, never crashes the daemon.
-        if (!(error instanceof ExpectationError)) throw error;
-        ok = false;
-      }
-      if (ok === false) failed.push(e.type);
+    for (const { type, observe } of judges) {
+      // Unexpected, or a value the expectation cannot judge (a string against numeric bounds):
+      // the event is set aside, as the window's evaluation reports it, and never crashes the daemon.
+      const outcome = observe();
+      if (outcome !== SKIPPED && outcome !== MISSING && outcome !== EXPECTED) failed.push(type);
     }
-    this.current = null;
     return failed;
+  }
+
+  /** Reads every column the suite uses from the event into `slots`, where the bound judges look. */
+  private extract(event: unknown): void {
+    const slots = this.slots;
+    const extracted = this.extracted;
+    for (let i = 0; i < extracted.length; i++) slots[i] = getAt(event, extracted[i]);
   }
 
   /** Adds an accepted event; returns the results of the windows it closed. */
   add(event: unknown, now: number, eventTime: number | null, meta: EventMeta): ChecksResult[] {
-    // One record for every event: the windower copies the values out, and every key is set anew.
-    const values = this.values;
-    for (const c of this.columns) values[c.name] = getAt(event, c.pointer);
-    if (this.wantsLag) values[LAG] = eventTime === null ? null : (now - eventTime) / 1000;
-    if (this.wantsShapes) values[SHAPE] = this.shapes.of(event);
-    if (this.wantsKeys)
-      values[KEYS] = event !== null && typeof event === "object" ? Object.keys(event).join("\u0001") : "";
+    // One row for every event, in the windower's name order: the windower copies the values out.
+    const row = this.row;
+    const at = this.at;
+    const slots = this.slots;
+    this.extract(event);
+    const kept = this.keptSlots;
+    for (let i = 0; i < kept.length; i++) row[at.columns[i]] = slots[kept[i]];
+    const tallied = this.tallied;
+    let id: string | null | undefined;
+    for (let i = 0; i < tallied.length; i++) {
+      let outcome = tallied[i].observe();
+      if (outcome !== SKIPPED && outcome !== MISSING && outcome !== EXPECTED && "unexpected" in outcome) {
+        // Unexpected values are rare: the event's id goes with them, as their index entry.
+        id ??= this.idOf(event);
+        outcome = { unexpected: outcome.unexpected, id };
+      }
+      row[at.tallies[i]] = outcome;
+    }
+    if (at.lag >= 0) row[at.lag] = eventTime === null ? null : (now - eventTime) / 1000;
+    if (at.shape >= 0) row[at.shape] = this.shapes.of(event);
+    if (at.keys >= 0)
+      row[at.keys] = event !== null && typeof event === "object" ? Object.keys(event).join("\u0001") : "";
     const time = this.windower.processingTime || eventTime === null ? now : eventTime;
-    const closed = this.windower.add(values, time, eventTime, meta);
+    const closed = this.windower.addRow(row, time, eventTime, meta);
     this.stateValue.last_arrival = now;
     return closed.map((w) => this.close(w, now));
   }
@@ -343,7 +411,9 @@ export class ChecksMonitor {
     }
     const context = this.context(now, window);
     const table = new ColumnTable(window.events, data, columns, false, context);
-    const results = this.suite.expectations.map((e) => e.evaluate(table));
+    const results = this.suite.expectations.map((e, i) =>
+      e.rowLevel ? e.fromTally(window.features[`\u0001${i}`] as TallyState) : e.evaluate(table),
+    );
     const s = this.stateValue;
     if (this.historyLength > 0) {
       s.history.push(window.events);

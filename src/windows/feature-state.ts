@@ -1,5 +1,6 @@
 import { sortFloat64 } from "../io/sort.js";
 import type { ColumnSample } from "../stats/types.js";
+import { addOutcome, emptyTally, mergeTallies, type RowOutcome, type TallyState } from "./tally.js";
 
 /**
  * What a window (or a reference) holds for one feature: plain JSON data with `update` and
@@ -10,7 +11,8 @@ import type { ColumnSample } from "../stats/types.js";
 export type FeatureState =
   | { readonly kind: "numeric"; values: number[]; missing: number; invalid: number }
   | { readonly kind: "categorical"; counts: Record<string, number>; missing: number; invalid: number }
-  | RawState;
+  | RawState
+  | TallyState;
 
 /**
  * Every value as the event carried it, `null` where it was absent, in arrival order: what
@@ -26,9 +28,15 @@ export interface RawState {
 /** The kinds of state a window keeps per feature. */
 export type FeatureKind = FeatureState["kind"];
 
+/** What a window keeps for a name: a kind, or a tally with how many unexpected values it keeps. */
+export type FeatureSpec = FeatureKind | { readonly kind: "tally"; readonly limit: number };
+
 /** An empty state for a feature kind. */
-export function emptyFeatureState(kind: FeatureKind): FeatureState {
+export function emptyFeatureState(spec: FeatureSpec): FeatureState {
+  if (typeof spec === "object") return emptyTally(spec.limit);
+  const kind = spec;
   if (kind === "raw") return { kind, values: [], missing: 0, invalid: 0 };
+  if (kind === "tally") return emptyTally(Number.POSITIVE_INFINITY);
   return kind === "numeric"
     ? { kind, values: [], missing: 0, invalid: 0 }
     : { kind, counts: Object.create(null) as Record<string, number>, missing: 0, invalid: 0 };
@@ -40,6 +48,10 @@ export function emptyFeatureState(kind: FeatureKind): FeatureState {
  * strings, numbers and booleans by their text, and counts objects and arrays as invalid.
  */
 export function updateFeatureState(state: FeatureState, value: unknown): void {
+  if (state.kind === "tally") {
+    addOutcome(state, value as RowOutcome, null);
+    return;
+  }
   if (value === undefined || value === null) {
     state.missing++;
     if (state.kind === "raw") state.values.push(null);
@@ -82,6 +94,7 @@ export function mergeFeatureStates(a: FeatureState, b: FeatureState): FeatureSta
       invalid: a.invalid + b.invalid,
     };
   }
+  if (a.kind === "tally" && b.kind === "tally") return mergeTallies(a, b);
   if (a.kind === "raw" && b.kind === "raw") {
     return {
       kind: "raw",
@@ -102,6 +115,7 @@ export function mergeFeatureStates(a: FeatureState, b: FeatureState): FeatureSta
 export function featureCount(state: FeatureState): number {
   if (state.kind === "numeric") return state.values.length;
   if (state.kind === "raw") return state.values.length - state.missing;
+  if (state.kind === "tally") return state.element - state.missing;
   let n = 0;
   for (const count of Object.values(state.counts)) n += count;
   return n;
@@ -109,7 +123,8 @@ export function featureCount(state: FeatureState): number {
 
 /** The statistics' view of a state: sorted values or category counts. */
 export function toSample(state: FeatureState): ColumnSample {
-  if (state.kind === "raw") throw new TypeError("a raw state has no statistical sample");
+  if (state.kind === "raw" || state.kind === "tally")
+    throw new TypeError(`a ${state.kind} state has no statistical sample`);
   if (state.kind === "numeric")
     return { kind: "numeric", sorted: sortFloat64(Float64Array.from(state.values)) };
   return { kind: "categorical", counts: new Map(Object.entries(state.counts)) };

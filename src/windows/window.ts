@@ -1,7 +1,7 @@
 import type { WindowConfig } from "../config/types.js";
 import {
   emptyFeatureState,
-  type FeatureKind,
+  type FeatureSpec,
   type FeatureState,
   mergeFeatureStates,
   reviveFeatureState,
@@ -71,7 +71,7 @@ function reviveWindow(state: WindowState): WindowState {
   return { ...state, open: state.open && revivePane(state.open), closed: state.closed.map(revivePane) };
 }
 
-function emptyPane(kinds: Record<string, FeatureKind>, start: number | null, end: number | null): Pane {
+function emptyPane(kinds: Record<string, FeatureSpec>, start: number | null, end: number | null): Pane {
   const features: Record<string, FeatureState> = {};
   for (const [name, kind] of Object.entries(kinds)) features[name] = emptyFeatureState(kind);
   return { start, end, events: 0, first_time: null, last_time: null, features };
@@ -80,7 +80,7 @@ function emptyPane(kinds: Record<string, FeatureKind>, start: number | null, end
 /** Merges panes into one window; `merge(a, b)` of the feature states makes this one pass. */
 export function mergePanes(
   panes: readonly Pane[],
-  kinds: Record<string, FeatureKind>,
+  kinds: Record<string, FeatureSpec>,
 ): Omit<ClosedWindow, "index"> {
   if (panes.length === 1) {
     // A single pane is its own window: hand its state over instead of copying a large window.
@@ -147,14 +147,18 @@ export class Windower {
   private readonly panesPerWindow: number;
   // Feature names, listed once: the per-event loop must not allocate.
   private readonly names: readonly string[];
+  private readonly row: unknown[];
+  private statesOf: Pane | null = null;
+  private states: FeatureState[] = [];
 
   constructor(
     readonly config: WindowConfig,
-    private readonly kinds: Record<string, FeatureKind>,
+    private readonly kinds: Record<string, FeatureSpec>,
     state?: WindowState,
   ) {
     this.state = state === undefined ? { open: null, closed: [], emitted: 0, late: 0 } : reviveWindow(state);
     this.names = Object.keys(kinds);
+    this.row = new Array(this.names.length).fill(undefined);
     if ("events" in config) {
       this.paneEvents = config.type === "sliding" ? config.step_events : config.events;
       this.paneMs = null;
@@ -189,6 +193,27 @@ export class Windower {
     eventTime: number | null = null,
     meta: EventMeta = {},
   ): ClosedWindow[] {
+    const row = this.row;
+    const names = this.names;
+    for (let k = 0; k < names.length; k++) row[k] = values[names[k]];
+    return this.addRow(row, time, eventTime, meta);
+  }
+
+  /** The feature names in the order `addRow` takes their values. */
+  get featureNames(): readonly string[] {
+    return this.names;
+  }
+
+  /**
+   * `add` with the values in `featureNames` order: no lookup by name per value, for monitors that
+   * keep many states per event (a checks monitor's tallies and columns).
+   */
+  addRow(
+    values: readonly unknown[],
+    time: number,
+    eventTime: number | null = null,
+    meta: EventMeta = {},
+  ): ClosedWindow[] {
     const out: ClosedWindow[] = [];
     if (this.paneMs !== null) {
       const open = this.state.open;
@@ -206,9 +231,13 @@ export class Windower {
     }
     const pane = this.state.open as Pane;
     pane.events++;
-    const names = this.names;
-    const features = pane.features;
-    for (let k = 0; k < names.length; k++) updateFeatureState(features[names[k]], values[names[k]]);
+    if (this.statesOf !== pane) {
+      // The open pane's states in name order, found once per pane rather than per value.
+      this.statesOf = pane;
+      this.states = this.names.map((name) => pane.features[name]);
+    }
+    const states = this.states;
+    for (let k = 0; k < states.length; k++) updateFeatureState(states[k], values[k]);
     if (meta.position) {
       pane.offsets ??= {};
       const offsets = pane.offsets;

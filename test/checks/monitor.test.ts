@@ -96,6 +96,29 @@ describe("checks/monitor", () => {
     assert.equal(first.validation.results[4].result.observed_value, 5, "event time 5 s behind arrival");
   });
 
+  it("tallies row-level expectations as events arrive instead of keeping their columns", () => {
+    const m = monitor();
+    feed(m, stream.slice(0, 3));
+    const features = (m.state.window.open as { features: Record<string, { kind: string }> }).features;
+    assert.deepEqual(
+      Object.entries(features)
+        .map(([k, f]) => `${JSON.stringify(k)}:${f.kind}`)
+        .sort(),
+      [
+        '"\\u00010":tally',
+        '"\\u0000keys":categorical',
+        '"\\u0000lag":raw',
+        '"\\u0000shape":categorical',
+      ].sort(),
+    );
+    const tally = features["\u00010"] as unknown as { element: number; unexpected: number; index: unknown[] };
+    assert.deepEqual(
+      [tally.element, tally.unexpected, tally.index],
+      [3, 1, ["o-3"]],
+      "the event id is the index",
+    );
+  });
+
   it("continues from a checkpointed state exactly as an uninterrupted run", () => {
     const whole = feed(monitor(), stream);
     const a = monitor();
