@@ -172,11 +172,16 @@ export class Pipeline {
     for (const [name, monitorConfig] of Object.entries(config.monitors) as [string, MonitorConfig][]) {
       const used = "features" in monitorConfig ? monitorConfig.features : [];
       if (monitorConfig.type === "checks") {
-        const hash = hashOf({ monitor: monitorConfig, features: config.features });
+        const suite = loadSuite(resolvePath(monitorConfig.suite));
+        // The suite's expectations are part of the state's shape: an edited suite starts afresh.
+        const hash = hashOf({
+          monitor: monitorConfig,
+          features: config.features,
+          suite: suite.expectations.map((e) => e.config),
+        });
         const previous = saved[name];
         if (previous && previous.hash !== hash)
           log.warn("monitor configuration changed; its state starts afresh", { monitor: name });
-        const suite = loadSuite(resolvePath(monitorConfig.suite));
         const window =
           "same_as" in monitorConfig.window
             ? (config.monitors[monitorConfig.window.same_as] as { window: WindowConfig }).window
@@ -195,6 +200,7 @@ export class Pipeline {
           features,
           reference,
           previous?.hash === hash ? (previous.state as ChecksMonitorState) : undefined,
+          this.now(),
         );
         this.monitors.set(name, { monitor, hash });
         this.metrics.lateEventsTotal.inc({ monitor: name }, 0);

@@ -185,6 +185,7 @@ export class ChecksMonitor {
    * @param window the window to evaluate over (the config's, or the drift monitor's it names)
    * @param features feature name → JSON pointer, for columns named by feature
    * @param referenceFields fields of a reference file, or null to take the first window's
+   * @param state a checkpointed state to continue from
    */
   constructor(
     readonly name: string,
@@ -194,6 +195,8 @@ export class ChecksMonitor {
     features: Readonly<Record<string, string>>,
     referenceFields: Map<string, Set<string>> | null,
     state?: ChecksMonitorState,
+    /** When the monitor starts (ms): silence before the first event counts from here. */
+    private readonly startedAt = Date.now(),
   ) {
     // Row-level expectations are tallied as events arrive; only the columns of those that need
     // the whole window are kept raw.
@@ -381,7 +384,8 @@ export class ChecksMonitor {
     const w = this.windower.config;
     return {
       now,
-      last_arrival: s.last_arrival,
+      // Before any event, silence counts from when the monitor started (as `source_silent` does).
+      last_arrival: s.last_arrival ?? this.startedAt,
       history: s.history,
       window_secs: "duration_secs" in w ? w.duration_secs : null,
       reference_fields: reference,

@@ -41,6 +41,7 @@ export function runCommand(): Command {
       const log = new Logger(flags.logLevel);
       // One set of metrics for the process: a reload clears the series of the old pipeline.
       const metrics = new Metrics();
+      const clockVerdicts = new Map<string, boolean>();
       const create = async (loaded: LoadedConfig): Promise<Pipeline> => {
         metrics.registry.resetMetrics();
         const created = await Pipeline.create(loaded, {
@@ -51,8 +52,12 @@ export function runCommand(): Command {
           onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),
           onOutliers: (result) => process.stdout.write(`${formatOutlierVerdict(result)}\n`),
           onChecks: (result) => {
-            if (result.trigger === "window_close" || !result.validation.success)
-              process.stdout.write(`${formatChecksVerdict(result)}\n`);
+            // Clock-driven results (freshness) come every tick: print only when their verdict changes.
+            if (result.trigger === "tick") {
+              if (clockVerdicts.get(result.monitor) === result.validation.success) return;
+              clockVerdicts.set(result.monitor, result.validation.success);
+            }
+            process.stdout.write(`${formatChecksVerdict(result)}\n`);
           },
           onPerformance: (result) => process.stdout.write(`${formatPerformanceVerdict(result)}\n`),
           onDetection: (monitor, status) => {

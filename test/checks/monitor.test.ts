@@ -130,6 +130,28 @@ describe("checks/monitor", () => {
     assert.deepEqual(strip([...before, ...after]), strip(whole));
   });
 
+  it("counts silence before the first event from the monitor's start", () => {
+    const silent = parseSuite(
+      "expectations:\n  - type: expect_time_since_last_event_to_be_less_than\n    kwargs: { max_secs: 60 }\n",
+      "silent.yaml",
+      "silent",
+    );
+    const m = new ChecksMonitor(
+      "quiet",
+      config,
+      silent,
+      config.window as WindowConfig,
+      {},
+      null,
+      undefined,
+      1_000_000,
+    );
+    const early = m.tick(1_000_000 + 30_000)[0].validation.results[0];
+    assert.deepEqual([early.success, early.result.observed_value], [true, 30]);
+    const late = m.tick(1_000_000 + 90_000)[0].validation.results[0];
+    assert.deepEqual([late.success, late.result.observed_value], [false, 90]);
+  });
+
   it("sliding windows share the drift monitors' panes", () => {
     const m = monitor(undefined, { type: "sliding", events: 4, step_events: 2 });
     const results = feed(m, stream);
