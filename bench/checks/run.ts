@@ -41,6 +41,8 @@ import {
   acceptedEvents,
   batchHandler,
   collectGarbage,
+  knob,
+  list,
   median,
   quietLog,
   type RunSummary,
@@ -65,22 +67,6 @@ const GOAL = 0.8;
 /** The configurations compared; the first is the baseline. */
 const VARIANTS = ["drift", "+checks"] as const;
 type Variant = (typeof VARIANTS)[number];
-
-function knob(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer (got ${text})`);
-  return value;
-}
-
-function list<T extends string>(name: string, fallback: readonly T[], known: readonly T[]): T[] {
-  const items = (process.env[name] ?? fallback.join(",")).split(",").filter((x) => x !== "");
-  for (const item of items)
-    if (!known.includes(item as T)) throw new Error(`${name}: unknown "${item}"; known: ${known.join(", ")}`);
-  return items as T[];
-}
 
 const fixed = (x: number, digits = 2) => x.toFixed(digits);
 const goal = (ratio: number) => `goal ≥ ${GOAL}: ${ratio >= GOAL ? "met" : "not met"}`;

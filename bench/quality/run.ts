@@ -27,7 +27,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { rate, ratios, repoRoot, table } from "../stream/harness.js";
+import { knob, list, rate, ratios, repoRoot, table } from "../stream/harness.js";
 import { benchDetectors, type DetectorResult } from "./detectors.js";
 import { benchPipeline, VARIANTS, type Variant, type VariantResult } from "./pipeline.js";
 import { writeStreams } from "./streams.js";
@@ -38,22 +38,6 @@ const python = join(venv, "bin", "python");
 const requirements = join(repoRoot, "bench", "quality", "detectors-requirements.txt");
 const DETECTOR_GOAL = 1;
 const PIPELINE_GOAL = 0.7;
-
-function knob(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer (got ${text})`);
-  return value;
-}
-
-function list<T extends string>(name: string, fallback: readonly T[], known: readonly T[]): T[] {
-  const items = (process.env[name] ?? fallback.join(",")).split(",").filter((x) => x !== "");
-  for (const item of items)
-    if (!known.includes(item as T)) throw new Error(`${name}: unknown "${item}"; known: ${known.join(", ")}`);
-  return items as T[];
-}
 
 const fixed = (x: number, digits = 2) => x.toFixed(digits);
 const goal = (ratio: number, target: number) => `goal ≥ ${target}: ${ratio >= target ? "met" : "not met"}`;

@@ -240,3 +240,21 @@ export function table(header: readonly string[], rows: readonly (readonly string
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
+
+/** A positive integer from the environment variable `name`, or `fallback` when it is unset. */
+export function knob(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer (got ${text})`);
+  return value;
+}
+
+/** A comma-separated list of known names from the environment variable `name`, or `fallback`. */
+export function list<T extends string>(name: string, fallback: readonly T[], known: readonly T[]): T[] {
+  const items = (process.env[name] ?? fallback.join(",")).split(",").filter((x) => x !== "");
+  for (const item of items)
+    if (!known.includes(item as T)) throw new Error(`${name}: unknown "${item}"; known: ${known.join(", ")}`);
+  return items as T[];
+}

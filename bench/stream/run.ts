@@ -28,20 +28,11 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eventText, features } from "./events.js";
-import { mib, type RunSummary, rate, ratios, repoRoot, table, workDir } from "./harness.js";
+import { knob, mib, type RunSummary, rate, ratios, repoRoot, table, workDir } from "./harness.js";
 import { benchInProcess, type ModeResult } from "./in-process.js";
 import { benchKafka, type KafkaResult } from "./kafka.js";
 import { benchStages, type StageCost } from "./stages.js";
 import type { WindowMemoryResult } from "./window-memory.js";
-
-function knob(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer (got ${text})`);
-  return value;
-}
 
 const parts = new Set((process.env.BENCH_STREAM_PARTS ?? "batches,file,stages,window,kafka").split(","));
 for (const part of parts)

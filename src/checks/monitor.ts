@@ -2,7 +2,13 @@ import type { ChecksMonitorConfig, WindowConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import type { FeatureSpec, RawState } from "../windows/feature-state.js";
 import { EXPECTED, MISSING, type RowOutcome, SKIPPED, type TallyState } from "../windows/tally.js";
-import { type ClosedWindow, type EventMeta, Windower, type WindowState } from "../windows/window.js";
+import {
+  type ClosedWindow,
+  type EventMeta,
+  type WindowBounds,
+  Windower,
+  type WindowState,
+} from "../windows/window.js";
 import type { CompiledExpectation } from "./engine.js";
 import { fieldsOf, LIVE_EXPECTATIONS, shapeOf } from "./expectations/stream.js";
 import { type Suite, type SuiteResult, summarise } from "./suite.js";
@@ -122,16 +128,8 @@ export interface ChecksResult {
   readonly suite: string;
   /** `window_close`, or `tick` for the clock-driven (freshness) expectations alone. */
   readonly trigger: "window_close" | "tick";
-  readonly window: {
-    readonly index: number;
-    readonly events: number;
-    readonly start: number | null;
-    readonly end: number | null;
-    readonly first_time: number | null;
-    readonly last_time: number | null;
-    readonly offsets: Record<string, [number, number]>;
-    readonly sample_ids: string[];
-  };
+  /** The window's bounds; index -1 and no events for a clock-driven evaluation. */
+  readonly window: WindowBounds;
   readonly validation: SuiteResult;
   readonly duration_secs: number;
 }
@@ -403,6 +401,7 @@ export class ChecksMonitor {
   }
 
   private close(window: ClosedWindow, now: number): ChecksResult {
+    const { features: _features, ...bounds } = window;
     const started = performance.now();
     const data = new Map<string, readonly unknown[]>();
     for (const c of this.columns) data.set(c.name, (window.features[c.name] as RawState).values);
@@ -429,16 +428,7 @@ export class ChecksMonitor {
       monitor: this.name,
       suite: this.suite.name,
       trigger: "window_close",
-      window: {
-        index: window.index,
-        events: window.events,
-        start: window.start,
-        end: window.end,
-        first_time: window.first_time,
-        last_time: window.last_time,
-        offsets: window.offsets,
-        sample_ids: window.sample_ids,
-      },
+      window: bounds,
       validation: summarise(this.suite.name, results),
       duration_secs: (performance.now() - started) / 1000,
     };

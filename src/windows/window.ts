@@ -46,6 +46,9 @@ export interface WindowState {
   late: number;
 }
 
+/** Where a window lies: its index, size, time bounds, source offsets and sample ids. */
+export type WindowBounds = Omit<ClosedWindow, "features">;
+
 /** A window handed to the evaluator: its features merged over its panes, and its bounds. */
 export interface ClosedWindow {
   readonly index: number;
