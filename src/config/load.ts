@@ -318,10 +318,11 @@ function checkChecks(
       message: `unknown source ${showValue(monitor.source)}${suggest(monitor.source, sources)}; sources: ${sources.join(", ")}`,
     });
   const file = resolvePath(monitor.suite);
+  let types: Set<string> = new Set();
   if (!existsSync(file)) problems.push({ path: `${base}/suite`, message: `file not found: ${file}` });
   else {
     try {
-      loadSuite(file);
+      types = new Set(loadSuite(file).expectations.map((e) => e.type));
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       for (const p of error.problems)
@@ -332,6 +333,29 @@ function checkChecks(
     }
   }
   const window = monitor.window as Record<string, unknown>;
+  const resolved = (
+    typeof window.same_as === "string"
+      ? (config.monitors[window.same_as] as { window?: unknown })?.window
+      : window
+  ) as Record<string, unknown> | undefined;
+  if (
+    types.has("expect_window_event_count_to_be_within_history") &&
+    resolved !== undefined &&
+    "events" in resolved
+  )
+    problems.push({
+      path: `${base}/window`,
+      message:
+        "expect_window_event_count_to_be_within_history compares event counts of time windows; a window of a fixed number of events always holds that many (use duration_secs)",
+    });
+  if (
+    types.has("expect_event_time_lag_to_be_less_than") &&
+    config.sources[monitor.source]?.event_time === undefined
+  )
+    problems.push({
+      path: `${base}/suite`,
+      message: `expect_event_time_lag_to_be_less_than needs \`event_time\` on source ${showValue(monitor.source)}`,
+    });
   if (typeof window.same_as === "string") {
     const other = config.monitors[window.same_as];
     if (other?.type !== "drift")

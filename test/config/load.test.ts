@@ -268,6 +268,30 @@ monitors:
 `).join("\n"),
       /whole multiple of the step/,
     );
+    writeFileSync(
+      join(dir, "stream.yaml"),
+      [
+        "expectations:",
+        "  - type: expect_window_event_count_to_be_within_history",
+        "  - type: expect_event_time_lag_to_be_less_than",
+        "    kwargs: { max_lag_secs: 60 }",
+        "",
+      ].join("\n"),
+    );
+    const stream = problems(`${base}  c:
+    type: checks
+    source: inputs
+    suite: stream.yaml
+    window: { same_as: d }
+`).join("\n");
+    assert.match(
+      stream,
+      /\/monitors\/c\/window +expect_window_event_count_to_be_within_history compares event counts of time windows/,
+    );
+    assert.match(
+      stream,
+      /\/monitors\/c\/suite +expect_event_time_lag_to_be_less_than needs `event_time` on source "inputs"/,
+    );
   });
 
   it("publishes the schema editors use, equal to the one the loader applies", () => {
