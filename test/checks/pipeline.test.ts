@@ -152,10 +152,7 @@ describe("checks monitor in the pipeline", () => {
     assert.equal(await metric(pipeline, "driftwatch_expectation_unexpected_total", notNull), inWindows);
     const first = results.find((r) => (r.validation.results[0].result.unexpected_count ?? 0) > 0);
     assert.ok(first);
-    assert.match(
-      String(first.validation.results[0].result.partial_unexpected_list),
-      /^(,?)+$/,
-      "null values",
-    );
+    const partial = first.validation.results[0].result.partial_unexpected_list ?? [];
+    assert.ok(partial.length > 0 && partial.every((v) => v === null), "the unexpected values are the nulls");
   });
 });
