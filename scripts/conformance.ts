@@ -3,7 +3,8 @@ import { loadExclusions, runConformance } from "../test/checks/conformance.js";
 /**
  * `npm run conformance [FILTER]`: runs GE's own test definitions through driftwatch's expectation
  * engine and prints each failing case, the documented exclusions, and the closing line
- * `conformance: PASSED/APPLICABLE passed`.
+ * `conformance: PASSED/APPLICABLE passed`; exit code 1 when a case fails without an exclusion. An
+ * argument keeps the cases whose id contains it (`npm run conformance -- column_map`).
  */
 const filter = process.argv[2];
 const outcomes = runConformance(filter === undefined ? undefined : (id) => id.includes(filter));
@@ -21,3 +22,5 @@ console.log(
   `skipped by backend filter: ${outcomes.length - applicable.length}; excluded: ${applicable.filter((o) => !o.passed && excluded.has(o.id)).length}; failing: ${applicable.filter((o) => !o.passed && !excluded.has(o.id)).length}`,
 );
 console.log(`conformance: ${passed}/${applicable.length} passed`);
+// A failing case without a documented exclusion fails the command, as it fails the test suite.
+if (!filter && applicable.some((o) => !o.passed && !excluded.has(o.id))) process.exitCode = 1;
