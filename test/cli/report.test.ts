@@ -235,7 +235,7 @@ describe("driftwatch report", () => {
 });
 
 describe("driftwatch list", () => {
-  it("lists every registered test with its decision rule", () => {
+  it("lists every registered test with its decision rule", async () => {
     const r = driftwatch("list");
     assert.equal(r.code, 0);
     for (const name of ["ks", "chi2", "chi2_gof", "z", "wasserstein", "psi", "jensenshannon", "hellinger"]) {
@@ -257,5 +257,14 @@ describe("driftwatch list", () => {
     ]) {
       assert.match(r.stdout, new RegExp(`^  ${name}\\s`, "m"));
     }
+    // Every registered expectation, with when it judges.
+    const { definitions } = await import("../../src/checks/registry.js");
+    assert.ok(definitions.size >= 50);
+    for (const [name, d] of definitions)
+      assert.match(
+        r.stdout,
+        new RegExp(`^  ${name}\\s+${d.kind === "row" ? "per event" : "per window"}\\s`, "m"),
+      );
+    assert.match(r.stdout, /^ {2}expect_column_values_to_be_between\s+per event\s+/m);
   });
 });

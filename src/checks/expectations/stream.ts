@@ -70,7 +70,7 @@ const eventTimeLag: TableDefinition = {
 const timeSinceLastEvent: TableDefinition = {
   type: "expect_time_since_last_event_to_be_less_than",
   description:
-    "The source delivered an event within the last max_secs (checked at every window and on the alert-evaluation clock, so silence is seen).",
+    "The source delivered an event within the last max_secs (judged at every window and every second between them, so silence is seen).",
   domain: "table",
   kind: "aggregate",
   args: { max_secs: { kind: "number", required: true, min: 0 } },
