@@ -153,8 +153,9 @@ export class ChecksMonitor {
   readonly kind = "checks";
   private readonly windower: Windower;
   private readonly columns: readonly { name: string; pointer: CompiledPointer }[];
-  /** The `dead_letter` expectations, with their bound judges. */
+  /** The `dead_letter` expectations, with their bound judges, and the slots of their columns. */
   private readonly deadLetters: readonly { type: string; observe: () => RowOutcome }[];
+  private readonly deadLetterSlots: readonly number[];
   private readonly wantsShapes: boolean;
   private readonly wantsKeys: boolean;
   /** Row-level expectations, by their window key, each bound to the current event's columns. */
@@ -215,6 +216,13 @@ export class ChecksMonitor {
     const kept = [...new Set(suite.expectations.flatMap((e) => (e.rowLevel ? [] : e.columns)))];
     this.columns = kept.map((c) => ({ name: c, pointer: pointers.get(c) as CompiledPointer }));
     this.keptSlots = kept.map((c) => slotOf.get(c) as number);
+    this.deadLetterSlots = [
+      ...new Set(
+        suite.expectations.flatMap((e) =>
+          e.config.dead_letter === true && e.rowLevel ? e.columns.map((c) => slotOf.get(c) as number) : [],
+        ),
+      ),
+    ];
     this.deadLetters = suite.expectations.flatMap((e, i) =>
       e.config.dead_letter === true && e.rowLevel
         ? [
@@ -296,7 +304,10 @@ export class ChecksMonitor {
   rejects(event: unknown): string[] {
     const judges = this.deadLetters;
     if (judges.length === 0) return [];
-    this.extract(event);
+    // Only the columns the dead-letter judges read: the event is added (and read whole) later.
+    const slots = this.slots;
+    const extracted = this.extracted;
+    for (const i of this.deadLetterSlots) slots[i] = getAt(event, extracted[i]);
     const failed: string[] = [];
     for (const { type, observe } of judges) {
       // Unexpected, or a value the expectation cannot judge (a string against numeric bounds):

@@ -246,7 +246,10 @@ export class Windower {
       const offsets = pane.offsets;
       const seen = offsets[meta.position.key];
       const at = meta.position.offset;
-      offsets[meta.position.key] = seen ? [Math.min(seen[0], at), Math.max(seen[1], at)] : [at, at];
+      // In place: a new pair per event was the windower's only allocation per event.
+      if (seen === undefined) offsets[meta.position.key] = [at, at];
+      else if (at < seen[0]) seen[0] = at;
+      else if (at > seen[1]) seen[1] = at;
     }
     if (meta.id !== undefined && meta.id !== null) {
       pane.sample_ids ??= [];
