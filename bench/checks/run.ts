@@ -140,8 +140,8 @@ async function bench(events: number, rounds: number, variants: readonly Variant[
   const suitePath = writeSuite(dir, WINDOW);
   const loadedSuite = loadSuite(suitePath);
   const suite = {
-    row: loadedSuite.expectations.filter((e) => e.level === "row").length,
-    window: loadedSuite.expectations.filter((e) => e.level === "window").length,
+    row: loadedSuite.expectations.filter((e) => e.rowLevel).length,
+    window: loadedSuite.expectations.filter((e) => !e.rowLevel).length,
     columns: new Set(loadedSuite.expectations.flatMap((e) => e.columns)).size,
   };
   const size = loadedSuite.expectations.length;

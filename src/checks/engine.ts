@@ -159,11 +159,6 @@ export class CompiledExpectation {
     return this.format.partial_unexpected_count;
   }
 
-  /** `row` expectations judge each event alone; `window` ones need the whole window. */
-  get level(): "row" | "window" {
-    return this.definition.kind === "row" ? "row" : "window";
-  }
-
   get type(): string {
     return this.definition.type;
   }
@@ -260,61 +255,40 @@ export class CompiledExpectation {
         };
       }
       case "window_map": {
-        if (d.domain === "column") {
-          const unexpectedOf = d.compile(k);
-          const column = k.column as string;
-          return {
-            run: (table, format) => {
-              const values = table.column(column);
-              const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], index: [] };
-              const kept: unknown[] = [];
-              const rows: number[] = [];
-              for (const r of this.rowsOf(table)) {
-                tally.element++;
-                const v = values[r];
-                if (v === null || v === undefined) tally.missing++;
-                else {
-                  kept.push(v);
-                  rows.push(r);
-                }
-              }
-              const flags = unexpectedOf(kept);
-              for (let i = 0; i < kept.length; i++) {
-                if (!flags[i]) continue;
-                tally.unexpected++;
-                tally.values.push(kept[i]);
-                tally.index.push(rows[i]);
-              }
-              return mapResult(tally, this.rowIndex(table, format, tally), format, true);
-            },
-          };
-        }
-        const unexpectedOf = d.compile(k);
+        // Both domains: keep the rows in the domain (a column's present values, or rows of several
+        // columns `ignore_row_if` keeps), let the definition flag the unexpected ones among them.
         const columns = this.domainColumns;
-        const ignored = multicolumnIgnore(k.ignore_row_if as string);
+        const single = d.domain === "column";
+        const flagsOf = d.compile(k) as (kept: readonly unknown[]) => ArrayLike<boolean>;
+        const ignored = single
+          ? (row: readonly unknown[]) => row[0] === null
+          : multicolumnIgnore(k.ignore_row_if as string);
         return {
           run: (table, format) => {
             const data = columns.map((c) => table.column(c));
             const tally: MapTally = { element: 0, missing: 0, unexpected: 0, values: [], index: [] };
-            const kept: unknown[][] = [];
+            const kept: unknown[] = [];
             const rows: number[] = [];
             for (const r of this.rowsOf(table)) {
               tally.element++;
               const row = data.map((values) => values[r] ?? null);
               if (ignored(row)) tally.missing++;
               else {
-                kept.push(row);
+                kept.push(single ? row[0] : row);
                 rows.push(r);
               }
             }
-            const flags = unexpectedOf(kept);
+            const flags = flagsOf(kept);
             for (let i = 0; i < kept.length; i++) {
               if (!flags[i]) continue;
               tally.unexpected++;
-              tally.values.push(Object.fromEntries(columns.map((c, j) => [c, kept[i][j]])));
+              const value = kept[i];
+              tally.values.push(
+                single ? value : Object.fromEntries(columns.map((c, j) => [c, (value as unknown[])[j]])),
+              );
               tally.index.push(rows[i]);
             }
-            return mapResult(tally, this.rowIndex(table, format, tally), format, false);
+            return mapResult(tally, this.rowIndex(table, format, tally), format, single);
           },
         };
       }

@@ -152,7 +152,8 @@ export function columnPointer(column: string, features: Readonly<Record<string, 
 export class ChecksMonitor {
   readonly kind = "checks";
   private readonly windower: Windower;
-  private readonly columns: readonly { name: string; pointer: CompiledPointer }[];
+  /** Columns kept raw for the window-level expectations, and their slots. */
+  private readonly columns: readonly string[];
   /** The `dead_letter` expectations, with their bound judges, and the slots of their columns. */
   private readonly deadLetters: readonly { type: string; observe: () => RowOutcome }[];
   private readonly deadLetterSlots: readonly number[];
@@ -214,7 +215,7 @@ export class ChecksMonitor {
       return [{ key: `\u0001${i}`, observe }];
     });
     const kept = [...new Set(suite.expectations.flatMap((e) => (e.rowLevel ? [] : e.columns)))];
-    this.columns = kept.map((c) => ({ name: c, pointer: pointers.get(c) as CompiledPointer }));
+    this.columns = kept;
     this.keptSlots = kept.map((c) => slotOf.get(c) as number);
     this.deadLetterSlots = [
       ...new Set(
@@ -248,7 +249,7 @@ export class ChecksMonitor {
     );
     this.idPointer = config.id === undefined ? null : compilePointer(config.id);
     const kinds: Record<string, FeatureSpec> = {};
-    for (const c of this.columns) kinds[c.name] = "raw";
+    for (const c of this.columns) kinds[c] = "raw";
     suite.expectations.forEach((e, i) => {
       if (e.rowLevel) kinds[`\u0001${i}`] = { kind: "tally", limit: e.partialLimit };
     });
@@ -259,7 +260,7 @@ export class ChecksMonitor {
     const names = this.windower.featureNames;
     this.row = new Array(names.length).fill(null);
     this.at = {
-      columns: this.columns.map((c) => names.indexOf(c.name)),
+      columns: this.columns.map((c) => names.indexOf(c)),
       tallies: this.tallied.map((t) => names.indexOf(t.key)),
       lag: names.indexOf(LAG),
       shape: names.indexOf(SHAPE),
@@ -415,7 +416,7 @@ export class ChecksMonitor {
     const { features: _features, ...bounds } = window;
     const started = performance.now();
     const data = new Map<string, readonly unknown[]>();
-    for (const c of this.columns) data.set(c.name, (window.features[c.name] as RawState).values);
+    for (const c of this.columns) data.set(c, (window.features[c] as RawState).values);
     let columns: string[] = [];
     if (this.wantsKeys) {
       const seen = new Set<string>();

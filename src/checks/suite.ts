@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { basename, extname, isAbsolute, relative } from "node:path";
+import { basename, extname } from "node:path";
 import { isMap } from "yaml";
-import { ConfigError, type ConfigProblem, lineOf, parseYaml } from "../config/load.js";
+import { ConfigError, type ConfigProblem, lineOf, parseYaml, readText } from "../config/load.js";
 import { showValue, suggest } from "../errors.js";
 import { checkArgs } from "./args.js";
 import { CompiledExpectation, type ExpectationConfig } from "./engine.js";
@@ -65,15 +64,7 @@ const EXPECTATION_KEYS = [
  * path, line and the valid choices, as a ConfigError; afterwards the suite is trusted.
  */
 export function loadSuite(file: string): Suite {
-  const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new ConfigError(shown, [
-      { path: "", message: `cannot read suite: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
-    ]);
-  }
+  const { shown, text } = readText(file, "cannot read suite");
   return parseSuite(text, shown, basename(file, extname(file)));
 }
 

@@ -458,6 +458,21 @@ export function lineOf(
 }
 
 /**
+ * Reads a config or suite file; `shown` names it in errors (relative to the working directory). A
+ * file that cannot be read is a ConfigError saying `what` and why.
+ */
+export function readText(file: string, what: string): { shown: string; text: string } {
+  const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
+  try {
+    return { shown, text: readFileSync(file, "utf8") };
+  } catch (error) {
+    throw new ConfigError(shown, [
+      { path: "", message: `${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
+    ]);
+  }
+}
+
+/**
  * Parses YAML with line numbers; a syntax error is a ConfigError naming `shown` and the line.
  * Shared by the config and suite loaders.
  */
@@ -486,15 +501,7 @@ export function parseYaml(
  * every problem with its JSON path and line; after this the code trusts the config.
  */
 export function loadConfig(file: string): LoadedConfig {
-  const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new ConfigError(shown, [
-      { path: "", message: `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
-    ]);
-  }
+  const { shown, text } = readText(file, "cannot read");
   const { document, counter, value } = parseYaml(text, shown);
   const validate = validator();
   const base = dirname(resolve(file));
