@@ -149,6 +149,19 @@ export class Pipeline {
     return this.server?.port ?? 0;
   }
 
+  /**
+   * Holds `/readyz` at 503 for `reason` (one line, for operators) until {@link clearUnready} with
+   * the same key: a source down, state that cannot be persisted.
+   */
+  setUnready(key: string, reason: string): void {
+    this.server?.setUnready(key, reason);
+  }
+
+  /** Clears a condition set with {@link setUnready}. */
+  clearUnready(key: string): void {
+    this.server?.clearUnready(key);
+  }
+
   /** Positions of all sources as processed so far (a copy). */
   get currentPositions(): Positions {
     return structuredClone(this.positions);

@@ -4,11 +4,16 @@ import type { Metrics } from "./metrics.js";
 
 /**
  * Serves `/metrics` (Prometheus text format), `/healthz` (the process is up) and `/readyz` (200
- * once references are loaded and sources started, 503 before and while stopping).
+ * once references are loaded and sources started and while no condition holds it back; 503
+ * before, while stopping, and while any condition is set, e.g. a source down or state that cannot
+ * be persisted; the body names each condition).
  */
 export class MetricsServer {
   private server: Server | null = null;
+  /** Set once the pipeline has started; cleared when it stops. */
   ready = false;
+  /** Named conditions that make the daemon not ready, each with a one-line reason. */
+  private readonly conditions = new Map<string, string>();
   /** The address and port actually bound (port 0 picks a free one). */
   host = "";
   port = 0;
@@ -17,6 +22,26 @@ export class MetricsServer {
     private readonly metrics: Metrics,
     private readonly listen: string,
   ) {}
+
+  /** Marks the daemon not ready for `reason` until {@link clearUnready} is called with `key`. */
+  setUnready(key: string, reason: string): void {
+    this.conditions.set(key, reason);
+  }
+
+  /** Clears a condition set with {@link setUnready}; a no-op when it is not set. */
+  clearUnready(key: string): void {
+    this.conditions.delete(key);
+  }
+
+  /** Whether `/readyz` answers 200 now. */
+  get isReady(): boolean {
+    return this.ready && this.conditions.size === 0;
+  }
+
+  /** The conditions holding readiness back, as `key: reason` lines. */
+  get unreadyReasons(): string[] {
+    return [...this.conditions].map(([key, reason]) => `${key}: ${reason}`);
+  }
 
   async start(): Promise<void> {
     const { host, port } = parseListen(this.listen);
@@ -38,8 +63,10 @@ export class MetricsServer {
         response.writeHead(200, { "content-type": "text/plain" });
         response.end("ok\n");
       } else if (path === "/readyz") {
-        response.writeHead(this.ready ? 200 : 503, { "content-type": "text/plain" });
-        response.end(this.ready ? "ready\n" : "not ready\n");
+        const ready = this.isReady;
+        response.writeHead(ready ? 200 : 503, { "content-type": "text/plain" });
+        const reasons = this.ready ? this.unreadyReasons : ["starting or stopping"];
+        response.end(ready ? "ready\n" : `not ready\n${reasons.join("\n")}\n`);
       } else {
         response.writeHead(404, { "content-type": "text/plain" });
         response.end("not found: try /metrics, /healthz or /readyz\n");
