@@ -8,6 +8,7 @@ import { readReferenceFields } from "./checks/reference.js";
 import { loadSuite } from "./checks/suite.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { FeatureConfig, MonitorConfig, SourceConfig, WindowConfig } from "./config/types.js";
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from "./decode/limits.js";
 import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
 import { EventDecoder } from "./decode/validate.js";
 import { DriftMonitor, type DriftMonitorState, type DriftResult } from "./drift/monitor.js";
@@ -29,10 +30,10 @@ import {
   FileDeadLetter,
   KafkaDeadLetter,
 } from "./sources/dead-letter.js";
-import { FileSource, MalformedRow } from "./sources/file.js";
+import { FileSource } from "./sources/file.js";
 import { HttpSource } from "./sources/http.js";
-import { KafkaSource } from "./sources/kafka.js";
-import type { BatchOutcome, Source, SourceRecord } from "./sources/source.js";
+import { DEFAULT_STALL_TIMEOUT_SECS, KafkaSource } from "./sources/kafka.js";
+import { type BatchOutcome, RejectedRecord, type Source, type SourceRecord } from "./sources/source.js";
 import { type Checkpoint, CheckpointStore, type Positions } from "./state/checkpoint.js";
 
 /** Process-level settings of a pipeline (CLI flags, not config). */
@@ -81,6 +82,9 @@ interface SourceRuntime {
 /** A monitor of any type the pipeline runs. */
 type AnyMonitor = DriftMonitor | OutlierMonitor | PerformanceMonitor | ChecksMonitor;
 
+/** How often sources' health is checked for `driftwatch_source_up` and `/readyz`. */
+const HEALTH_INTERVAL_MS = 1000;
+
 function hashOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 }
@@ -116,6 +120,11 @@ export class Pipeline {
   private readonly tasks: ScheduledTask[] = [];
   private timers: NodeJS.Timeout[] = [];
   private checkpointing: Promise<void> | null = null;
+  /** Per source: last known health, the start of the batch in flight, and a failure of the source. */
+  private readonly health = new Map<
+    string,
+    { up: boolean; reason?: string; busySince: number | null; failed: string | null }
+  >();
   private stopped = false;
   private alerting!: Alerting;
   /** Processing time of the last batch per source, for `source_silent` rules. */
@@ -291,13 +300,13 @@ export class Pipeline {
       let source: Source;
       switch (sourceConfig.type) {
         case "kafka":
-          source = new KafkaSource(name, sourceConfig, sourceLog, this.metrics);
+          source = new KafkaSource(name, sourceConfig, sourceLog, this.metrics, this.now);
           break;
         case "file":
           source = new FileSource(name, { ...sourceConfig, path: resolvePath(sourceConfig.path) });
           break;
         case "http":
-          source = new HttpSource(name, sourceConfig);
+          source = new HttpSource(name, sourceConfig, this.metrics, sourceLog);
           break;
       }
       // Without a configured destination, rejected events go to a file in the state dir: they are
@@ -319,6 +328,10 @@ export class Pipeline {
         source,
         decoder: new EventDecoder(
           sourceConfig.schema === undefined ? undefined : resolvePath(sourceConfig.schema),
+          {
+            maxBytes: sourceConfig.max_event_bytes ?? DEFAULT_MAX_EVENT_BYTES,
+            maxDepth: sourceConfig.max_depth ?? DEFAULT_MAX_DEPTH,
+          },
         ),
         features,
         values: Object.fromEntries(features.map((f) => [f.name, undefined])),
@@ -352,13 +365,21 @@ export class Pipeline {
     for (const runtime of this.runtimes) {
       // The live positions, not a copy: after a rebalance or a seek, sources skip whatever the
       // state already holds.
-      await runtime.source.start((records) => this.process(runtime, records), this.positions[runtime.name]);
-      this.metrics.up.set({ source: runtime.name }, 1);
+      this.health.set(runtime.name, { up: false, reason: "starting", busySince: null, failed: null });
+      await runtime.source.start((records) => this.track(runtime, records), this.positions[runtime.name]);
       runtime.source.finished.then(
         () => this.options.log.info("source finished", { source: runtime.name }),
-        (error) => this.options.log.error("source failed", { source: runtime.name, error }),
+        (error: Error) => {
+          this.options.log.error("source failed", { source: runtime.name, error });
+          const health = this.health.get(runtime.name);
+          if (health) health.failed = error.message.split("\n")[0];
+        },
       );
     }
+    this.checkHealth();
+    const healthTimer = setInterval(() => this.checkHealth(), HEALTH_INTERVAL_MS);
+    healthTimer.unref();
+    this.timers.push(healthTimer);
     for (const { monitor } of this.monitors.values()) {
       if (monitor instanceof DriftMonitor && monitor.config.schedule !== undefined) {
         this.tasks.push(
@@ -394,6 +415,48 @@ export class Pipeline {
     });
   }
 
+  /** Hands a batch to {@link process}, remembering since when it is in flight (for stall detection). */
+  private async track(runtime: SourceRuntime, records: readonly SourceRecord[]): Promise<BatchOutcome> {
+    const health = this.health.get(runtime.name);
+    if (health) health.busySince = this.now();
+    try {
+      return await this.process(runtime, records);
+    } finally {
+      if (health) health.busySince = null;
+    }
+  }
+
+  /**
+   * Sets `driftwatch_source_up` and the readiness of each source from what the source says of its
+   * connection and from how long its current batch has been in flight (a batch held back by a
+   * dead letter or state that cannot be written stalls the source). Logs each change once.
+   */
+  private checkHealth(): void {
+    const now = this.now();
+    for (const runtime of this.runtimes) {
+      const health = this.health.get(runtime.name);
+      if (health === undefined) continue;
+      const stallMs = (runtime.config.stall_timeout_secs ?? DEFAULT_STALL_TIMEOUT_SECS) * 1000;
+      let { up, reason } = runtime.source.health?.(now) ?? { up: true, reason: undefined };
+      if (health.failed !== null) [up, reason] = [false, `failed: ${health.failed}`];
+      else if (up && health.busySince !== null && now - health.busySince > stallMs)
+        [up, reason] = [
+          false,
+          `a batch has been in processing for ${Math.round((now - health.busySince) / 1000)} s`,
+        ];
+      this.metrics.up.set({ source: runtime.name }, up ? 1 : 0);
+      const key = `source ${runtime.name}`;
+      if (up) this.clearUnready(key);
+      else this.setUnready(key, reason ?? "down");
+      if (up !== health.up || (!up && reason !== health.reason && health.reason === "starting")) {
+        if (up) this.options.log.info("source up", { source: runtime.name });
+        else this.options.log.warn("source down", { source: runtime.name, reason });
+      }
+      health.up = up;
+      health.reason = reason;
+    }
+  }
+
   /** Resolves when every finite source (file replay) has delivered all its events. */
   finished(): Promise<void> {
     const finite = this.runtimes.filter((r) => r.config.type === "file");
@@ -403,8 +466,8 @@ export class Pipeline {
   /** Decodes, validates and routes one batch; rejected events go to the dead letter first. */
   private async process(runtime: SourceRuntime, records: readonly SourceRecord[]): Promise<BatchOutcome> {
     const decoded = records.map((record) => {
-      if (record.parsed instanceof MalformedRow)
-        return { ok: false as const, reason: "malformed_csv" as const, detail: record.parsed.reason };
+      if (record.parsed instanceof RejectedRecord)
+        return { ok: false as const, reason: record.parsed.reason, detail: record.parsed.detail };
       return record.parsed !== undefined
         ? runtime.decoder.check(record.parsed)
         : runtime.decoder.decode(record.value);

@@ -55,6 +55,22 @@ const sourceCommon = {
     ...pointer,
     description: "JSON pointer to the event time (RFC 3339 string or epoch milliseconds)",
   },
+  max_event_bytes: {
+    ...positiveInt,
+    description:
+      "largest event in bytes; larger ones are dead-lettered with reason too_large (default 1048576)",
+  },
+  max_depth: {
+    ...positiveInt,
+    maximum: 10000,
+    description:
+      "deepest nesting of objects and arrays in an event; deeper ones are dead-lettered with reason too_deep (default 128)",
+  },
+  stall_timeout_secs: {
+    ...positive,
+    description:
+      "a source that makes no progress for this long (no fetch answered, a batch not processed) is reported down and the daemon not ready (default 60)",
+  },
 };
 
 const source = {
@@ -110,7 +126,23 @@ const source = {
       properties: {
         type: { const: "http", description: "accepts POST /v1/events: one JSON object, or NDJSON" },
         listen,
-        max_body_bytes: { ...positiveInt, description: "largest request body (default 10485760)" },
+        max_body_bytes: {
+          ...positiveInt,
+          description: "largest request body; larger ones get 413 (default 10485760)",
+        },
+        max_connections: {
+          ...positiveInt,
+          description: "most connections open at once; more are dropped at accept (default 256)",
+        },
+        header_timeout_secs: {
+          ...positive,
+          description: "time a client has to send the request headers; slower ones get 408 (default 10)",
+        },
+        body_timeout_secs: {
+          ...positive,
+          description:
+            "time a client has to send the whole request, body included; slower ones get 408 (default 60)",
+        },
         ...sourceCommon,
       },
     },

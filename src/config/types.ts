@@ -12,6 +12,12 @@ interface SourceCommon {
   readonly dead_letter?: DeadLetterConfig;
   /** JSON pointer to the event time (RFC 3339 string or epoch milliseconds). */
   readonly event_time?: string;
+  /** Largest event in bytes; larger ones are dead-lettered as `too_large` (default 1 MiB). */
+  readonly max_event_bytes?: number;
+  /** Deepest nesting of objects and arrays; deeper events are dead-lettered as `too_deep` (default 128). */
+  readonly max_depth?: number;
+  /** A source making no progress for this long is reported down and the daemon not ready (default 60). */
+  readonly stall_timeout_secs?: number;
 }
 
 /** A Kafka consumer-group source. */
@@ -42,6 +48,12 @@ export interface HttpSourceConfig extends SourceCommon {
   readonly listen: string;
   /** Largest accepted request body (default 10 MiB). */
   readonly max_body_bytes?: number;
+  /** Most connections open at once; more are dropped at accept (default 256). */
+  readonly max_connections?: number;
+  /** Time a client has to send the request headers (default 10). */
+  readonly header_timeout_secs?: number;
+  /** Time a client has to send the whole request, body included (default 60). */
+  readonly body_timeout_secs?: number;
 }
 
 export type SourceConfig = KafkaSourceConfig | FileSourceConfig | HttpSourceConfig;

@@ -278,8 +278,20 @@ export class Metrics {
   });
   readonly up = new Gauge({
     name: "driftwatch_source_up",
-    help: "1 while a source is connected and consuming.",
+    help: "1 while a source is connected and making progress; 0 while it is down, crashed or stalled beyond stall_timeout_secs.",
     labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
+  readonly sourceRestartsTotal = new Counter({
+    name: "driftwatch_source_restarts_total",
+    help: "Times a failed source was restarted by the daemon (after a backoff).",
+    labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
+  readonly httpRequestsTotal = new Counter({
+    name: "driftwatch_http_requests_total",
+    help: "Requests to an HTTP source by status code (202 accepted, 4xx refused, 503 over max_connections or stopping).",
+    labelNames: ["source", "code"] as const,
     registers: [this.registry],
   });
 

@@ -1,13 +1,13 @@
-import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { extname } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import { DEFAULT_MAX_EVENT_BYTES } from "../decode/limits.js";
 import { UserError } from "../errors.js";
 import { parseDecimal } from "../io/columns.js";
 import { readHeader } from "../io/csv.js";
 import { type CsvRow, fieldText, tokenizeCsv } from "../io/csv-tokenizer.js";
-import type { BatchHandler, Source, SourceRecord } from "./source.js";
+import { readLines } from "./lines.js";
+import { type BatchHandler, RejectedRecord, type Source, type SourceRecord } from "./source.js";
 
 const BATCH = 500;
 
@@ -37,6 +37,7 @@ export class FileSource implements Source {
       readonly path: string;
       readonly format?: "jsonl" | "csv";
       readonly rate_per_sec?: number;
+      readonly max_event_bytes?: number;
     },
   ) {
     this.finished = new Promise((resolve, reject) => {
@@ -80,22 +81,34 @@ export class FileSource implements Source {
   }
 
   private async replayJsonl(handler: BatchHandler, from: number): Promise<void> {
-    const stream = createReadStream(this.options.path);
-    await new Promise<void>((resolve, reject) => {
-      stream.once("open", () => resolve());
-      stream.once("error", (error: NodeJS.ErrnoException) =>
-        reject(new UserError(`${this.options.path}: cannot open: ${error.code ?? error.message}`)),
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(this.options.path, "r");
+    } catch (error) {
+      throw new UserError(
+        `${this.options.path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       );
-    });
-    const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    let line = 0;
+    }
+    const max = this.options.max_event_bytes ?? DEFAULT_MAX_EVENT_BYTES;
     let batch: SourceRecord[] = [];
     try {
-      for await (const text of lines) {
+      for await (const line of readLines(handle, max)) {
         if (this.stopping) break;
-        const offset = line++;
-        if (offset < from || text.trim() === "") continue;
-        batch.push({ value: text, position: { key: this.key, offset } });
+        const offset = line.index;
+        if (offset < from) continue;
+        if (line.oversize !== undefined) {
+          // Never assembled: only its first bytes go to the dead letter, with its true length.
+          batch.push({
+            value: line.oversize.head,
+            parsed: new RejectedRecord(
+              "too_large",
+              `line ${offset + 1}: ${line.oversize.bytes} bytes, more than the limit of ${max}; the dead letter keeps the first ${max}`,
+            ),
+            position: { key: this.key, offset },
+          });
+        } else if (line.text.trim() !== "") {
+          batch.push({ value: line.text, position: { key: this.key, offset } });
+        } else continue;
         if (batch.length >= BATCH) {
           await this.deliver(handler, batch);
           batch = [];
@@ -103,8 +116,7 @@ export class FileSource implements Source {
       }
       if (!this.stopping) await this.deliver(handler, batch);
     } finally {
-      lines.close();
-      stream.destroy();
+      await handle.close();
     }
   }
 
@@ -132,7 +144,10 @@ export class FileSource implements Source {
         const raw = Array.from({ length: row.count }, (_, i) => fieldText(row, i)).join(",");
         pending.push({
           value: raw,
-          parsed: new MalformedRow(`line ${line}: expected ${names.length} fields, found ${row.count}`),
+          parsed: new RejectedRecord(
+            "malformed_csv",
+            `line ${line}: expected ${names.length} fields, found ${row.count}`,
+          ),
           position: { key: this.key, offset },
         });
         return;
@@ -183,8 +198,3 @@ export class FileSource implements Source {
 }
 
 class StopReplay extends Error {}
-
-/** A CSV row with the wrong number of fields, passed as `parsed` so the pipeline rejects it with this reason. */
-export class MalformedRow {
-  constructor(readonly reason: string) {}
-}

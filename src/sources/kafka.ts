@@ -3,12 +3,16 @@ import type { KafkaSourceConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { kafkaClient } from "./kafka-client.js";
-import type { BatchHandler, Source, SourceRecord } from "./source.js";
+import type { BatchHandler, Source, SourceHealth, SourceRecord } from "./source.js";
 
 /** The position key of a partition: `topic/partition`. */
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}/${partition}`;
 }
+
+/** Default for `stall_timeout_secs`: no fetch answered for this long means the source is down. */
+export const DEFAULT_STALL_TIMEOUT_SECS = 60;
+const RESTART_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000] as const;
 
 /**
  * Consumes a topic in a consumer group with kafkajs, one batch at a time, committing offsets
@@ -19,21 +23,58 @@ export function partitionKey(topic: string, partition: number): string {
  * may lag the checkpoint, nor starts at the latest offset and skips events. Records before the
  * current position of their partition are skipped, which covers redelivery after a seek, a
  * rebalance or a crash between checkpoint and commit.
+ *
+ * Health follows the connection, not the configuration: the source is up from joining the group
+ * until a crash, and while fetches keep being answered (kafkajs long-polls at most 5 s, so a
+ * silent topic still answers). A crash kafkajs does not restart from (a non-retriable error) is
+ * restarted here with a new consumer after a capped backoff; the live positions make the new
+ * consumer resume exactly where the state stands.
  */
 export class KafkaSource implements Source {
   readonly finished = new Promise<void>(() => {});
   private consumer: Consumer | null = null;
   private draining = false;
+  private stopped = false;
   private inFlight: Promise<void> | null = null;
+  private handler: BatchHandler | null = null;
+  private positions: Readonly<Record<string, number>> = {};
+  private joined = false;
+  private crashed: string | null = null;
+  private lastFetch = 0;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private readonly stallMs: number;
 
   constructor(
     readonly name: string,
     private readonly config: KafkaSourceConfig,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.stallMs = (config.stall_timeout_secs ?? DEFAULT_STALL_TIMEOUT_SECS) * 1000;
+  }
 
   async start(handler: BatchHandler, positions: Readonly<Record<string, number>>): Promise<void> {
+    this.handler = handler;
+    this.positions = positions;
+    this.lastFetch = this.now();
+    await this.launch();
+  }
+
+  health(now: number): SourceHealth {
+    if (this.crashed !== null) return { up: false, reason: `consumer crashed: ${this.crashed}` };
+    if (!this.joined) return { up: false, reason: "not a member of the consumer group yet" };
+    if (this.draining) return { up: true };
+    const silent = now - this.lastFetch;
+    if (silent > this.stallMs)
+      return { up: false, reason: `no fetch answered by the brokers for ${Math.round(silent / 1000)} s` };
+    return { up: true };
+  }
+
+  private async launch(): Promise<void> {
+    const handler = this.handler as BatchHandler;
+    const positions = this.positions;
     const kafka = kafkaClient(this.config.brokers, this.config.client_id ?? "driftwatch", this.log);
     const sessionTimeout = (this.config.session_timeout_secs ?? 30) * 1000;
     const consumer = kafka.consumer({
@@ -43,12 +84,19 @@ export class KafkaSource implements Source {
       heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
     });
     this.consumer = consumer;
+    this.joined = false;
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.metrics.up.set({ source: this.name }, 0);
-      this.log.error("kafka consumer crashed", { error: payload.error, restart: payload.restart });
+      const error = payload.error as Error;
+      this.joined = false;
+      this.crashed = error.message.split("\n")[0];
+      this.log.error("kafka consumer crashed", { error, restart: payload.restart });
+      // kafkajs restarts by itself from retriable errors; the rest would leave the source dead.
+      if (!payload.restart) this.scheduleRestart(consumer);
     });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.metrics.up.set({ source: this.name }, 1);
+      this.joined = true;
+      this.crashed = null;
+      this.lastFetch = this.now();
       this.log.info("joined consumer group", {
         group: payload.groupId,
         assignment: payload.memberAssignment,
@@ -59,6 +107,12 @@ export class KafkaSource implements Source {
           if (next !== undefined) consumer.seek({ topic, partition, offset: String(next) });
         }
       }
+    });
+    consumer.on(consumer.events.FETCH, () => {
+      this.lastFetch = this.now();
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.lastFetch = this.now();
     });
     await consumer.connect();
     await consumer.subscribe({
@@ -104,13 +158,37 @@ export class KafkaSource implements Source {
         } finally {
           if (this.inFlight === work) this.inFlight = null;
         }
+        this.lastFetch = this.now();
         await heartbeat();
       },
     });
   }
 
+  /** Replaces a consumer that kafkajs gave up on, after a backoff that grows with each restart. */
+  private scheduleRestart(dead: Consumer): void {
+    if (this.stopped || this.draining || this.restartTimer !== null) return;
+    const delay = RESTART_BACKOFF_MS[Math.min(this.restarts, RESTART_BACKOFF_MS.length - 1)];
+    this.restarts++;
+    this.metrics.sourceRestartsTotal.inc({ source: this.name });
+    this.log.warn("restarting the kafka consumer", { in_ms: delay, restarts: this.restarts });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopped || this.draining) return;
+      dead
+        .disconnect()
+        .catch(() => {})
+        .then(() => (this.stopped || this.draining ? undefined : this.launch()))
+        .catch((error: Error) => {
+          this.crashed = error.message.split("\n")[0];
+          this.log.error("kafka consumer restart failed", { error });
+          this.scheduleRestart(this.consumer ?? dead);
+        });
+    }, delay);
+    this.restartTimer.unref();
+  }
+
   async commit(positions: Readonly<Record<string, number>>): Promise<void> {
-    if (this.consumer === null) return;
+    if (this.consumer === null || !this.joined) return;
     const offsets = Object.entries(positions).map(([key, next]) => {
       const slash = key.lastIndexOf("/");
       return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset: String(next) };
@@ -122,17 +200,29 @@ export class KafkaSource implements Source {
     // Stop taking batches but keep the group membership, so the final checkpoint's offsets can
     // still be committed; kafkajs cannot commit once the consumer is stopped.
     this.draining = true;
-    this.consumer?.pause([{ topic: this.config.topic }]);
+    if (this.restartTimer !== null) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    try {
+      this.consumer?.pause([{ topic: this.config.topic }]);
+    } catch (error) {
+      // A crashed consumer is not running and cannot be paused; it takes no batches either.
+      this.log.debug("pause on drain failed", { error });
+    }
     await this.inFlight?.catch(() => {});
   }
 
   async stop(): Promise<void> {
     await this.drain();
+    this.stopped = true;
     const consumer = this.consumer;
     this.consumer = null;
     if (consumer === null) return;
-    await consumer.stop();
-    await consumer.disconnect();
-    this.metrics.up.set({ source: this.name }, 0);
+    try {
+      await consumer.stop();
+      await consumer.disconnect();
+    } catch (error) {
+      this.log.warn("kafka consumer did not stop cleanly", { error });
+    }
+    this.joined = false;
   }
 }

@@ -1,3 +1,5 @@
+import type { RejectReason } from "../decode/validate.js";
+
 /** One raw record from a source, before decoding. */
 export interface SourceRecord {
   /** The bytes or text of the event as received. */
@@ -18,6 +20,18 @@ export interface SourceRecord {
   };
 }
 
+/**
+ * Stands as a record's `parsed` value when the source itself already knows the record is bad (a
+ * CSV row with the wrong number of fields, a line over the size limit): the pipeline dead-letters
+ * it with this reason and detail instead of decoding it.
+ */
+export class RejectedRecord {
+  constructor(
+    readonly reason: RejectReason,
+    readonly detail: string,
+  ) {}
+}
+
 /** Called with each batch; the source waits for it before reading on (back-pressure). */
 export type BatchHandler = (records: readonly SourceRecord[]) => Promise<BatchOutcome | undefined>;
 
@@ -25,6 +39,12 @@ export type BatchHandler = (records: readonly SourceRecord[]) => Promise<BatchOu
 export interface BatchOutcome {
   readonly accepted: number;
   readonly rejected: number;
+}
+
+/** Whether a source is consuming, and if not, why (one line for `/readyz` and the log). */
+export interface SourceHealth {
+  readonly up: boolean;
+  readonly reason?: string;
 }
 
 /**
@@ -42,4 +62,9 @@ export interface Source {
   commit(positions: Readonly<Record<string, number>>): Promise<void>;
   drain(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Whether the source is connected and making progress at `now` (ms). The pipeline polls it to
+   * set `driftwatch_source_up` and `/readyz`; a source that cannot fail may omit it.
+   */
+  health?(now: number): SourceHealth;
 }

@@ -276,6 +276,11 @@ export class Daemon {
     return { status: response.status, text: await response.text() };
   }
 
+  /** `/readyz` once: its status (0 when the daemon does not answer) and body. */
+  async readyz(): Promise<{ status: number; text: string }> {
+    return this.get("/readyz").catch(() => ({ status: 0, text: "" }));
+  }
+
   /** Waits until `/readyz` answers 200; fails after `timeoutMs`, or at once when the daemon exits. */
   async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
