@@ -1,49 +1,21 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { validate as validateCron } from "node-cron";
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isSeq, type LineCounter, type Node, type parseDocument } from "yaml";
 import { loadSuite } from "../checks/suite.js";
 import { valueAt } from "../decode/pointer.js";
 import { EventDecoder } from "../decode/validate.js";
 import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
 import { showValue, suggest } from "../errors.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
+import { ConfigError, type ConfigProblem } from "./errors.js";
 import { configSchema } from "./schema.js";
 import type { ChecksMonitorConfig, Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
+import { parseYaml, readText } from "./yaml.js";
 
-/** One problem in a configuration file. */
-export interface ConfigProblem {
-  /** JSON pointer to the offending value ("" for the document). */
-  readonly path: string;
-  readonly message: string;
-  /** 1-based line in the file, where known. */
-  readonly line?: number;
-}
-
-/**
- * An invalid configuration: every problem at once, each with its JSON path and line, like
- * Prometheus's rule loader. The CLI prints it and exits with code 2.
- */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  constructor(
-    readonly file: string,
-    readonly problems: readonly ConfigProblem[],
-  ) {
-    super(formatProblems(file, problems));
-  }
-}
-
-function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
-  const head = `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`;
-  const width = Math.max(...problems.map((p) => (p.path || "/").length));
-  const lines = problems.map(
-    (p) =>
-      `  ${p.line === undefined ? "" : `line ${p.line}: `}${(p.path || "/").padEnd(width)}  ${p.message}`,
-  );
-  return [head, ...lines].join("\n");
-}
+export { ConfigError, type ConfigProblem } from "./errors.js";
+export { parseYaml, readText } from "./yaml.js";
 
 /** A loaded configuration: paths resolved against the config file's folder. */
 export interface LoadedConfig {
@@ -61,6 +33,11 @@ function validator(): ValidateFunction {
   }
   return compiled;
 }
+
+// YAML 1.2 has no merge keys, and with them an alias chain multiplies silently; an anchor on the
+// whole value shares it just as well.
+const mergeKeys =
+  "YAML merge keys (<<) are not supported; write the keys out, or anchor the whole value (&name) and use its alias (*name)";
 
 /** Turns ajv's errors into problems a person can act on, dropping the noise of oneOf branches. */
 function explain(errors: readonly ErrorObject[], document: unknown): ConfigProblem[] {
@@ -81,6 +58,10 @@ function explain(errors: readonly ErrorObject[], document: unknown): ConfigProbl
         const key = (error.params as { additionalProperty: string }).additionalProperty;
         const parentSchema = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
         const known = Object.keys(parentSchema?.properties ?? {});
+        if (key === "<<") {
+          add(`${path}/${key}`, mergeKeys);
+          break;
+        }
         add(
           `${path}/${key}`,
           `unknown key ${showValue(key)}${suggest(key, known)}${known.length ? `; known keys: ${known.join(", ")}` : ""}`,
@@ -458,51 +439,13 @@ export function lineOf(
 }
 
 /**
- * Reads a config or suite file; `shown` names it in errors (relative to the working directory). A
- * file that cannot be read is a ConfigError saying `what` and why.
- */
-export function readText(file: string, what: string): { shown: string; text: string } {
-  const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
-  try {
-    return { shown, text: readFileSync(file, "utf8") };
-  } catch (error) {
-    throw new ConfigError(shown, [
-      { path: "", message: `${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` },
-    ]);
-  }
-}
-
-/**
- * Parses YAML with line numbers; a syntax error is a ConfigError naming `shown` and the line.
- * Shared by the config and suite loaders.
- */
-export function parseYaml(
-  text: string,
-  shown: string,
-): { document: ReturnType<typeof parseDocument>; counter: LineCounter; value: unknown } {
-  const counter = new LineCounter();
-  const document = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      shown,
-      document.errors.map((e) => ({
-        path: "",
-        line: counter.linePos(e.pos[0]).line,
-        message: `YAML: ${e.message.split("\n")[0]}`,
-      })),
-    );
-  }
-  return { document, counter, value: document.toJS({ maxAliasCount: 100 }) as unknown };
-}
-
-/**
  * Reads, parses and validates a YAML configuration file: one JSON Schema (ajv, unknown keys
  * rejected), then the cross-references the schema cannot express. Throws a `ConfigError` listing
  * every problem with its JSON path and line; after this the code trusts the config.
  */
 export function loadConfig(file: string): LoadedConfig {
   const { shown, text } = readText(file, "cannot read");
-  const { document, counter, value } = parseYaml(text, shown);
+  const { document, counter, value } = parseYaml(text, shown, "finite-safe");
   const validate = validator();
   const base = dirname(resolve(file));
   const resolvePath = (path: string): string => resolve(base, path);
