@@ -74,7 +74,10 @@ describe("the HTTP source under hostile clients", () => {
     const answer = await post(deep(10_000));
     assert.deepEqual(answer, { status: 202, json: { received: 1, accepted: 0, rejected: 1 } });
     const scrape = await daemon.scrape();
-    assert.equal(scrape.value("driftwatch_events_invalid_total", { source: "inputs", reason: "too_deep" }), 1);
+    assert.equal(
+      scrape.value("driftwatch_events_invalid_total", { source: "inputs", reason: "too_deep" }),
+      1,
+    );
     assert.equal(scrape.value("driftwatch_http_requests_total", { source: "inputs", code: "202" }), 1);
   });
 
@@ -143,7 +146,8 @@ describe("the HTTP source under hostile clients", () => {
     assert.ok(replies.filter((r) => r.startsWith("HTTP/1.1 408")).length >= 1, "some got 408");
     assert.match(slowReply, /^HTTP\/1.1 408/, "the slow body got 408");
     const scrape = await daemon.scrape();
-    const dropped = scrape.value("driftwatch_http_requests_total", { source: "inputs", code: "dropped" }) ?? 0;
+    const dropped =
+      scrape.value("driftwatch_http_requests_total", { source: "inputs", code: "dropped" }) ?? 0;
     const timedOut = scrape.value("driftwatch_http_requests_total", { source: "inputs", code: "408" }) ?? 0;
     assert.ok(dropped >= 250 - 50, `dropped ${dropped}`);
     assert.ok(timedOut >= 1, `408: ${timedOut}`);

@@ -28,7 +28,11 @@ describe("source health", () => {
     this.timeout(6 * 60_000);
     assert.ok(existsSync("dist/cli/main.js"), "run `npm run build` first (npm test does)");
     kafka = await startKafka();
-    producer = new Kafka({ clientId: "health-test", brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
+    producer = new Kafka({
+      clientId: "health-test",
+      brokers: kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    }).producer();
     await producer.connect();
     work = mkdtempSync(join(tmpdir(), "driftwatch-health-"));
   });
@@ -75,7 +79,11 @@ describe("source health", () => {
     await daemon.waitReady(60_000);
     const valid = (s: { value(n: string, l: Record<string, string>): number | undefined }) =>
       s.value("driftwatch_events_total", { source: "inputs", outcome: "valid" }) ?? 0;
-    await producer?.send({ topic: "health.inputs", acks: -1, messages: DEMO.slice(0, 10).map((value) => ({ value })) });
+    await producer?.send({
+      topic: "health.inputs",
+      acks: -1,
+      messages: DEMO.slice(0, 10).map((value) => ({ value })),
+    });
     await daemon.waitFor((s) => valid(s) === 10, 30_000, "10 events before the outage");
     assert.equal((await daemon.scrape()).value("driftwatch_source_up", { source: "inputs" }), 1);
 
@@ -94,7 +102,11 @@ describe("source health", () => {
     } finally {
       process.kill(pid, "SIGCONT");
     }
-    await producer?.send({ topic: "health.inputs", acks: -1, messages: DEMO.slice(10, 20).map((value) => ({ value })) });
+    await producer?.send({
+      topic: "health.inputs",
+      acks: -1,
+      messages: DEMO.slice(10, 20).map((value) => ({ value })),
+    });
     await daemon.waitFor(
       (s) => valid(s) === 20 && s.value("driftwatch_source_up", { source: "inputs" }) === 1,
       120_000,
@@ -119,7 +131,13 @@ describe("source health", () => {
     const log = new Logger("info", {}, (line) => logs.push(line));
     const source = new KafkaSource(
       "crash",
-      { type: "kafka", brokers: broker.brokers, topic: "health.crash", group_id: "crash", session_timeout_secs: 6 },
+      {
+        type: "kafka",
+        brokers: broker.brokers,
+        topic: "health.crash",
+        group_id: "crash",
+        session_timeout_secs: 6,
+      },
       log,
       metrics,
     );
@@ -142,11 +160,22 @@ describe("source health", () => {
         30_000,
         () => "the crash to show in health",
       ).then((reason) => assert.match(reason, /consumer crashed: a bug in processing/));
-      await poll(() => (delivered.length === 5 ? true : undefined), 60_000, () => `delivered ${delivered}`);
+      await poll(
+        () => (delivered.length === 5 ? true : undefined),
+        60_000,
+        () => `delivered ${delivered}`,
+      );
       assert.deepEqual(delivered, [0, 1, 2, 3, 4]);
       assert.equal((await metrics.sourceRestartsTotal.get()).values[0]?.value, 1);
-      await poll(() => (source.health(Date.now()).up ? true : undefined), 30_000, () => "health up again");
-      assert.ok(logs.some((l) => l.includes('msg="restarting the kafka consumer"')), logs.join(""));
+      await poll(
+        () => (source.health(Date.now()).up ? true : undefined),
+        30_000,
+        () => "health up again",
+      );
+      assert.ok(
+        logs.some((l) => l.includes('msg="restarting the kafka consumer"')),
+        logs.join(""),
+      );
     } finally {
       await source.drain();
       await source.stop();
