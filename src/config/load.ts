@@ -23,6 +23,11 @@ export interface LoadedConfig {
   readonly config: Config;
   /** Resolves a path written in the config file (relative to its folder). */
   resolvePath(path: string): string;
+  /**
+   * Problems found after loading (by `validate`'s checks of what `run` builds) as one ConfigError,
+   * each with its line, as the loader reports its own.
+   */
+  reject(problems: readonly ConfigProblem[]): ConfigError;
 }
 
 let compiled: ValidateFunction | null = null;
@@ -457,10 +462,11 @@ export function loadConfig(file: string): LoadedConfig {
   } catch {
     // reported by the schema already
   }
-  if (problems.length > 0) {
-    const located = problems.map((p) => ({ ...p, line: lineOf(document, counter, p.path) }));
+  const reject = (found: readonly ConfigProblem[]): ConfigError => {
+    const located = found.map((p) => ({ ...p, line: p.line ?? lineOf(document, counter, p.path) }));
     located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    throw new ConfigError(shown, located);
-  }
-  return { file: resolve(file), config: value as Config, resolvePath };
+    return new ConfigError(shown, located);
+  };
+  if (problems.length > 0) throw reject(problems);
+  return { file: resolve(file), config: value as Config, resolvePath, reject };
 }
