@@ -1,9 +1,18 @@
 import type { ChecksMonitorConfig, WindowConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
+import {
+  expectArray,
+  expectCount,
+  expectFiniteOrNull,
+  expectObject,
+  expectString,
+  pointerSegment,
+} from "../state/shape.js";
 import type { FeatureSpec, RawState } from "../windows/feature-state.js";
 import { EXPECTED, MISSING, type RowOutcome, SKIPPED, type TallyState } from "../windows/tally.js";
 import {
   type ClosedWindow,
+  checkWindowState,
   type EventMeta,
   type WindowBounds,
   Windower,
@@ -120,6 +129,22 @@ export interface ChecksMonitorState {
   last_arrival: number | null;
   /** Reference fields (pointer → JSON types), from the reference file or the first window. */
   reference_fields: Record<string, string[]> | null;
+}
+
+/** Checks a checks monitor's state read back from a checkpoint (throws a `StateShapeError`). */
+export function checkChecksMonitorState(value: unknown, path: string): void {
+  const state = expectObject(value, path);
+  checkWindowState(state.window, `${path}/window`);
+  for (const [i, n] of expectArray(state.history, `${path}/history`).entries())
+    expectCount(n, `${path}/history/${i}`);
+  expectFiniteOrNull(state.last_arrival, `${path}/last_arrival`);
+  if (state.reference_fields !== null) {
+    const fields = expectObject(state.reference_fields, `${path}/reference_fields`);
+    for (const [field, types] of Object.entries(fields)) {
+      const at = `${path}/reference_fields/${pointerSegment(field)}`;
+      for (const [i, type] of expectArray(types, at).entries()) expectString(type, `${at}/${i}`);
+    }
+  }
 }
 
 /** One evaluated window of a suite. */

@@ -1,7 +1,9 @@
 import type { DriftMonitorConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
+import { expectCount, expectObject, pointerSegment } from "../state/shape.js";
 import type { ColumnSample } from "../stats/types.js";
 import {
+  checkFeatureState,
   emptyFeatureState,
   type FeatureState,
   featureCount,
@@ -9,7 +11,13 @@ import {
   toSample,
   updateFeatureState,
 } from "../windows/feature-state.js";
-import { type ClosedWindow, type EventMeta, Windower, type WindowState } from "../windows/window.js";
+import {
+  type ClosedWindow,
+  checkWindowState,
+  type EventMeta,
+  Windower,
+  type WindowState,
+} from "../windows/window.js";
 import {
   type ColumnInput,
   type DriftOptions,
@@ -44,6 +52,19 @@ export interface DriftMonitorState {
   /** Reference being collected from the stream (`first` references), or null when loaded from a file. */
   readonly collecting: { features: Record<string, FeatureState>; events: number } | null;
   readonly window: WindowState;
+}
+
+/** Checks a drift monitor's state read back from a checkpoint (throws a `StateShapeError`). */
+export function checkDriftMonitorState(value: unknown, path: string): void {
+  const state = expectObject(value, path);
+  if (state.collecting !== null) {
+    const collecting = expectObject(state.collecting, `${path}/collecting`);
+    expectCount(collecting.events, `${path}/collecting/events`);
+    const features = expectObject(collecting.features, `${path}/collecting/features`);
+    for (const [name, feature] of Object.entries(features))
+      checkFeatureState(feature, `${path}/collecting/features/${pointerSegment(name)}`);
+  }
+  checkWindowState(state.window, `${path}/window`);
 }
 
 /**

@@ -4,6 +4,14 @@
  */
 
 import type { JSONSchemaType } from "ajv";
+import {
+  expectArray,
+  expectCount,
+  expectFinite,
+  expectFiniteArray,
+  expectObject,
+  StateShapeError,
+} from "../state/shape.js";
 import { checkRowLength, imputedMatrix, median, referenceDimension, sortedColumns } from "./features.js";
 import { seededRandom } from "./prng.js";
 import { isMissing, type OutlierScorerKind, type Row } from "./types.js";
@@ -45,6 +53,41 @@ export interface IsolationForestModel {
   /** ψ, the rows each tree was grown on; c(ψ) normalises the mean path length. */
   readonly sample_size: number;
   readonly trees: IsolationTree[];
+}
+
+/**
+ * Checks a forest read back from a checkpoint before it scores anything. Scoring walks each tree
+ * from the root while the node is internal, to node i + 1 or to `right[i]`; that walk ends only
+ * because every pointer leads forward inside the tree, which this checks for every node (a tree
+ * of zeros, as a zero-filled side file gave, sent every event round the root for ever). Throws a
+ * `StateShapeError` naming the path.
+ */
+export function checkIsolationForestModel(value: unknown, path: string): void {
+  const model = expectObject(value, path);
+  const d = expectFiniteArray(model.median, `${path}/median`).length;
+  if (expectCount(model.sample_size, `${path}/sample_size`) < 1)
+    throw new StateShapeError(`${path}/sample_size: no rows`);
+  for (const [t, value] of expectArray(model.trees, `${path}/trees`).entries()) {
+    const at = `${path}/trees/${t}`;
+    const tree = expectObject(value, at);
+    const feature = expectFiniteArray(tree.feature, `${at}/feature`);
+    const n = feature.length;
+    const threshold = expectFiniteArray(tree.threshold, `${at}/threshold`, n);
+    const right = expectFiniteArray(tree.right, `${at}/right`, n);
+    expectFiniteArray(tree.path_length, `${at}/path_length`, n);
+    if (n === 0) throw new StateShapeError(`${at}: a tree without nodes`);
+    for (let i = 0; i < n; i++) {
+      const f = feature[i];
+      if (f === -1) continue;
+      if (!Number.isInteger(f) || f < 0 || f >= d)
+        throw new StateShapeError(`${at}/feature/${i}: not a feature index below ${d} or -1 (got ${f})`);
+      expectFinite(threshold[i], `${at}/threshold/${i}`);
+      if (!(i + 1 < n && Number.isInteger(right[i]) && right[i] > i + 1 && right[i] < n))
+        throw new StateShapeError(
+          `${at}/right/${i}: not a node after ${i + 1} in a tree of ${n} (got ${right[i]})`,
+        );
+    }
+  }
 }
 
 const schema: JSONSchemaType<IsolationForestParams> = {

@@ -1,6 +1,16 @@
 import type { OutlierMonitorConfig, OutlierScorerConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
-import { Windower, type WindowState } from "../windows/window.js";
+import {
+  expectArray,
+  expectCount,
+  expectFinite,
+  expectFiniteArray,
+  expectObject,
+  expectOneOf,
+  StateShapeError,
+} from "../state/shape.js";
+import { checkWindowState, Windower, type WindowState } from "../windows/window.js";
+import { checkIsolationForestModel } from "./isolation-forest.js";
 import { type AnyOutlierScorerKind, outlierScorers } from "./registry.js";
 import { calibrate } from "./threshold.js";
 import { keepTop, type Row } from "./types.js";
@@ -70,6 +80,58 @@ export interface OutlierResult {
     readonly top: readonly ExtremeEvent[];
   }[];
   readonly incomplete: number;
+}
+
+/**
+ * Checks a fitted model other than a forest: plain numbers, arrays of numbers, or matrices as
+ * arrays of arrays of numbers, all finite (a scorer computes nothing else).
+ */
+function checkNumericModel(value: unknown, path: string): void {
+  for (const [key, field] of Object.entries(expectObject(value, path))) {
+    const at = `${path}/${key}`;
+    if (!Array.isArray(field)) expectFinite(field, at);
+    else if (field.some(Array.isArray))
+      for (const [i, row] of field.entries()) expectFiniteArray(row, `${at}/${i}`);
+    else expectFiniteArray(field, at);
+  }
+}
+
+/** Checks an outlier monitor's state read back from a checkpoint (throws a `StateShapeError`). */
+export function checkOutlierMonitorState(value: unknown, path: string): void {
+  const state = expectObject(value, path);
+  if (state.collecting !== null) {
+    const collecting = expectObject(state.collecting, `${path}/collecting`);
+    expectCount(collecting.events, `${path}/collecting/events`);
+    for (const [i, row] of expectArray(collecting.rows, `${path}/collecting/rows`).entries())
+      for (const [j, v] of expectArray(row, `${path}/collecting/rows/${i}`).entries())
+        if (v !== null) expectFinite(v, `${path}/collecting/rows/${i}/${j}`);
+  }
+  if (state.fitted !== null) {
+    for (const [i, value] of expectArray(state.fitted, `${path}/fitted`).entries()) {
+      const at = `${path}/fitted/${i}`;
+      const fitted = expectObject(value, at);
+      const type = expectOneOf(fitted.type, Object.keys(outlierScorers), `${at}/type`);
+      expectFinite(fitted.threshold, `${at}/threshold`);
+      if (type === "isolation_forest") checkIsolationForestModel(fitted.model, `${at}/model`);
+      else checkNumericModel(fitted.model, `${at}/model`);
+    }
+  }
+  checkWindowState(state.window, `${path}/window`);
+  const tallies = expectArray(state.tallies, `${path}/tallies`);
+  if (state.fitted !== null && tallies.length !== (state.fitted as unknown[]).length)
+    throw new StateShapeError(
+      `${path}/tallies: ${tallies.length} tallies for ${(state.fitted as unknown[]).length} scorers`,
+    );
+  for (const [i, value] of tallies.entries()) {
+    const tally = expectObject(value, `${path}/tallies/${i}`);
+    expectCount(tally.outliers, `${path}/tallies/${i}/outliers`);
+    for (const [k, top] of expectArray(tally.top, `${path}/tallies/${i}/top`).entries())
+      expectFinite(
+        expectObject(top, `${path}/tallies/${i}/top/${k}`).score,
+        `${path}/tallies/${i}/top/${k}/score`,
+      );
+  }
+  expectCount(state.incomplete, `${path}/incomplete`);
 }
 
 function toRow(values: Record<string, unknown>, features: readonly string[]): (number | null)[] {

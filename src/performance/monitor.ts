@@ -3,6 +3,14 @@ import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.j
 import { type AnyDetectorKind, type DetectorName, detectors } from "../detectors/registry.js";
 import type { Detector } from "../detectors/types.js";
 import {
+  expectArray,
+  expectCount,
+  expectFinite,
+  expectFiniteOrNull,
+  expectObject,
+  expectString,
+} from "../state/shape.js";
+import {
   classificationMetrics,
   emptyClassificationState,
   mergeClassification,
@@ -75,6 +83,43 @@ export interface PerformanceMonitorState {
   readonly detectors: { state: unknown; drifts: number }[];
   pairs: number;
   window_drifts: { detector: string; pair: number }[];
+}
+
+/**
+ * Checks a performance monitor's state read back from a checkpoint (throws a `StateShapeError`):
+ * the join's buffers, the counts, and the windows' and detectors' bookkeeping. The metric states
+ * inside are sums and moments of finite numbers, which the checkpoint's checksums already vouch for.
+ */
+export function checkPerformanceMonitorState(value: unknown, path: string): void {
+  const state = expectObject(value, path);
+  const join = expectObject(state.join, `${path}/join`);
+  for (const side of ["predictions", "labels"]) {
+    for (const [i, entry] of expectArray(join[side], `${path}/join/${side}`).entries()) {
+      const at = `${path}/join/${side}/${i}`;
+      const pair = expectArray(entry, at);
+      expectString(pair[0], `${at}/0`);
+      expectFinite(expectObject(pair[1], `${at}/1`).at, `${at}/1/at`);
+    }
+  }
+  for (const [key, n] of Object.entries(expectObject(state.counts, `${path}/counts`)))
+    expectCount(n, `${path}/counts/${key}`);
+  for (const scope of ["window", "cumulative"]) {
+    const scoped = expectObject(state[scope], `${path}/${scope}`);
+    expectObject(scoped.all, `${path}/${scope}/all`);
+    expectObject(scoped.slices, `${path}/${scope}/slices`);
+  }
+  const window = state.window as Record<string, unknown>;
+  expectCount(window.events, `${path}/window/events`);
+  expectCount(window.index, `${path}/window/index`);
+  expectFiniteOrNull(window.start, `${path}/window/start`);
+  for (const [i, detector] of expectArray(state.detectors, `${path}/detectors`).entries())
+    expectCount(expectObject(detector, `${path}/detectors/${i}`).drifts, `${path}/detectors/${i}/drifts`);
+  expectCount(state.pairs, `${path}/pairs`);
+  for (const [i, drift] of expectArray(state.window_drifts, `${path}/window_drifts`).entries()) {
+    const entry = expectObject(drift, `${path}/window_drifts/${i}`);
+    expectString(entry.detector, `${path}/window_drifts/${i}/detector`);
+    expectCount(entry.pair, `${path}/window_drifts/${i}/pair`);
+  }
 }
 
 /**

@@ -120,7 +120,8 @@ export function hellinger(p: readonly number[], q: readonly number[]): number {
  * naively lose up to ~1e-10 relative (scipy's dot product is accurate to about 1e-16·√n).
  *
  * Edge cases: ties and values shared by both samples add zero-width steps, as in scipy; an empty
- * sample throws a RangeError (scipy raises ValueError).
+ * sample throws a RangeError (scipy raises ValueError), and so does a NaN (scipy returns NaN):
+ * the merge advances only past values ≤ x, which a NaN never is, so it would never end.
  *
  * @example
  * wasserstein(Float64Array.of(0, 1, 3), Float64Array.of(5, 6, 8)) // 5
@@ -139,6 +140,8 @@ export function wasserstein(u: SortedSample, v: SortedSample): number {
     while (j < nv && v[j] <= x) j++;
     if (i === nu && j === nv) break;
     const next = i === nu ? v[j] : j === nv ? u[i] : Math.min(u[i], v[j]);
+    // Every value ≤ x was consumed above, so the next one is larger unless it is NaN.
+    if (!(next > x)) throw new RangeError("wasserstein distance of a sample holding NaN");
     // i / nu and j / nv as scipy divides (not multiplied by reciprocals) so each term matches.
     const term = Math.abs(i / nu - j / nv) * (next - x);
     const t = sum + term;

@@ -1,4 +1,12 @@
 import { sortFloat64 } from "../io/sort.js";
+import {
+  expectArray,
+  expectCount,
+  expectFiniteArray,
+  expectObject,
+  expectOneOf,
+  pointerSegment,
+} from "../state/shape.js";
 import type { ColumnSample } from "../stats/types.js";
 import { addOutcome, emptyTally, mergeTallies, type RowOutcome, type TallyState } from "./tally.js";
 
@@ -82,6 +90,30 @@ export function updateFeatureState(state: FeatureState, value: unknown): void {
 export function reviveFeatureState(state: FeatureState): FeatureState {
   if (state.kind !== "categorical") return state;
   return { ...state, counts: Object.assign(Object.create(null) as Record<string, number>, state.counts) };
+}
+
+/**
+ * Checks a feature state read back from a checkpoint before it is used: its kind, its counts, and
+ * for a numeric state values that are all finite (`updateFeatureState` keeps nothing else; a NaN
+ * would stall the merges of the distance computations). Throws a `StateShapeError` naming the path.
+ */
+export function checkFeatureState(value: unknown, path: string): void {
+  const state = expectObject(value, path);
+  const kind = expectOneOf(state.kind, ["numeric", "categorical", "raw", "tally"] as const, `${path}/kind`);
+  expectCount(state.missing, `${path}/missing`);
+  expectCount(state.invalid, `${path}/invalid`);
+  if (kind === "numeric") expectFiniteArray(state.values, `${path}/values`);
+  else if (kind === "raw") expectArray(state.values, `${path}/values`);
+  else if (kind === "categorical") {
+    const counts = expectObject(state.counts, `${path}/counts`);
+    for (const [key, n] of Object.entries(counts)) expectCount(n, `${path}/counts/${pointerSegment(key)}`);
+  } else {
+    for (const key of ["element", "unexpected"]) expectCount(state[key], `${path}/${key}`);
+    expectArray(state.values, `${path}/values`);
+    expectArray(state.index, `${path}/index`);
+    // An unbounded tally's limit is Infinity, which JSON writes as null.
+    if (state.limit !== null) expectCount(state.limit, `${path}/limit`);
+  }
 }
 
 /** The state of both inputs in one: equal to one pass over a's events then b's. */

@@ -1,5 +1,16 @@
 import type { WindowConfig } from "../config/types.js";
 import {
+  expectArray,
+  expectCount,
+  expectFinite,
+  expectFiniteOrNull,
+  expectObject,
+  expectString,
+  pointerSegment,
+  StateShapeError,
+} from "../state/shape.js";
+import {
+  checkFeatureState,
   emptyFeatureState,
   type FeatureSpec,
   type FeatureState,
@@ -62,6 +73,47 @@ export interface ClosedWindow {
   readonly offsets: Record<string, [number, number]>;
   /** Ids of the window's first events, when the monitor has an `id` pointer. */
   readonly sample_ids: string[];
+}
+
+function checkPane(value: unknown, path: string): void {
+  const pane = expectObject(value, path);
+  const start = expectFiniteOrNull(pane.start, `${path}/start`);
+  const end = expectFiniteOrNull(pane.end, `${path}/end`);
+  // A time pane must end after it starts, or the window would never close (or never stop closing).
+  if ((start === null) !== (end === null) || (start !== null && !(start < (end as number))))
+    throw new StateShapeError(`${path}: a pane from ${start} to ${end}`);
+  expectCount(pane.events, `${path}/events`);
+  expectFiniteOrNull(pane.first_time, `${path}/first_time`);
+  expectFiniteOrNull(pane.last_time, `${path}/last_time`);
+  const features = expectObject(pane.features, `${path}/features`);
+  for (const [name, state] of Object.entries(features))
+    checkFeatureState(state, `${path}/features/${pointerSegment(name)}`);
+  if (pane.offsets !== undefined) {
+    const offsets = expectObject(pane.offsets, `${path}/offsets`);
+    for (const [key, range] of Object.entries(offsets)) {
+      const at = `${path}/offsets/${pointerSegment(key)}`;
+      const pair = expectArray(range, at);
+      if (pair.length !== 2) throw new StateShapeError(`${at}: not a [first, last] pair`);
+      expectFinite(pair[0], `${at}/0`);
+      expectFinite(pair[1], `${at}/1`);
+    }
+  }
+  if (pane.sample_ids !== undefined)
+    for (const [i, id] of expectArray(pane.sample_ids, `${path}/sample_ids`).entries())
+      expectString(id, `${path}/sample_ids/${i}`);
+}
+
+/**
+ * Checks a window state read back from a checkpoint before a `Windower` takes it: every pane's
+ * bounds, counts and feature states. Throws a `StateShapeError` naming the path.
+ */
+export function checkWindowState(value: unknown, path: string): void {
+  const state = expectObject(value, path);
+  if (state.open !== null) checkPane(state.open, `${path}/open`);
+  for (const [i, pane] of expectArray(state.closed, `${path}/closed`).entries())
+    checkPane(pane, `${path}/closed/${i}`);
+  expectCount(state.emitted, `${path}/emitted`);
+  expectCount(state.late, `${path}/late`);
 }
 
 function revivePane(pane: Pane): Pane {
