@@ -35,6 +35,7 @@ import { HttpSource } from "./sources/http.js";
 import { DEFAULT_STALL_TIMEOUT_SECS, KafkaSource } from "./sources/kafka.js";
 import { type BatchOutcome, RejectedRecord, type Source, type SourceRecord } from "./sources/source.js";
 import { type Checkpoint, CheckpointStore, type Positions } from "./state/checkpoint.js";
+import { restoreCheckpoint } from "./state/restore.js";
 
 /** Process-level settings of a pipeline (CLI flags, not config). */
 export interface PipelineOptions {
@@ -55,6 +56,8 @@ export interface PipelineOptions {
   readonly metricsListen?: string | null;
   /** Overrides `state.dir`. */
   readonly stateDir?: string;
+  /** Start with empty state when no checkpoint generation is usable, instead of refusing (`--reset-state`). */
+  readonly resetState?: boolean;
   /** Tick for processing-time windows, ms (default 1000). */
   readonly tickMs?: number;
   /**
@@ -179,7 +182,11 @@ export class Pipeline {
   private async build(): Promise<void> {
     const { config, resolvePath } = this.loaded;
     const log = this.options.log;
-    const checkpoint = this.store.load();
+    const checkpoint = restoreCheckpoint(this.store, {
+      reset: this.options.resetState === true,
+      log,
+      metrics: this.metrics,
+    });
     this.alerting = new Alerting(
       this.loaded.config,
       this.metrics,
@@ -770,10 +777,12 @@ export class Pipeline {
     for (const runtime of this.runtimes) await runtime.deadLetter?.flush();
     // Snapshot synchronously: no batch can interleave between state and positions.
     const monitors: Record<string, unknown> = {};
-    for (const [name, { monitor, hash }] of this.monitors) monitors[name] = { hash, state: monitor.state };
+    // The type says which shape check the state must pass when it is read back.
+    for (const [name, { monitor, hash }] of this.monitors)
+      monitors[name] = { hash, type: this.loaded.config.monitors[name].type, state: monitor.state };
     const checkpoint: Checkpoint = {
       format: "driftwatch-checkpoint",
-      version: 1,
+      version: 2,
       written_at: Date.now(),
       config_hash: hashOf(this.loaded.config.monitors),
       positions: structuredClone(this.positions),

@@ -25,7 +25,7 @@ export function listCommand(): Command {
       const tests = Object.entries(driftTests).map(([name, test]: [string, DriftTest]) => [
         name,
         test.kinds.join(","),
-        test.decision === "p_value" ? "p < alpha" : `value >= ${test.defaultThreshold ?? 0.1}`,
+        test.decision === "p_value" ? "p < alpha" : `value >= ${test.defaultThreshold}`,
         test.description,
       ]);
       const kinds = Object.entries(detectors).map(([name, kind]: [string, AnyDetectorKind]) => [

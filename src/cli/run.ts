@@ -15,6 +15,7 @@ interface RunFlags {
   logLevel: Level;
   metricsListen?: string;
   stateDir?: string;
+  resetState?: boolean;
 }
 
 /**
@@ -24,6 +25,10 @@ interface RunFlags {
  * checkpointed and a new one starts from that checkpoint; a config that fails to load is logged,
  * sets `driftwatch_config_last_reload_successful` to 0, and the running pipeline carries on.
  * Each evaluated window prints one verdict line on stdout.
+ *
+ * State: the newest usable checkpoint generation is restored (the previous one when the newest is
+ * damaged). When none is usable, or the state dir cannot be written, `run` refuses to start with
+ * one line and exit code 2; `--reset-state` starts afresh instead when no generation is usable.
  */
 export function runCommand(): Command {
   return new Command("run")
@@ -37,11 +42,17 @@ export function runCommand(): Command {
     )
     .option("--metrics-listen <host:port>", "override metrics.listen of the config")
     .option("--state-dir <dir>", "override state.dir of the config")
+    .option(
+      "--reset-state",
+      "when no checkpoint generation is usable, set the damaged files aside and start afresh instead of refusing",
+    )
     .action(async (flags: RunFlags) => {
       const log = new Logger(flags.logLevel);
       // One set of metrics for the process: a reload clears the series of the old pipeline.
       const metrics = new Metrics();
       const clockVerdicts = new Map<string, boolean>();
+      // Only the first start may reset: a reload restores what the stopping pipeline just wrote.
+      let resetState = flags.resetState === true;
       const create = async (loaded: LoadedConfig): Promise<Pipeline> => {
         metrics.registry.resetMetrics();
         const created = await Pipeline.create(loaded, {
@@ -49,6 +60,7 @@ export function runCommand(): Command {
           metrics,
           metricsListen: flags.metricsListen,
           stateDir: flags.stateDir,
+          resetState,
           onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),
           onOutliers: (result) => process.stdout.write(`${formatOutlierVerdict(result)}\n`),
           onChecks: (result) => {
@@ -65,6 +77,7 @@ export function runCommand(): Command {
             if (line !== null) process.stdout.write(`${line}\n`);
           },
         });
+        resetState = false;
         created.metrics.configReloadSuccessful.set(1);
         created.metrics.configReloadTimestamp.set(Date.now() / 1000);
         return created;

@@ -64,37 +64,6 @@ function sampleSize(sample: ColumnSample): number {
 }
 
 /**
- * The effect size a p-value test's `min_effect` floor is compared with: KS D; Cramér's V of the
- * 2×K table, sqrt(χ²/(N·(min(2,K)−1))); Cohen's w of the fit, sqrt(χ²/n); |p_cur − p_ref| for z.
- */
-function effectSize(
-  test: DriftTestName,
-  result: TestResult,
-  nReference: number,
-  nCurrent: number,
-): number | null {
-  const d = result.details ?? {};
-  switch (test) {
-    case "ks":
-      return result.statistic;
-    case "chi2": {
-      const dof = Number(d.dof ?? 0);
-      return dof > 0 ? Math.sqrt(result.statistic / (nReference + nCurrent)) : 0;
-    }
-    case "chi2_gof": {
-      const kept = nCurrent - Number(d.excluded_count ?? 0);
-      return kept > 0 ? Math.sqrt(result.statistic / kept) : 0;
-    }
-    case "z":
-      return typeof d.p_reference === "number" && typeof d.p_current === "number"
-        ? Math.abs(d.p_current - d.p_reference)
-        : null;
-    default:
-      return null;
-  }
-}
-
-/**
  * Everything about one column that does not depend on the other columns: the test result, the
  * distances, the shared-bin histogram. Plain data, so it can be computed in a worker thread.
  */
@@ -196,7 +165,8 @@ export function decideColumns(analyses: readonly ColumnAnalysis[], options: Drif
   const columns = partial.map((a, i): ColumnReport => {
     const entry = driftTests[a.test] as DriftTest;
     const pAdjusted = adjustedByIndex.get(i) ?? null;
-    const effect = effectSize(a.test, a.result, a.n_reference, a.n_current);
+    const effect =
+      entry.decision === "p_value" ? entry.effectSize(a.result, a.n_reference, a.n_current) : null;
     let threshold: number;
     let drift: boolean;
     if (entry.decision === "p_value") {
@@ -205,7 +175,7 @@ export function decideColumns(analyses: readonly ColumnAnalysis[], options: Drif
         (pAdjusted as number) < options.alpha &&
         (options.min_effect <= 0 || (effect ?? 0) >= options.min_effect);
     } else {
-      threshold = options.threshold ?? entry.defaultThreshold ?? 0.1;
+      threshold = options.threshold ?? entry.defaultThreshold;
       drift = a.result.statistic >= threshold;
     }
     const details: Record<string, unknown> = { ...(a.result.details ?? {}) };

@@ -260,6 +260,12 @@ export class Metrics {
     help: "Size of the last checkpoint written.",
     registers: [this.registry],
   });
+  readonly checkpointRestoresTotal = new Counter({
+    name: "driftwatch_checkpoint_restores_total",
+    help: "Checkpoint restores at start, by outcome (ok: the newest generation; fallback: the newest was damaged, the previous one restored; refused: none usable; reset: none usable, started afresh with --reset-state).",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   readonly offsetCommitsTotal = new Counter({
     name: "driftwatch_offset_commits_total",
     help: "Offset commits to Kafka after a checkpoint, by outcome (ok, failed).",

@@ -1,45 +1,91 @@
+import { createHash } from "node:crypto";
 import {
   closeSync,
+  copyFileSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
+  unlinkSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { CheckpointUnusable, CheckpointWriteError, StateDirError } from "./errors.js";
+import {
+  type BlobRef,
+  DIGEST_PREFIX,
+  describeDamage,
+  documentDigest,
+  type Inspection,
+  inspectGeneration,
+  type ValuesFile,
+  valuesFileName,
+  ZERO_DIGEST,
+} from "./generation.js";
+
+export { CHECKPOINT_VERSION } from "./generation.js";
 
 /** Positions of every source: for each source, the next offset to read per partition key. */
 export type Positions = Record<string, Record<string, number>>;
 
-/** What a checkpoint holds: every monitor's state and the positions that state includes. */
+/**
+ * What a checkpoint holds: every monitor's state and the positions that state includes. The
+ * store adds its generation and checksums when it writes, and checks and removes them when it
+ * reads; any other field is saved and restored as it is.
+ */
 export interface Checkpoint {
   readonly format: "driftwatch-checkpoint";
-  readonly version: 1;
+  readonly version: 2;
   /** Wall-clock time of writing (ms), for operators. */
   readonly written_at: number;
   /** Hash of the monitor-relevant configuration; state from another config is not restored. */
   readonly config_hash: string;
   readonly positions: Positions;
+  /** Per monitor `{ hash, type, state }`; each state is checked for its type's shape at load. */
   readonly monitors: Record<string, unknown>;
   /** Alert lifecycle and rule state, so that firing alerts and consecutive-window counts survive. */
   readonly alerts?: unknown;
+  /** Where each dead-letter file ended when the checkpoint was taken (the dead letters' own format). */
+  readonly dead_letters?: unknown;
 }
 
+/** How a start found its state: restored as is, restored from the previous generation, none, or reset. */
+export type RestoreOutcome = "ok" | "fallback" | "none" | "reset";
+
+/** What `restore` found and chose. */
+export interface Restored {
+  readonly checkpoint: Checkpoint | null;
+  readonly outcome: RestoreOutcome;
+  /** The file and generation restored, when one was. */
+  readonly file: string | null;
+  readonly generation: number | null;
+  /** Every damaged file, `checkpoint.json (generation 8): what is wrong`, newest first. */
+  readonly damaged: readonly string[];
+}
+
+const CURRENT = "checkpoint.json";
+const PREVIOUS = "checkpoint.previous.json";
+const DAMAGED_DIR = "damaged";
+const VALUES = /^values-(\d+)\.f64$/;
 // Arrays of at least this many numbers (exact windows' raw values) go to the binary side file.
 const BINARY_MIN_LENGTH = 256;
-const BLOB = /^values-(\d+)\.f64$/;
 
-/** Reference to a run of float64s in the side file, standing in for an array in the JSON. */
-interface BlobRef {
-  readonly $f64: readonly [offset: number, length: number];
+/** A usable generation on disk: its number and the side file it needs. */
+interface Kept {
+  readonly generation: number;
+  readonly valuesFile: string | null;
 }
 
+/** Long arrays of finite numbers only: the side file never holds anything else, so load can insist on it. */
 function isNumberArray(value: unknown): value is number[] {
   if (!Array.isArray(value) || value.length < BINARY_MIN_LENGTH) return false;
-  for (let i = 0; i < value.length; i++) if (typeof value[i] !== "number") return false;
+  for (let i = 0; i < value.length; i++) {
+    const v = value[i];
+    if (typeof v !== "number" || !Number.isFinite(v)) return false;
+  }
   return true;
 }
 
@@ -56,77 +102,200 @@ function writeAll(path: string, chunks: readonly Uint8Array[]): void {
   }
 }
 
+/** Removes a file if it is there; a failure here must not hide the error being reported. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // The next save's clean-up tries again.
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * Checkpoints in a state directory. `checkpoint.json` stays readable (positions, counts, window
- * bounds) while long arrays of numbers (an exact window's raw values) go to a side file of raw
- * float64s, which is five times cheaper to write than their JSON and exact by construction.
+ * Checkpoints in a state directory, in generations. `checkpoint.json` holds the newest and stays
+ * readable (positions, counts, window bounds); long arrays of numbers (an exact window's raw
+ * values) go to a side file `values-N.f64` of raw float64s, five times cheaper to write than their
+ * JSON and exact by construction. `checkpoint.previous.json` keeps the generation before.
  *
- * Atomic: the side file `values-N.f64` is written and fsynced first under a new name, then
- * `checkpoint.json` naming it is written to a temporary file, fsynced and renamed over the old
- * one, and the directory fsynced; only then are older side files removed. A crash at any point
- * leaves a whole old or a whole new checkpoint, never a torn one, so state and offsets always
- * describe the same events.
+ * Trust: the document starts with its own SHA-256 and records its generation and its side file's
+ * length and SHA-256; loading verifies all of them, every reference into the side file, and the
+ * shape of every monitor's state before anything is used. A damaged newest generation falls back
+ * to the previous one; when none is usable, `load` and `restore` refuse (one line naming each
+ * file and what is wrong), unless `restore` is asked to reset.
+ *
+ * Atomic: generation N+1's side file is written and fsynced, then its JSON to a temporary file,
+ * fsynced; generation N is linked to `checkpoint.previous.json`, and the temporary file renamed
+ * over `checkpoint.json`, then the directory fsynced; only then are older side files removed. A
+ * crash at any point leaves generation N whole (and N+1 whole once the rename is done), and a
+ * failed write removes what it wrote, so state and offsets always describe the same events.
+ *
+ * @example
+ *   const store = new CheckpointStore(".driftwatch");
+ *   const { checkpoint } = store.restore({ reset: false }); // null on a first start
+ *   store.save({ ...next }); // generation N+1; N is kept as the fallback
  */
 export class CheckpointStore {
+  /** The newest generation's file, `checkpoint.json`. */
   readonly path: string;
-  private sequence: number;
+  private current: Kept | null = null;
+  private previous: Kept | null = null;
+  private lastGeneration = 0;
+  private scanned = false;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.path = join(dir, "checkpoint.json");
-    this.sequence = Math.max(0, ...this.blobs().map(([, n]) => n));
+    this.path = join(dir, CURRENT);
   }
 
-  private blobs(): [string, number][] {
-    return readdirSync(this.dir).flatMap((name) => {
-      const match = BLOB.exec(name);
+  /** Side files in the directory, by generation. */
+  private valuesFiles(): [string, number][] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw error;
+    }
+    return names.flatMap((name) => {
+      const match = VALUES.exec(name);
       return match ? [[name, Number(match[1])] as [string, number]] : [];
     });
   }
 
-  /** The last durable checkpoint, or null when there is none. */
-  load(): Checkpoint | null {
-    let text: string;
-    try {
-      text = readFileSync(this.path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw error;
-    }
-    const raw = JSON.parse(text) as Checkpoint & { values_file?: string };
-    if (raw.format !== "driftwatch-checkpoint" || raw.version !== 1) {
-      throw new Error(`${this.path}: not a driftwatch checkpoint of version 1`);
-    }
-    if (raw.values_file === undefined) return raw;
-    const blob = readFileSync(join(this.dir, raw.values_file));
-    const revive = (value: unknown): unknown => {
-      if (Array.isArray(value)) return value.map(revive);
-      if (value === null || typeof value !== "object") return value;
-      const ref = (value as Partial<BlobRef>).$f64;
-      if (ref !== undefined) {
-        const [offset, length] = ref;
-        const copy = new Float64Array(length);
-        new Uint8Array(copy.buffer).set(blob.subarray(offset * 8, (offset + length) * 8));
-        return Array.from(copy);
-      }
-      const out: Record<string, unknown> = {};
-      // defineProperty, not assignment: a category may be named "__proto__".
-      for (const [key, inner] of Object.entries(value)) {
-        Object.defineProperty(out, key, {
-          value: revive(inner),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      return out;
-    };
-    const { values_file: _file, ...checkpoint } = raw;
-    return revive(checkpoint) as Checkpoint;
+  /** Verifies both generation files and remembers which are usable and the highest number seen. */
+  private inspect(): [Inspection, Inspection] {
+    const found: [Inspection, Inspection] = [
+      inspectGeneration(this.dir, CURRENT),
+      inspectGeneration(this.dir, PREVIOUS),
+    ];
+    const [current, previous] = found;
+    this.current = current.status === "usable" ? current : null;
+    this.previous = previous.status === "usable" ? previous : null;
+    // New generations are numbered past everything on disk, damaged or not, so that no name is reused.
+    for (const f of found)
+      if (f.status !== "absent" && f.generation !== null)
+        this.lastGeneration = Math.max(this.lastGeneration, f.generation);
+    for (const [, n] of this.valuesFiles()) this.lastGeneration = Math.max(this.lastGeneration, n);
+    this.scanned = true;
+    return found;
   }
 
-  /** Writes a checkpoint durably; returns the bytes written (JSON and side file). */
+  /** The newest usable generation, and the damaged files newer than it (all of them when none is usable). */
+  private choose(found: readonly Inspection[]) {
+    const usable = found
+      .filter((f): f is Extract<Inspection, { status: "usable" }> => f.status === "usable")
+      .sort((a, b) => b.generation - a.generation);
+    const best = usable[0] ?? null;
+    // checkpoint.json is newer than checkpoint.previous.json by construction, whatever a damaged
+    // header claims: a damaged newest file means a fallback, a damaged previous one does not.
+    const damaged = found.filter(
+      (f): f is Extract<Inspection, { status: "damaged" }> =>
+        f.status === "damaged" && (best === null || f.file === CURRENT),
+    );
+    const olderDamaged = found.filter(
+      (f): f is Extract<Inspection, { status: "damaged" }> => f.status === "damaged" && !damaged.includes(f),
+    );
+    return { best, damaged, olderDamaged, present: found.some((f) => f.status !== "absent") };
+  }
+
+  /**
+   * The newest usable checkpoint, or null when there is none at all. Reads only: it neither
+   * creates the directory nor moves anything.
+   *
+   * @throws CheckpointUnusable when checkpoint files exist but none is usable
+   */
+  load(): Checkpoint | null {
+    const { best, damaged, present } = this.choose(this.inspect());
+    if (best) return best.checkpoint;
+    if (!present) return null;
+    throw new CheckpointUnusable(this.dir, damaged.map(describeDamage));
+  }
+
+  /**
+   * What a starting daemon restores: checks that the directory can be written (a daemon that
+   * could never checkpoint does not start), then restores the newest usable generation. Damaged
+   * newer files are moved to `damaged/` (kept for inspection, never restored). When none is
+   * usable it refuses, unless `reset` allows starting afresh (every damaged file set aside).
+   *
+   * @throws StateDirError when the directory cannot be created or written
+   * @throws CheckpointUnusable when no generation is usable and `reset` is false
+   */
+  restore(options: { readonly reset: boolean }): Restored {
+    this.checkWritable();
+    const { best, damaged, olderDamaged, present } = this.choose(this.inspect());
+    const described = [...damaged, ...olderDamaged].map(describeDamage);
+    if (best) {
+      this.setAside(damaged);
+      return {
+        checkpoint: best.checkpoint,
+        outcome: damaged.length > 0 ? "fallback" : "ok",
+        file: best.file,
+        generation: best.generation,
+        damaged: described,
+      };
+    }
+    if (!present) return { checkpoint: null, outcome: "none", file: null, generation: null, damaged: [] };
+    if (!options.reset) throw new CheckpointUnusable(this.dir, described);
+    this.setAside(damaged);
+    return { checkpoint: null, outcome: "reset", file: null, generation: null, damaged: described };
+  }
+
+  private checkWritable(): void {
+    // Creating and removing an empty file proves the directory is writable without needing free
+    // space, so a full disk at start is left to the checkpoints' own failure handling.
+    const probe = join(this.dir, `.probe-${process.pid}`);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      closeSync(openSync(probe, "w"));
+      unlinkSync(probe);
+    } catch (error) {
+      throw new StateDirError(this.dir, error);
+    }
+  }
+
+  /** Moves damaged generation files (and the side files their headers name) to `damaged/`. */
+  private setAside(damaged: readonly Extract<Inspection, { status: "damaged" }>[]): void {
+    if (damaged.length === 0) return;
+    const aside = join(this.dir, DAMAGED_DIR);
+    try {
+      mkdirSync(aside, { recursive: true });
+      for (const f of damaged) {
+        renameSync(join(this.dir, f.file), join(aside, f.file));
+        if (f.file === CURRENT) this.current = null;
+        if (f.file === PREVIOUS) this.previous = null;
+        const values = f.generation === null ? null : valuesFileName(f.generation);
+        if (values && this.valuesFiles().some(([name]) => name === values))
+          renameSync(join(this.dir, values), join(aside, values));
+      }
+    } catch (error) {
+      throw new StateDirError(this.dir, error);
+    }
+  }
+
+  /**
+   * Writes `checkpoint` durably as the next generation and keeps the one it replaces as the
+   * fallback; returns the bytes written (JSON and side file). On failure, removes what it wrote,
+   * leaves the previous generations as they were, and throws a one-line error: the store stays
+   * ready for the next attempt.
+   *
+   * @throws CheckpointWriteError naming the path and the errno (ENOSPC, EIO, ...)
+   */
   save(checkpoint: Checkpoint): number {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      if (!this.scanned) this.inspect();
+    } catch (error) {
+      throw new CheckpointWriteError(this.dir, error);
+    }
+    const generation = ++this.lastGeneration;
     const chunks: Float64Array[] = [];
     let offset = 0;
     const json = JSON.stringify(checkpoint, (_key, value: unknown) => {
@@ -137,29 +306,80 @@ export class CheckpointStore {
       offset += chunk.length;
       return ref;
     });
-    let blobName: string | null = null;
-    let bytes = 0;
+    const blobs = chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+    let values: ValuesFile | null = null;
     if (chunks.length > 0) {
-      blobName = `values-${++this.sequence}.f64`;
-      writeAll(
-        join(this.dir, blobName),
-        chunks.map((c) => new Uint8Array(c.buffer, c.byteOffset, c.byteLength)),
-      );
-      bytes += offset * 8;
+      const hash = createHash("sha256");
+      for (const blob of blobs) hash.update(blob);
+      values = { name: valuesFileName(generation), bytes: offset * 8, sha256: hash.digest("hex") };
     }
-    const document = blobName === null ? json : `{"values_file":${JSON.stringify(blobName)},${json.slice(1)}`;
-    const encoded = Buffer.from(document);
+    const head =
+      `${DIGEST_PREFIX}${ZERO_DIGEST}","generation":${generation}` +
+      (values === null ? "" : `,"values_file":${JSON.stringify(values)}`);
+    const document = Buffer.from(json === "{}" ? `${head}}` : `${head},${json.slice(1)}`);
+    document.write(documentDigest(document), DIGEST_PREFIX.length, "latin1");
+
     const temporary = `${this.path}.tmp`;
-    writeAll(temporary, [encoded]);
-    renameSync(temporary, this.path);
-    // The rename is durable only once the directory entry is on disk.
-    const dirFd = openSync(this.dir, "r");
+    const previousPath = join(this.dir, PREVIOUS);
+    const previousTemporary = `${previousPath}.tmp`;
+    const written: string[] = [];
+    let at = this.dir;
+    let rotated = false;
+    let switched = false;
     try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
+      if (values !== null) {
+        at = join(this.dir, values.name);
+        written.push(at);
+        writeAll(at, blobs);
+      }
+      at = temporary;
+      written.push(at);
+      writeAll(at, [document]);
+      if (this.current !== null) {
+        // The generation being replaced becomes the fallback: a hard link is atomic and copies nothing.
+        at = previousTemporary;
+        written.push(at);
+        rmSync(at, { force: true });
+        try {
+          linkSync(this.path, at);
+        } catch {
+          copyFileSync(this.path, at); // a file system without hard links
+        }
+        renameSync(at, previousPath);
+        written.pop();
+        rotated = true;
+      } else if (this.previous === null) {
+        // Neither file is usable (a reset): a damaged leftover must not pass for a fallback later.
+        at = previousPath;
+        rmSync(at, { force: true });
+      }
+      at = this.path;
+      renameSync(temporary, this.path);
+      switched = true;
+      this.previous = rotated ? this.current : this.previous;
+      this.current = { generation, valuesFile: values?.name ?? null };
+      // The rename is durable only once the directory entry is on disk.
+      at = this.dir;
+      fsyncDir(this.dir);
+    } catch (error) {
+      if (!switched) {
+        if (rotated) this.previous = this.current;
+        for (const path of written) removeQuietly(path);
+      }
+      throw new CheckpointWriteError(at, error);
     }
-    for (const [name] of this.blobs()) if (name !== blobName) rmSync(join(this.dir, name), { force: true });
-    return bytes + encoded.length;
+    this.removeStale();
+    return document.length + offset * 8;
+  }
+
+  /** Removes side files that neither kept generation needs (older ones, leftovers of failed or killed writes). */
+  private removeStale(): void {
+    const needed = new Set([this.current?.valuesFile, this.previous?.valuesFile]);
+    try {
+      for (const [name] of this.valuesFiles()) if (!needed.has(name)) removeQuietly(join(this.dir, name));
+      removeQuietly(`${this.path}.tmp`);
+    } catch {
+      // Leftovers cost only space; the next save tries again.
+    }
   }
 }

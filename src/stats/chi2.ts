@@ -138,6 +138,11 @@ export const chi2Test: DriftTest = {
   decision: "p_value",
   description:
     "chi-square test of homogeneity on the 2×K table over the union of categories (scipy chi2_contingency, no Yates correction)",
+  /** Cramér's V of the 2×K table, sqrt(χ²/(N·(min(2,K)−1))), with min(2,K)−1 = 1 whenever dof > 0. */
+  effectSize(result, nReference, nCurrent) {
+    const dof = Number(result.details?.dof ?? 0);
+    return dof > 0 ? Math.sqrt(result.statistic / (nReference + nCurrent)) : 0;
+  },
   run(reference: ColumnSample, current: ColumnSample): TestResult {
     const bins = sharedBins(reference, current);
     const r = chi2(bins.referenceCounts, bins.currentCounts);
@@ -163,6 +168,11 @@ export const chi2GofTest: DriftTest = {
   decision: "p_value",
   description:
     "chi-square goodness of fit of current counts to reference proportions (scipy chisquare); current-only categories excluded",
+  /** Cohen's w of the fit, sqrt(χ²/n), over the current values actually tested. */
+  effectSize(result, _nReference, nCurrent) {
+    const kept = nCurrent - Number(result.details?.excluded_count ?? 0);
+    return kept > 0 ? Math.sqrt(result.statistic / kept) : 0;
+  },
   run(reference: ColumnSample, current: ColumnSample): TestResult {
     const bins = sharedBins(reference, current);
     if (bins.kind !== "categorical") throw new TypeError("chi2_gof needs categorical samples");

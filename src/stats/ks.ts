@@ -290,6 +290,8 @@ export const ksTest: DriftTest = {
   kinds: ["numeric"],
   decision: "p_value",
   description: "two-sample Kolmogorov-Smirnov test (scipy.stats.ks_2samp, exact or asymptotic p-value)",
+  /** KS D itself is the effect size (the largest gap between the two CDFs). */
+  effectSize: (result) => result.statistic,
   run(reference, current) {
     if (reference.kind !== "numeric" || current.kind !== "numeric") {
       throw new TypeError(`ks needs numeric columns (got ${reference.kind} and ${current.kind})`);

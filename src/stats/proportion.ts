@@ -61,6 +61,13 @@ export const zTest: DriftTest = {
   decision: "p_value",
   description:
     "two-proportion z-test (pooled) for binary columns; success is the most frequent reference category",
+  /** The absolute difference of the two proportions, |p_current − p_reference|. */
+  effectSize(result) {
+    const d = result.details ?? {};
+    return typeof d.p_reference === "number" && typeof d.p_current === "number"
+      ? Math.abs(d.p_current - d.p_reference)
+      : null;
+  },
   run(reference: ColumnSample, current: ColumnSample): TestResult {
     const bins = sharedBins(reference, current);
     if (bins.kind !== "categorical") throw new TypeError("z needs categorical samples");

@@ -24,18 +24,35 @@ export interface TestResult {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** A drift test or distance, registered by the name used in config and CLI flags. */
-export interface DriftTest {
+/** What every drift test and distance has, registered by the name used in config and CLI flags. */
+interface DriftTestCommon {
   /** The registry name (`ks`, `chi2`, `psi`, ...). */
   readonly name: string;
   /** Column kinds the test accepts. */
   readonly kinds: readonly ("numeric" | "categorical")[];
-  /** `p_value`: drift when p < alpha; `distance`: drift when statistic >= threshold. */
-  readonly decision: "p_value" | "distance";
-  /** Default threshold for distances (ignored for p-value tests, which use alpha). */
-  readonly defaultThreshold?: number;
   /** One-line description for `list` and docs. */
   readonly description: string;
   /** Runs the test; both samples are of a kind listed in `kinds`. */
   run(reference: ColumnSample, current: ColumnSample): TestResult;
 }
+
+/** A hypothesis test: drift when the (corrected) p-value is below alpha and the effect reaches `min_effect`. */
+export interface PValueTest extends DriftTestCommon {
+  readonly decision: "p_value";
+  /**
+   * The effect size the `min_effect` floor is compared with (e.g. KS D, Cramér's V), from the
+   * result and the two sample sizes; null when the result does not define one. Required, so that
+   * a new test cannot silently never drift under `min_effect`.
+   */
+  effectSize(result: TestResult, nReference: number, nCurrent: number): number | null;
+}
+
+/** A distance: drift when the statistic reaches the threshold. */
+export interface DistanceTest extends DriftTestCommon {
+  readonly decision: "distance";
+  /** Threshold used when the config or flags give none. */
+  readonly defaultThreshold: number;
+}
+
+/** A drift test or distance, registered by the name used in config and CLI flags. */
+export type DriftTest = PValueTest | DistanceTest;
