@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import { Alerting, type AlertingState } from "./alerts/alerting.js";
 import { expectationFeature } from "./alerts/rules.js";
@@ -13,6 +14,7 @@ import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js
 import { EventDecoder } from "./decode/validate.js";
 import { DriftMonitor, type DriftMonitorState, type DriftResult } from "./drift/monitor.js";
 import { loadReference } from "./drift/reference.js";
+import { UserError } from "./errors.js";
 import { readNumericRows } from "./io/rows.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics/metrics.js";
@@ -26,6 +28,7 @@ import {
 } from "./performance/monitor.js";
 import {
   type DeadLetter,
+  type DeadLetterReceipt,
   type DeadLetterSink,
   FileDeadLetter,
   KafkaDeadLetter,
@@ -88,6 +91,21 @@ type AnyMonitor = DriftMonitor | OutlierMonitor | PerformanceMonitor | ChecksMon
 /** How often sources' health is checked for `driftwatch_source_up` and `/readyz`. */
 const HEALTH_INTERVAL_MS = 1000;
 
+/** Default of `state.persist_timeout_secs`. */
+const DEFAULT_PERSIST_TIMEOUT_SECS = 20;
+
+/** Retry delay after `attempt` failures in a row: 250 ms doubling, at most 5 s. */
+function backoffMs(attempt: number): number {
+  return Math.min(5000, 250 * 2 ** Math.min(attempt - 1, 10));
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** An error's message, first line only (for `/readyz` and one-line errors). */
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}
+
 function hashOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 }
@@ -129,6 +147,24 @@ export class Pipeline {
     { up: boolean; reason?: string; busySince: number | null; failed: string | null }
   >();
   private stopped = false;
+  /** Dead-letter destinations by id: sources that name the same file share one. */
+  private readonly deadLetters = new Map<string, DeadLetterSink>();
+  /** What cannot be persisted now (the checkpoint, a source's dead letters), each with why. */
+  private readonly unpersisted = new Map<string, string>();
+  /** Closed while checkpoints fail: batches wait here, which holds the sources back. */
+  private gate: { readonly wait: Promise<void>; open(): void } | null = null;
+  /** Checkpoints failed in a row, for the backoff of their retries. */
+  private checkpointFailures = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Fires when state has been unpersistable for `persist_timeout_secs`. */
+  private stuckTimer: NodeJS.Timeout | null = null;
+  private readonly stuck: Promise<never>;
+  private markStuck!: (error: Error) => void;
+  /** Resolves when {@link stop} begins, to wake batches waiting to retry. */
+  private readonly stopping: Promise<void>;
+  private signalStop!: () => void;
+  /** Wall-clock time of the last durable checkpoint (restored or written), for messages. */
+  private lastCheckpointAt: number | null = null;
   private alerting!: Alerting;
   /** Processing time of the last batch per source, for `source_silent` rules. */
   private readonly lastArrival: Record<string, number | null> = {};
@@ -147,6 +183,19 @@ export class Pipeline {
         ? (config.metrics?.listen ?? "127.0.0.1:9464")
         : options.metricsListen;
     this.server = listen === null ? null : new MetricsServer(this.metrics, listen);
+    this.stuck = new Promise<never>((_, reject) => {
+      this.markStuck = reject;
+    });
+    // Only `--once` listens (through finished()); a daemon holds on and waits for room.
+    this.stuck.catch(() => {});
+    this.stopping = new Promise((resolve) => {
+      this.signalStop = resolve;
+    });
+  }
+
+  /** How long a replay waits, and shutdown retries its final checkpoint, while state cannot be written. */
+  private get persistTimeoutMs(): number {
+    return (this.loaded.config.state?.persist_timeout_secs ?? DEFAULT_PERSIST_TIMEOUT_SECS) * 1000;
   }
 
   /** Builds the pipeline: loads references and restores the last checkpoint. */
@@ -316,19 +365,7 @@ export class Pipeline {
           source = new HttpSource(name, sourceConfig, this.metrics, sourceLog);
           break;
       }
-      // Without a configured destination, rejected events go to a file in the state dir: they are
-      // never dropped silently.
-      const dl = sourceConfig.dead_letter;
-      const deadLetter: DeadLetterSink =
-        dl === undefined
-          ? new FileDeadLetter(join(this.store.dir, `dead-letter-${name}.jsonl`))
-          : "topic" in dl
-            ? new KafkaDeadLetter(
-                sourceConfig.type === "kafka" ? sourceConfig.brokers : [],
-                dl.topic,
-                sourceLog,
-              )
-            : new FileDeadLetter(resolvePath(dl.path));
+      const deadLetter = this.deadLetterOf(name, sourceConfig, sourceLog);
       this.runtimes.push({
         name,
         config: sourceConfig,
@@ -356,6 +393,14 @@ export class Pipeline {
       if (sourceConfig.type === "kafka")
         this.metrics.offsetCommitsTotal.inc({ source: name, outcome: "failed" }, 0);
     }
+    // A restored checkpoint's marks cut the dead-letter files back to what its positions cover;
+    // a file without a mark gets one now, before any letter is written to it, so that a crash
+    // before the first regular checkpoint cannot leave letters a restart would write again.
+    const marks = (checkpoint?.dead_letters ?? {}) as Readonly<Record<string, unknown>>;
+    let unmarked = false;
+    for (const sink of this.deadLetters.values()) if (!sink.restore(marks[sink.id])) unmarked = true;
+    this.lastCheckpointAt = checkpoint?.written_at ?? null;
+    if (unmarked) await this.checkpoint().catch(() => {});
     if (checkpoint) {
       log.info("restored checkpoint", {
         path: this.store.path,
@@ -363,6 +408,43 @@ export class Pipeline {
         positions: checkpoint.positions,
       });
     }
+  }
+
+  /**
+   * The dead-letter destination of a source: a Kafka topic, a file, or by default
+   * `STATE_DIR/dead-letter-SOURCE.jsonl` (rejected events are never dropped silently). Sources that
+   * name the same file share one writer.
+   */
+  private deadLetterOf(name: string, config: SourceConfig, log: Logger): DeadLetterSink {
+    const dl = config.dead_letter;
+    if (dl !== undefined && "topic" in dl) {
+      // Stable across restarts of this instance (its host and state dir), distinct between
+      // instances, so that a restart fences its own previous incarnation and no one else.
+      const instance = hashOf({ host: hostname(), dir: resolve(this.store.dir) });
+      const sink = new KafkaDeadLetter(
+        config.type === "kafka" ? config.brokers : [],
+        dl.topic,
+        {
+          transactionalId: `driftwatch-dead-letter-${instance}-${name}`,
+          progressGroup: `${config.type === "kafka" ? config.group_id : name}.dead-letter.${dl.topic}`,
+          sourceTopics: config.type === "kafka" ? [config.topic] : [],
+        },
+        log,
+      );
+      this.deadLetters.set(`${sink.id}#${name}`, sink);
+      return sink;
+    }
+    const path =
+      dl === undefined ? join(this.store.dir, `dead-letter-${name}.jsonl`) : this.loaded.resolvePath(dl.path);
+    const id = `file:${resolve(path)}`;
+    let sink = this.deadLetters.get(id);
+    if (sink === undefined) {
+      sink = new FileDeadLetter(resolve(path), log, (outcome) =>
+        this.metrics.deadLetterRestoresTotal.inc({ file: resolve(path), outcome }),
+      );
+      this.deadLetters.set(id, sink);
+    }
+    return sink;
   }
 
   /** Starts the metrics server, the sources, the schedules and the checkpoint timer. */
@@ -409,7 +491,8 @@ export class Pipeline {
     this.timers.push(alertTick);
     const every = (config.state?.checkpoint_interval_secs ?? 5) * 1000;
     const timer = setInterval(() => {
-      this.checkpoint().catch(() => {});
+      // While checkpoints fail, their retry (with backoff) runs instead.
+      if (this.retryTimer === null) this.checkpoint().catch(() => {});
     }, every);
     timer.unref();
     this.timers.push(timer);
@@ -464,14 +547,24 @@ export class Pipeline {
     }
   }
 
-  /** Resolves when every finite source (file replay) has delivered all its events. */
+  /**
+   * Resolves when every finite source (file replay) has delivered all its events; rejects when one
+   * fails, or when state could not be persisted for `state.persist_timeout_secs` (a replay does
+   * not wait for someone to free the disk).
+   */
   finished(): Promise<void> {
     const finite = this.runtimes.filter((r) => r.config.type === "file");
-    return Promise.all(finite.map((r) => r.source.finished)).then(() => undefined);
+    return Promise.race([
+      Promise.all(finite.map((r) => r.source.finished)).then(() => undefined),
+      this.stuck,
+    ]);
   }
 
   /** Decodes, validates and routes one batch; rejected events go to the dead letter first. */
   private async process(runtime: SourceRuntime, records: readonly SourceRecord[]): Promise<BatchOutcome> {
+    // While checkpoints fail, batches wait: the sources are held back rather than run ahead of
+    // what a restart could restore.
+    if (this.gate !== null) await this.gate.wait;
     const decoded = records.map((record) => {
       if (record.parsed instanceof RejectedRecord)
         return { ok: false as const, reason: record.parsed.reason, detail: record.parsed.detail };
@@ -507,21 +600,8 @@ export class Pipeline {
         break;
       }
     }
-    if (letters.length > 0) {
-      // Written (and acknowledged) before these records' positions can be checkpointed.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await runtime.deadLetter.write(letters);
-          this.metrics.deadLetterTotal.inc({ source: runtime.name, outcome: "written" }, letters.length);
-          break;
-        } catch (error) {
-          this.metrics.deadLetterTotal.inc({ source: runtime.name, outcome: "failed" }, letters.length);
-          this.options.log.warn("dead-letter write failed; retrying", { attempt, error });
-          if (this.stopped) throw error;
-          await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 200 * 2 ** attempt)));
-        }
-      }
-    }
+    // Written before these records' positions can advance, and settled when they do.
+    const receipt = letters.length > 0 ? await this.writeDeadLetters(runtime, letters) : null;
     // From here on everything is synchronous: state and positions change together.
     const positions = this.positions[runtime.name];
     const now = this.now();
@@ -591,6 +671,7 @@ export class Pipeline {
       }
       if (record.position) positions[record.position.key] = record.position.offset + 1;
     }
+    receipt?.settle();
     if (accepted > 0) this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "valid" }, accepted);
     if (letters.length > 0)
       this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "invalid" }, letters.length);
@@ -773,24 +854,30 @@ export class Pipeline {
   }
 
   private async doCheckpoint(): Promise<void> {
-    // Dead letters must be durable before the positions that skip them are.
-    for (const runtime of this.runtimes) await runtime.deadLetter?.flush();
-    // Snapshot synchronously: no batch can interleave between state and positions.
-    const monitors: Record<string, unknown> = {};
-    // The type says which shape check the state must pass when it is read back.
-    for (const [name, { monitor, hash }] of this.monitors)
-      monitors[name] = { hash, type: this.loaded.config.monitors[name].type, state: monitor.state };
-    const checkpoint: Checkpoint = {
-      format: "driftwatch-checkpoint",
-      version: 2,
-      written_at: Date.now(),
-      config_hash: hashOf(this.loaded.config.monitors),
-      positions: structuredClone(this.positions),
-      monitors,
-      alerts: this.alerting.state,
-    };
     const started = process.hrtime.bigint();
+    let checkpoint: Checkpoint;
     try {
+      // Snapshot synchronously: no batch can interleave between state, positions and the
+      // dead-letter marks (each mark is made durable as it is taken).
+      const deadLetters: Record<string, unknown> = {};
+      for (const sink of this.deadLetters.values()) {
+        const mark = sink.mark();
+        if (mark !== undefined) deadLetters[sink.id] = mark;
+      }
+      const monitors: Record<string, unknown> = {};
+      // The type says which shape check the state must pass when it is read back.
+      for (const [name, { monitor, hash }] of this.monitors)
+        monitors[name] = { hash, type: this.loaded.config.monitors[name].type, state: monitor.state };
+      checkpoint = {
+        format: "driftwatch-checkpoint",
+        version: 2,
+        written_at: Date.now(),
+        config_hash: hashOf(this.loaded.config.monitors),
+        positions: structuredClone(this.positions),
+        monitors,
+        alerts: this.alerting.state,
+        dead_letters: deadLetters,
+      };
       const bytes = this.store.save(checkpoint);
       this.metrics.checkpointsTotal.inc({ outcome: "ok" });
       this.metrics.checkpointLastSuccess.set(Date.now() / 1000);
@@ -801,9 +888,17 @@ export class Pipeline {
       });
     } catch (error) {
       this.metrics.checkpointsTotal.inc({ outcome: "failed" });
-      this.options.log.error("checkpoint failed", { path: this.store.path, error });
+      this.checkpointFailed(error);
       throw error;
     }
+    this.lastCheckpointAt = checkpoint.written_at;
+    this.checkpointFailures = 0;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const gate = this.gate;
+    this.gate = null;
+    gate?.open();
+    this.persisted("checkpoint");
     for (const runtime of this.runtimes) {
       try {
         await runtime.source.commit(checkpoint.positions[runtime.name] ?? {});
@@ -817,22 +912,167 @@ export class Pipeline {
     }
   }
 
-  /** Stops the sources (waiting for batches in flight), writes a final checkpoint, closes everything. */
+  /**
+   * A checkpoint failed (a full disk, a read-only state dir): batches wait at the gate until one
+   * succeeds, retried with capped exponential backoff, so that consumption never runs ahead of
+   * what a restart could restore.
+   */
+  private checkpointFailed(error: unknown): void {
+    this.checkpointFailures++;
+    this.unpersistable("checkpoint", `cannot write a checkpoint in ${this.store.dir}: ${firstLine(error)}`);
+    if (this.stopped) return;
+    if (this.gate === null) {
+      let open!: () => void;
+      const wait = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      this.gate = { wait, open };
+    }
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.checkpoint().catch(() => {});
+    }, backoffMs(this.checkpointFailures));
+  }
+
+  /**
+   * Writes a batch's dead letters, retrying with capped exponential backoff while the destination
+   * refuses them (a full disk, a broker away): the batch, and so its source, waits, and its events
+   * are neither counted nor skipped. On stop, a batch still waiting is given up: its positions do
+   * not advance, so a restart reads it again.
+   */
+  private async writeDeadLetters(
+    runtime: SourceRuntime,
+    letters: readonly DeadLetter[],
+  ): Promise<DeadLetterReceipt> {
+    const what = `dead letters of ${runtime.name}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const receipt = await runtime.deadLetter.write(letters);
+        if (receipt.written > 0)
+          this.metrics.deadLetterTotal.inc({ source: runtime.name, outcome: "written" }, receipt.written);
+        if (receipt.skipped > 0)
+          this.metrics.deadLetterTotal.inc({ source: runtime.name, outcome: "skipped" }, receipt.skipped);
+        this.persisted(what);
+        return receipt;
+      } catch (error) {
+        this.metrics.deadLetterTotal.inc({ source: runtime.name, outcome: "failed" }, letters.length);
+        const reason = `cannot write dead letters of source ${runtime.name} to ${runtime.deadLetter.id}: ${firstLine(error)}`;
+        this.unpersistable(what, reason);
+        if (this.stopped)
+          throw new Error(`${reason}; the batch will be read again on restart`, { cause: error });
+        this.options.log.debug("dead-letter write failed; retrying", {
+          source: runtime.name,
+          attempt,
+          error,
+        });
+        await Promise.race([sleep(backoffMs(attempt)), this.stopping]);
+      }
+    }
+  }
+
+  /**
+   * Notes that `what` cannot be persisted: `/readyz` answers 503 with the reasons, one warning is
+   * logged when `what` starts failing (not per retry), and after `persist_timeout_secs` of failing
+   * without a break a replay (`--once`) gives up.
+   */
+  private unpersistable(what: string, reason: string): void {
+    if (!this.unpersisted.has(what))
+      this.options.log.warn("state cannot be persisted; holding consumption", { what, reason });
+    this.unpersisted.set(what, reason);
+    this.setUnready("state", [...this.unpersisted.values()].join("; "));
+    if (this.stuckTimer === null) {
+      this.stuckTimer = setTimeout(() => {
+        const reasons = [...this.unpersisted.values()].join("; ");
+        this.markStuck(
+          new UserError(
+            `state could not be persisted for ${this.persistTimeoutMs / 1000} s: ${reasons}; ${this.rereadNote()}`,
+          ),
+        );
+      }, this.persistTimeoutMs);
+      this.stuckTimer.unref();
+    }
+  }
+
+  /** Notes that `what` was persisted again; readiness returns once nothing is failing. */
+  private persisted(what: string): void {
+    if (!this.unpersisted.delete(what)) return;
+    this.options.log.info("state persisted again; consumption resumes", { what });
+    if (this.unpersisted.size > 0) {
+      this.setUnready("state", [...this.unpersisted.values()].join("; "));
+      return;
+    }
+    this.clearUnready("state");
+    if (this.stuckTimer !== null) clearTimeout(this.stuckTimer);
+    this.stuckTimer = null;
+  }
+
+  /** What a restart will do about the events since the last durable checkpoint. */
+  private rereadNote(): string {
+    const since = this.lastCheckpointAt === null ? "" : ` (${new Date(this.lastCheckpointAt).toISOString()})`;
+    return `the events since the last good checkpoint${since} will be read again on restart`;
+  }
+
+  /**
+   * The checkpoint at shutdown, retried with backoff for at most `persist_timeout_secs`; then a
+   * one-line error naming the state dir and why.
+   */
+  private async finalCheckpoint(): Promise<void> {
+    const deadline = Date.now() + this.persistTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.checkpoint();
+        return;
+      } catch (error) {
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new UserError(
+            `cannot write the final checkpoint in ${this.store.dir} after ${this.persistTimeoutMs / 1000} s: ${firstLine(error)}; ${this.rereadNote()}`,
+          );
+        await sleep(Math.min(backoffMs(attempt), left));
+      }
+    }
+  }
+
+  /**
+   * Stops the sources (waiting for batches in flight), writes a final checkpoint, closes
+   * everything. When the final checkpoint cannot be written within `persist_timeout_secs`,
+   * everything is still closed, then a {@link UserError} says so.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.signalStop();
     if (this.server) this.server.ready = false;
     for (const task of this.tasks) task.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.stuckTimer !== null) clearTimeout(this.stuckTimer);
+    this.stuckTimer = null;
+    // Batches held by failing checkpoints go on: the final checkpoint takes them, or a restart
+    // reads them again.
+    const gate = this.gate;
+    this.gate = null;
+    gate?.open();
     // Drain first and stop after the final checkpoint, so that its offsets can still be committed.
     for (const runtime of this.runtimes) await runtime.source.drain();
     await this.checkpointing?.catch(() => {});
-    await this.checkpoint();
+    let failure: unknown = null;
+    try {
+      await this.finalCheckpoint();
+    } catch (error) {
+      failure = error;
+    }
     for (const runtime of this.runtimes) await runtime.source.stop();
-    for (const runtime of this.runtimes) await runtime.deadLetter?.close();
+    for (const sink of this.deadLetters.values()) {
+      await sink.close().catch((error: unknown) => {
+        this.options.log.warn("closing a dead-letter destination failed", { destination: sink.id, error });
+      });
+    }
     await this.alerting.close();
     await this.server?.stop();
+    if (failure !== null) throw failure;
     this.options.log.info("stopped", { state: this.store.path });
   }
 }

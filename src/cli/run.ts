@@ -147,7 +147,9 @@ export function runCommand(): Command {
             if (current === pipeline) stop("all file sources replayed");
           },
           (error) => {
-            if (current === pipeline) stop("a source failed", error);
+            // A one-line reason (state that could not be persisted, a file that cannot be opened) is logged as the why.
+            if (current === pipeline)
+              stop(error instanceof UserError ? error.message : "a source failed", error);
           },
         );
       };

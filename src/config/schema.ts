@@ -606,10 +606,12 @@ export const configSchema = {
           ...positive,
           description: "how often state and offsets are checkpointed (default 5)",
         },
+        persist_timeout_secs: {
+          ...positive,
+          description:
+            "how long shutdown retries its final checkpoint, and a --once replay waits, while state or dead letters cannot be written (e.g. a full disk), before exiting with an error; a running daemon holds consumption and waits (default 20)",
+        },
       },
     },
   },
 } as const;
-
-/** Names of every registered drift test, for messages. */
-export const knownTests = Object.keys(driftTests);

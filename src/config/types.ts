@@ -190,7 +190,15 @@ export interface Config {
   readonly features: Readonly<Record<string, FeatureConfig>>;
   readonly monitors: Readonly<Record<string, MonitorConfig>>;
   readonly metrics?: { readonly listen: string };
-  readonly state?: { readonly dir: string; readonly checkpoint_interval_secs?: number };
+  readonly state?: {
+    readonly dir: string;
+    readonly checkpoint_interval_secs?: number;
+    /**
+     * How long shutdown retries its final checkpoint, and a `--once` replay waits, while state
+     * cannot be written (a full disk); then the daemon exits with an error (default 20).
+     */
+    readonly persist_timeout_secs?: number;
+  };
   /** How alerts are repeated, resolved and linked. */
   readonly alerting?: {
     readonly repeat_interval_secs?: number;

@@ -22,8 +22,14 @@ export class Metrics {
   });
   readonly deadLetterTotal = new Counter({
     name: "driftwatch_dead_letter_total",
-    help: "Rejected events written to the dead-letter destination, by outcome (written, failed).",
+    help: "Rejected events written to the dead-letter destination, by outcome (written, failed: retried, skipped: already written before a restart).",
     labelNames: ["source", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly deadLetterRestoresTotal = new Counter({
+    name: "driftwatch_dead_letter_restores_total",
+    help: "Dead-letter files found on restore not ending where the checkpoint says, by outcome (rolled_back: lines past the checkpoint removed, short: shorter than recorded, damaged or rotated, torn: a torn last line removed).",
+    labelNames: ["file", "outcome"] as const,
     registers: [this.registry],
   });
   readonly featureMissingTotal = new Counter({

@@ -107,7 +107,8 @@ export class FileSource implements Source {
             position: { key: this.key, offset },
           });
         } else if (line.text.trim() !== "") {
-          batch.push({ value: line.text, position: { key: this.key, offset } });
+          // The bytes themselves when they are not UTF-8, so a dead letter keeps them exactly.
+          batch.push({ value: line.raw ?? line.text, position: { key: this.key, offset } });
         } else continue;
         if (batch.length >= BATCH) {
           await this.deliver(handler, batch);

@@ -1,8 +1,15 @@
+import { isUtf8 } from "node:buffer";
 import type { FileHandle } from "node:fs/promises";
 
 /** One physical line of a file: its text, or, past the size limit, its length and first bytes. */
 export type Line =
-  | { readonly index: number; readonly text: string; readonly oversize?: undefined }
+  | {
+      readonly index: number;
+      readonly text: string;
+      /** The line's own bytes when they are not valid UTF-8 (`text` then holds U+FFFD for them). */
+      readonly raw?: Buffer;
+      readonly oversize?: undefined;
+    }
   | {
       readonly index: number;
       readonly text?: undefined;
@@ -35,7 +42,10 @@ export async function* readLines(
     if (skipped === 0 && total <= maxBytes + 1) {
       let bytes = parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
       if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1);
-      if (bytes.length <= maxBytes) return { index: index++, text: bytes.toString("utf8") };
+      if (bytes.length <= maxBytes)
+        return isUtf8(bytes)
+          ? { index: index++, text: bytes.toString("utf8") }
+          : { index: index++, text: bytes.toString("utf8"), raw: Buffer.from(bytes) };
       total = bytes.length;
     }
     const head = Buffer.concat([...parts, tail]).subarray(0, maxBytes);
