@@ -9,10 +9,11 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CheckpointUnusable, CheckpointWriteError, StateDirError } from "./errors.js";
 import {
   type BlobRef,
@@ -99,6 +100,27 @@ function writeAll(path: string, chunks: readonly Uint8Array[]): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * `mkdir -p` that reports the errno of the directory it could not create: Node's recursive mkdir
+ * says ENOENT where a read-only file system refuses with EROFS.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      if (!statSync(dir).isDirectory())
+        throw Object.assign(new Error("ENOTDIR: not a directory"), { code: "ENOTDIR" });
+      return;
+    }
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw error;
+    makeDir(parent);
+    mkdirSync(dir);
   }
 }
 
@@ -253,7 +275,7 @@ export class CheckpointStore {
     // space, so a full disk at start is left to the checkpoints' own failure handling.
     const probe = join(this.dir, `.probe-${process.pid}`);
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeDir(this.dir);
       closeSync(openSync(probe, "w"));
       unlinkSync(probe);
     } catch (error) {
@@ -290,7 +312,7 @@ export class CheckpointStore {
    */
   save(checkpoint: Checkpoint): number {
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeDir(this.dir);
       if (!this.scanned) this.inspect();
     } catch (error) {
       throw new CheckpointWriteError(this.dir, error);

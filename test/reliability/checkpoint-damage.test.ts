@@ -1,19 +1,18 @@
 import { strict as assert } from "node:assert";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import {
-  copyFileSync,
   existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   truncateSync,
-  unlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Checkpoint, CheckpointStore } from "../../src/state/checkpoint.js";
+import { damages } from "../support/checkpoint-damages.js";
 
 // After a kill -9 a truncated side file was zero-filled on load and gave KS 0.73 p=0 where the
 // uninterrupted run had KS 0.0054 p=1; a garbled checkpoint.json or a missing side file stopped
@@ -81,37 +80,8 @@ function reseal(dir: string): void {
   writeFileSync(path, zeroed.replace("0".repeat(64), digest));
 }
 
-/** Flips one bit of a digit inside a number of the JSON document (a digit stays a digit). */
-function flipDigit(path: string): void {
-  const bytes = readFileSync(path);
-  const at = bytes.indexOf('"written_at":2000');
-  assert.ok(at >= 0, "the document holds written_at");
-  const digit = at + '"written_at":'.length;
-  bytes[digit] ^= 0x01; // "2" becomes "3"
-  writeFileSync(path, bytes);
-}
-
-const damages: Record<string, (dir: string) => void> = {
-  "a truncated side file": (dir) => truncateSync(sideFile(dir), 5800),
-  "a side file of random bytes": (dir) => {
-    const path = sideFile(dir);
-    writeFileSync(path, randomBytes(readFileSync(path).length));
-  },
-  "a missing side file": (dir) => unlinkSync(sideFile(dir)),
-  "a side file of the wrong generation": (dir) => {
-    // The same length and well-formed numbers, but another generation's values.
-    const names = readdirSync(dir).filter((name) => /^values-\d+\.f64$/.test(name));
-    const newest = sideFile(dir);
-    const other = names.map((name) => join(dir, name)).find((path) => path !== newest);
-    assert.ok(other, "two generations on disk");
-    copyFileSync(other, newest);
-  },
-  "a garbled checkpoint.json": (dir) => writeFileSync(join(dir, "checkpoint.json"), '{"format":"drift'),
-  "a truncated checkpoint.json": (dir) => {
-    const path = join(dir, "checkpoint.json");
-    truncateSync(path, Math.floor(readFileSync(path).length / 2));
-  },
-  "a bit flip inside a number of checkpoint.json": (dir) => flipDigit(join(dir, "checkpoint.json")),
+const allDamages: Record<string, (dir: string) => void> = {
+  ...damages,
   "an empty checkpoint.json": (dir) => writeFileSync(join(dir, "checkpoint.json"), ""),
 };
 
@@ -136,7 +106,7 @@ describe("CheckpointStore", () => {
     return dir;
   }
 
-  for (const [name, damage] of Object.entries(damages)) {
+  for (const [name, damage] of Object.entries(allDamages)) {
     it(`restores the previous generation exactly after ${name}`, () => {
       const dir = twoGenerations(name);
       damage(dir);
