@@ -63,7 +63,7 @@ export interface Restored {
   /** The file and generation restored, when one was. */
   readonly file: string | null;
   readonly generation: number | null;
-  /** Every damaged file, `checkpoint.json (generation 8): what is wrong`, newest first. */
+  /** Every damaged file passed over, `checkpoint.json (generation 8): what is wrong`, newest first. */
   readonly damaged: readonly string[];
 }
 
@@ -192,15 +192,18 @@ export class CheckpointStore {
     });
   }
 
-  /** Verifies both generation files and remembers which are usable and the highest number seen. */
-  private inspect(): [Inspection, Inspection] {
-    const found: [Inspection, Inspection] = [
-      inspectGeneration(this.dir, CURRENT),
-      inspectGeneration(this.dir, PREVIOUS),
-    ];
-    const [current, previous] = found;
+  /**
+   * Verifies the newest generation file, and the previous one only when the newest is not usable
+   * (a start reads and checks one generation, not two); remembers which are usable and the highest
+   * generation number seen.
+   */
+  private inspect(): Inspection[] {
+    const current = inspectGeneration(this.dir, CURRENT);
+    const found = [current];
+    if (current.status !== "usable") found.push(inspectGeneration(this.dir, PREVIOUS));
     this.current = current.status === "usable" ? current : null;
-    this.previous = previous.status === "usable" ? previous : null;
+    const previous = found[1];
+    this.previous = previous?.status === "usable" ? previous : null;
     // New generations are numbered past everything on disk, damaged or not, so that no name is reused.
     for (const f of found)
       if (f.status !== "absent" && f.generation !== null)
@@ -210,22 +213,18 @@ export class CheckpointStore {
     return found;
   }
 
-  /** The newest usable generation, and the damaged files newer than it (all of them when none is usable). */
+  /**
+   * The generation to restore: checkpoint.json when usable, else checkpoint.previous.json when
+   * usable (checkpoint.json is the newer by construction, whatever a damaged header claims); and
+   * the damaged files passed over.
+   */
   private choose(found: readonly Inspection[]) {
-    const usable = found
-      .filter((f): f is Extract<Inspection, { status: "usable" }> => f.status === "usable")
-      .sort((a, b) => b.generation - a.generation);
-    const best = usable[0] ?? null;
-    // checkpoint.json is newer than checkpoint.previous.json by construction, whatever a damaged
-    // header claims: a damaged newest file means a fallback, a damaged previous one does not.
+    const best =
+      found.find((f): f is Extract<Inspection, { status: "usable" }> => f.status === "usable") ?? null;
     const damaged = found.filter(
-      (f): f is Extract<Inspection, { status: "damaged" }> =>
-        f.status === "damaged" && (best === null || f.file === CURRENT),
+      (f): f is Extract<Inspection, { status: "damaged" }> => f.status === "damaged",
     );
-    const olderDamaged = found.filter(
-      (f): f is Extract<Inspection, { status: "damaged" }> => f.status === "damaged" && !damaged.includes(f),
-    );
-    return { best, damaged, olderDamaged, present: found.some((f) => f.status !== "absent") };
+    return { best, damaged, present: found.some((f) => f.status !== "absent") };
   }
 
   /**
@@ -252,8 +251,8 @@ export class CheckpointStore {
    */
   restore(options: { readonly reset: boolean }): Restored {
     this.checkWritable();
-    const { best, damaged, olderDamaged, present } = this.choose(this.inspect());
-    const described = [...damaged, ...olderDamaged].map(describeDamage);
+    const { best, damaged, present } = this.choose(this.inspect());
+    const described = damaged.map(describeDamage);
     if (best) {
       this.setAside(damaged);
       return {

@@ -45,13 +45,6 @@ export function restoreCheckpoint(
       damaged: damaged.join("; "),
       aside: "damaged/",
     });
-  } else if (damaged.length > 0) {
-    // The newest generation is fine; only the fallback behind it is lost, until the next save.
-    log.warn("previous checkpoint generation is damaged; the newest is restored", {
-      dir: store.dir,
-      damaged: damaged.join("; "),
-      used,
-    });
   }
   return restored.checkpoint;
 }
