@@ -2,7 +2,7 @@ import { alertingSchema, alertsSchemaFor } from "../alerts/schema.js";
 import { detectorEntrySchema } from "../detectors/registry.js";
 import { outlierScorers } from "../outliers/registry.js";
 import { sliceSchema } from "../performance/slices.js";
-import { driftTests, testsFor } from "../stats/registry.js";
+import { testsFor } from "../stats/registry.js";
 
 // JSON Schema (draft-07) of the configuration file. The `description`s are the reference
 // documentation; `schemas/config.schema.json` is this object written out for editors
