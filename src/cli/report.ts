@@ -5,10 +5,12 @@ import { loadSuite } from "../checks/suite.js";
 import { type DriftOptions, defaultDriftOptions } from "../drift/evaluate.js";
 import { UserError } from "../errors.js";
 import { type InputFormat, inputFormats } from "../io/read.js";
+import { invalidUtf8Warning } from "../io/utf8.js";
 import { buildReport } from "../report/build.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { DriftReport } from "../report/model.js";
 import { type DriftTestName, testsFor } from "../stats/registry.js";
+import { addLimitOptions, type LimitFlags, limitsOf } from "./limits.js";
 
 /** Parses a number flag within bounds, with a message naming the flag. */
 export function numberIn(flag: string, min: number, max: number, { exclusiveMin = false } = {}) {
@@ -33,7 +35,7 @@ const list = (value: string, previous: string[]): string[] => [
     .filter((s) => s !== ""),
 ];
 
-interface ReportFlags {
+interface ReportFlags extends LimitFlags {
   reference: string;
   current: string;
   format: "json" | "markdown" | "html";
@@ -81,7 +83,7 @@ export async function renderReport(report: DriftReport, format: ReportFlags["for
  * expectation suites (`--suite`) over the current file.
  */
 export function reportCommand(setExitCode: (code: number) => void): Command {
-  return new Command("report")
+  const command = new Command("report")
     .description("compare a reference and a current data file column by column and report drift")
     .requiredOption("--reference <file>", "reference data (CSV, TSV, JSON Lines, JSON array or Parquet)")
     .requiredOption("--current <file>", "current data, same formats")
@@ -160,84 +162,91 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       [],
     )
     .option("--fail-on-drift", "exit with code 1 when the dataset drifted")
-    .option("--quiet", "no progress bar")
-    .action(async (flags: ReportFlags) => {
-      const bar =
-        !flags.quiet && process.stderr.isTTY
-          ? new SingleBar({
-              stream: process.stderr,
-              format: "reading [{bar}] {percentage}% | {value}/{total} MB",
-              hideCursor: true,
-              clearOnComplete: true,
-            })
-          : null;
-      let started = false;
-      if ((flags.target === undefined) !== (flags.prediction === undefined)) {
-        throw new UserError("--target and --prediction go together (model quality needs both)");
-      }
-      if (
-        flags.target === undefined &&
-        (flags.score !== undefined || flags.positive !== undefined || flags.task !== undefined)
-      ) {
-        throw new UserError("--score, --positive and --task need --target and --prediction");
-      }
-      // Suites first: a suite that does not load is reported before any data is read.
-      const suites = flags.suite.map((file) => loadSuite(file));
-      const report = await buildReport({
-        quality:
-          flags.target !== undefined && flags.prediction !== undefined
-            ? {
-                target: flags.target,
-                prediction: flags.prediction,
-                score: flags.score,
-                positive: flags.positive,
-                task: flags.task,
-              }
-            : undefined,
-        outliers: flags.outliers,
-        suites,
-        reference: flags.reference,
-        current: flags.current,
-        inputFormat: flags.inputFormat,
-        numeric: flags.numeric,
-        categorical: flags.categorical,
-        columns: flags.columns,
-        ignore: flags.ignore,
-        drift: {
-          numeric_test: flags.numericTest,
-          categorical_test: flags.categoricalTest,
-          alpha: flags.alpha,
-          threshold: flags.threshold,
-          correction: flags.correction,
-          drift_share: flags.driftShare,
-          min_effect: flags.minEffect,
-        },
-        onProgress: bar
-          ? (done, total) => {
-              const mb = (n: number): number => Math.round(n / 1e6);
-              if (!started) {
-                bar.start(mb(total), 0);
-                started = true;
-              }
-              bar.update(mb(done));
+    .option("--quiet", "no progress bar");
+  return addLimitOptions(command).action(async (flags: ReportFlags) => {
+    const bar =
+      !flags.quiet && process.stderr.isTTY
+        ? new SingleBar({
+            stream: process.stderr,
+            format: "reading [{bar}] {percentage}% | {value}/{total} MB",
+            hideCursor: true,
+            clearOnComplete: true,
+          })
+        : null;
+    let started = false;
+    if ((flags.target === undefined) !== (flags.prediction === undefined)) {
+      throw new UserError("--target and --prediction go together (model quality needs both)");
+    }
+    if (
+      flags.target === undefined &&
+      (flags.score !== undefined || flags.positive !== undefined || flags.task !== undefined)
+    ) {
+      throw new UserError("--score, --positive and --task need --target and --prediction");
+    }
+    // Suites first: a suite that does not load is reported before any data is read.
+    const suites = flags.suite.map((file) => loadSuite(file));
+    const report = await buildReport({
+      quality:
+        flags.target !== undefined && flags.prediction !== undefined
+          ? {
+              target: flags.target,
+              prediction: flags.prediction,
+              score: flags.score,
+              positive: flags.positive,
+              task: flags.task,
             }
           : undefined,
-      }).finally(() => {
-        if (started) bar?.stop();
-      });
-      const text = await renderReport(report, flags.format);
-      if (flags.out === undefined) {
-        process.stdout.write(text);
-      } else {
-        try {
-          await writeFile(flags.out, text);
-        } catch (error) {
-          throw new UserError(
-            `${flags.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-          );
-        }
-      }
-      if (flags.failOnDrift && report.dataset.drift) setExitCode(1);
-      if (report.checks?.some((c) => !c.success)) setExitCode(1);
+      outliers: flags.outliers,
+      suites,
+      reference: flags.reference,
+      current: flags.current,
+      inputFormat: flags.inputFormat,
+      numeric: flags.numeric,
+      categorical: flags.categorical,
+      columns: flags.columns,
+      ignore: flags.ignore,
+      drift: {
+        numeric_test: flags.numericTest,
+        categorical_test: flags.categoricalTest,
+        alpha: flags.alpha,
+        threshold: flags.threshold,
+        correction: flags.correction,
+        drift_share: flags.driftShare,
+        min_effect: flags.minEffect,
+      },
+      limits: limitsOf(flags),
+      onProgress: bar
+        ? (done, total) => {
+            const mb = (n: number): number => Math.round(n / 1e6);
+            if (!started) {
+              bar.start(mb(total), 0);
+              started = true;
+            }
+            bar.update(mb(done));
+          }
+        : undefined,
+    }).finally(() => {
+      if (started) bar?.stop();
     });
+    // Once per file, before the report: values were used with U+FFFD, and the report says so too.
+    const warned = new Set<string>();
+    for (const input of [report.inputs.reference, report.inputs.current]) {
+      if (input.invalid_utf8 !== undefined && !warned.has(input.path) && warned.add(input.path))
+        process.stderr.write(`driftwatch: warning: ${invalidUtf8Warning(input.path, input.invalid_utf8)}\n`);
+    }
+    const text = await renderReport(report, flags.format);
+    if (flags.out === undefined) {
+      process.stdout.write(text);
+    } else {
+      try {
+        await writeFile(flags.out, text);
+      } catch (error) {
+        throw new UserError(
+          `${flags.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        );
+      }
+    }
+    if (flags.failOnDrift && report.dataset.drift) setExitCode(1);
+    if (report.checks?.some((c) => !c.success)) setExitCode(1);
+  });
 }

@@ -6,9 +6,11 @@ import { Document, isMap, isSeq, type YAMLMap } from "yaml";
 import { SUGGEST_RULES, type SuggestedSuite, suggestSuite } from "../checks/profile.js";
 import { UserError } from "../errors.js";
 import { type InputFormat, inputFormats } from "../io/read.js";
+import { invalidUtf8Warning } from "../io/utf8.js";
 import { readDataColumns } from "../report/checks.js";
+import { addLimitOptions, type LimitFlags, limitsOf } from "./limits.js";
 
-interface SuggestFlags {
+interface SuggestFlags extends LimitFlags {
   reference: string;
   out?: string;
   name?: string;
@@ -91,7 +93,7 @@ export function suiteNameOf(flags: { name?: string; out?: string; reference: str
  * printed or written with `--out`.
  */
 export function suggestCommand(): Command {
-  return new Command("suggest")
+  const command = new Command("suggest")
     .description("profile a reference data set into a starter expectation suite (YAML) to edit")
     .requiredOption("--reference <file>", "reference data (CSV, TSV, JSON Lines, JSON array or Parquet)")
     .option("--out <file>", "write the suite to a file instead of standard output")
@@ -101,34 +103,35 @@ export function suggestCommand(): Command {
       new Option("--input-format <format>", "file format, when the extension does not tell").choices([
         ...inputFormats,
       ]),
-    )
-    .action(async (flags: SuggestFlags) => {
-      if (flags.name !== undefined && flags.name.trim() === "")
-        throw new UserError("--name must not be empty");
-      if (flags.out !== undefined && !flags.force && (await exists(flags.out)))
-        throw new UserError(`${flags.out}: exists; pass --force to overwrite it`);
-      const data = await readDataColumns(flags.reference, flags.inputFormat);
-      const suite = suggestSuite(data, suiteNameOf(flags));
-      const header = suggestHeader(
-        { path: flags.reference, rows: data.rows, columns: data.names.length, at: new Date() },
-        suite.remarks,
+    );
+  return addLimitOptions(command).action(async (flags: SuggestFlags) => {
+    if (flags.name !== undefined && flags.name.trim() === "") throw new UserError("--name must not be empty");
+    if (flags.out !== undefined && !flags.force && (await exists(flags.out)))
+      throw new UserError(`${flags.out}: exists; pass --force to overwrite it`);
+    const data = await readDataColumns(flags.reference, flags.inputFormat, limitsOf(flags));
+    if (data.invalidUtf8 !== undefined)
+      process.stderr.write(`driftwatch: warning: ${invalidUtf8Warning(flags.reference, data.invalidUtf8)}\n`);
+    const suite = suggestSuite(data, suiteNameOf(flags));
+    const header = suggestHeader(
+      { path: flags.reference, rows: data.rows, columns: data.names.length, at: new Date() },
+      suite.remarks,
+    );
+    const text = suiteYaml(suite, header);
+    if (flags.out === undefined) {
+      process.stdout.write(text);
+      return;
+    }
+    try {
+      await writeFile(flags.out, text);
+    } catch (error) {
+      throw new UserError(
+        `${flags.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       );
-      const text = suiteYaml(suite, header);
-      if (flags.out === undefined) {
-        process.stdout.write(text);
-        return;
-      }
-      try {
-        await writeFile(flags.out, text);
-      } catch (error) {
-        throw new UserError(
-          `${flags.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-        );
-      }
-      process.stdout.write(
-        `${flags.out}: suite ${JSON.stringify(suite.name)}, ${suite.expectations.length} expectations for ${data.names.length} columns of ${flags.reference} (${data.rows} rows)\n`,
-      );
-    });
+    }
+    process.stdout.write(
+      `${flags.out}: suite ${JSON.stringify(suite.name)}, ${suite.expectations.length} expectations for ${data.names.length} columns of ${flags.reference} (${data.rows} rows)\n`,
+    );
+  });
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,5 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { UserError } from "../errors.js";
+import { fieldTooLong, lineTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
+import { type InvalidUtf8, isUtf8Range, Utf8Tally } from "./utf8.js";
 
 const QUOTE = 0x22;
 const LF = 0x0a;
@@ -26,6 +28,9 @@ export function fieldText(row: CsvRow, i: number): string {
 
 /** Options of {@link tokenizeCsv}. */
 export interface TokenizeOptions {
+  readonly limits: ReadLimits;
+  /** Names field `i` (0-based) of the row on `line` in an error; default `field i+1`. */
+  readonly describeField?: (i: number, line: number) => string;
   readonly delimiter?: string;
   readonly chunkBytes?: number;
   readonly onProgress?: (bytes: number) => void;
@@ -37,6 +42,11 @@ export interface TokenizeOptions {
  * Tokenizes an RFC 4180 CSV file row by row: quoted fields with doubled quotes and embedded line
  * breaks; LF or CRLF line ends; a UTF-8 byte order mark is skipped; blank lines are skipped.
  * `onRow` gets each row with the physical line it starts on; errors name `path:line`.
+ * `limits` are enforced while reading: a row longer than `maxLineBytes` fails as soon as that
+ * many bytes are read without its end, a field longer than `maxFieldBytes` when it is complete,
+ * a row with more than `maxColumns` fields when the next one starts; so memory stays within
+ * about twice the line limit plus one chunk. Returns the rows that are not valid UTF-8 (their
+ * fields decode with U+FFFD), checked natively per chunk.
  *
  * Hand-written on purpose: the CSV libraries for Node materialise every field of every row as a
  * string and count rows rather than lines, which costs seconds and hundreds of megabytes on a
@@ -47,32 +57,60 @@ export async function tokenizeCsv(
   path: string,
   handle: FileHandle,
   onRow: (row: CsvRow, line: number) => void,
-  { delimiter = ",", chunkBytes = 4 << 20, onProgress, onChunkEnd }: TokenizeOptions = {},
-): Promise<void> {
+  {
+    limits,
+    describeField = (i) => `field ${i + 1}`,
+    delimiter = ",",
+    chunkBytes = 4 << 20,
+    onProgress,
+    onChunkEnd,
+  }: TokenizeOptions,
+): Promise<{ invalidUtf8?: InvalidUtf8 }> {
   const sep = delimiter.charCodeAt(0);
-  let starts = new Int32Array(64);
-  let ends = new Int32Array(64);
-  let quoted = new Uint8Array(64);
+  const { maxLineBytes, maxFieldBytes, maxColumns } = limits;
+  let starts = new Int32Array(Math.min(64, maxColumns));
+  let ends = new Int32Array(starts.length);
+  let quoted = new Uint8Array(starts.length);
   const fail = (line: number, message: string): never => {
     throw new UserError(`${path}:${line}: ${message}`);
   };
+  // Called only when the field arrays are full, so the column limit costs nothing per field.
+  const room = (line: number): void => {
+    if (starts.length >= maxColumns) throw tooManyColumns(path, line, limits);
+    const size = Math.min(starts.length * 2, maxColumns);
+    const next = { starts: new Int32Array(size), ends: new Int32Array(size), quoted: new Uint8Array(size) };
+    next.starts.set(starts);
+    next.ends.set(ends);
+    next.quoted.set(quoted);
+    ({ starts, ends, quoted } = next);
+  };
+  const tally = new Utf8Tally();
+  // Start offset and line of each row of the current chunk, to count invalid UTF-8 row by row
+  // in the rare chunk that holds some.
+  let chunkRowStarts: Int32Array = new Int32Array(1024);
+  let chunkRowLines: Int32Array = new Int32Array(1024);
   let carry: Buffer | null = null;
   let line = 1; // physical line at which the pending row starts
   let first = true;
   try {
-    const chunk = Buffer.allocUnsafe(chunkBytes);
     for (;;) {
-      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, null);
+      // Read at least as much as is carried: a long row is then parsed again a bounded number of
+      // times (the buffer doubles) instead of once per chunk, which made a 2 GiB line quadratic.
+      const carried = carry?.length ?? 0;
+      const want = Math.max(chunkBytes, carried);
+      const whole = Buffer.allocUnsafe(carried + want);
+      if (carry !== null) carry.copy(whole, 0);
+      const { bytesRead } = await handle.read(whole, carried, want, null);
       const eof = bytesRead === 0;
       onProgress?.(bytesRead);
-      let buf: Buffer =
-        carry === null ? chunk.subarray(0, bytesRead) : Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+      let buf: Buffer = whole.subarray(0, carried + bytesRead);
       carry = null;
       if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf)
         buf = buf.subarray(3);
-      first = false;
+      if (buf.length > 0) first = false;
       const len = buf.length;
       let pos = 0;
+      let rows = 0;
       // Parse complete rows; a row cut by the chunk end is carried over and parsed again whole.
       while (pos < len) {
         const rowStart = pos;
@@ -91,16 +129,7 @@ export async function tokenizeCsv(
           break;
         }
         for (;;) {
-          if (count === starts.length) {
-            const grow = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-              const b = make(a.length * 2);
-              b.set(a);
-              return b;
-            };
-            starts = grow(starts, (n) => new Int32Array(n));
-            ends = grow(ends, (n) => new Int32Array(n));
-            quoted = grow(quoted, (n) => new Uint8Array(n));
-          }
+          if (count === starts.length) room(line);
           if (i < len && buf[i] === QUOTE) {
             // Quoted field: runs to the next quote not followed by another quote.
             let j = i + 1;
@@ -126,6 +155,8 @@ export async function tokenizeCsv(
               if (eof) fail(line + rowLines, "unterminated quoted field");
               break; // need more bytes
             }
+            if (j - i - 1 > maxFieldBytes)
+              throw fieldTooLong(path, line + rowLines, describeField(count, line), j - i - 1, limits);
             starts[count] = i + 1;
             ends[count] = j;
             quoted[count] = escaped ? 2 : 1;
@@ -164,6 +195,8 @@ export async function tokenizeCsv(
             j++;
           }
           if (j >= len && !eof) break;
+          if (j - i > maxFieldBytes)
+            throw fieldTooLong(path, line + rowLines, describeField(count, line), j - i, limits);
           starts[count] = i;
           ends[count] = j;
           quoted[count] = 0;
@@ -178,6 +211,7 @@ export async function tokenizeCsv(
             i = j + 1;
             if (i >= len && eof) {
               // Trailing separator at end of file: one more empty field.
+              if (count === starts.length) room(line);
               starts[count] = ends[count] = i;
               quoted[count] = 0;
               count++;
@@ -196,13 +230,30 @@ export async function tokenizeCsv(
           break;
         }
         if (!complete) {
-          carry = Buffer.from(buf.subarray(rowStart));
+          carry = buf.subarray(rowStart);
           break;
         }
+        const bytes = rowBytes(buf, rowStart, i);
+        if (bytes > maxLineBytes) throw lineTooLong(path, line, limits, bytes);
+        if (rows === chunkRowStarts.length) {
+          chunkRowStarts = grown(chunkRowStarts);
+          chunkRowLines = grown(chunkRowLines);
+        }
+        chunkRowStarts[rows] = rowStart;
+        chunkRowLines[rows++] = line;
         onRow({ buf, starts, ends, quoted, count }, line);
         line += rowLines + 1;
         pos = i;
       }
+      // Complete rows are checked for UTF-8 a chunk at a time; a chunk with invalid bytes is
+      // walked again row by row to count them.
+      if (rows > 0 && !isUtf8Range(buf, chunkRowStarts[0], pos)) {
+        for (let r = 0; r < rows; r++) {
+          const end = r + 1 < rows ? chunkRowStarts[r + 1] : pos;
+          if (!isUtf8Range(buf, chunkRowStarts[r], end)) tally.add(chunkRowLines[r]);
+        }
+      }
+      if (carry !== null && carry.length > maxLineBytes) throw lineTooLong(path, line, limits);
       await onChunkEnd?.();
       if (eof) break;
     }
@@ -211,4 +262,19 @@ export async function tokenizeCsv(
     if (error instanceof TypeError) throw new UserError(`${path}: ${error.message}`);
     throw error;
   }
+  return { invalidUtf8: tally.result };
+}
+
+/** Bytes of the row in `buf[start, end)` without its line end. */
+function rowBytes(buf: Buffer, start: number, end: number): number {
+  let last = end;
+  if (last > start && buf[last - 1] === LF) last--;
+  if (last > start && buf[last - 1] === CR) last--;
+  return last - start;
+}
+
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }

@@ -2,6 +2,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import { showValue, UserError } from "../errors.js";
 import { ColumnBuilder, parseDecimal, parseDecimalBytes } from "./columns.js";
 import { type CsvRow, fieldText, tokenizeCsv } from "./csv-tokenizer.js";
+import { defaultReadLimits } from "./limits.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /**
@@ -77,8 +78,14 @@ export async function readCsv(path: string, options: ReadOptions, delimiter = ",
     }
   };
 
+  let invalidUtf8: Table["invalidUtf8"];
   try {
-    await tokenizeCsv(path, handle, onRow, { delimiter, onProgress: options.onProgress });
+    ({ invalidUtf8 } = await tokenizeCsv(path, handle, onRow, {
+      delimiter,
+      onProgress: options.onProgress,
+      limits: options.limits ?? defaultReadLimits,
+      describeField: (i) => describeColumn(names, i),
+    }));
   } finally {
     await handle.close();
   }
@@ -91,7 +98,15 @@ export async function readCsv(path: string, options: ReadOptions, delimiter = ",
     rows,
     columns: columns.map((b) => b.finish()),
     rereadAsText: columns.filter((b) => b.needsText).map((b) => b.name),
+    ...(invalidUtf8 === undefined ? {} : { invalidUtf8 }),
   };
+}
+
+/** A CSV field in an error: `column 3 ("price")`, or `column 3 of the header` before names are known. */
+export function describeColumn(names: readonly string[] | null, i: number): string {
+  return names === null || i >= names.length
+    ? `column ${i + 1}${names === null ? " of the header" : ""}`
+    : `column ${i + 1} (${showValue(names[i])})`;
 }
 
 /** The column names of a header row; empty and duplicate names are errors naming the line. */

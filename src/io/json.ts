@@ -1,8 +1,9 @@
-import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
+import { type FileHandle, open } from "node:fs/promises";
 import { showValue, UserError } from "../errors.js";
 import { ColumnBuilder } from "./columns.js";
+import { lineWithin, splitJsonArray } from "./json-array.js";
+import { defaultReadLimits, fieldTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
+import { splitLines } from "./lines.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /**
@@ -18,6 +19,7 @@ class JsonRows {
   constructor(
     private readonly path: string,
     private readonly options: ReadOptions,
+    private readonly limits: ReadLimits,
   ) {}
 
   add(row: unknown, where: string): void {
@@ -29,10 +31,17 @@ class JsonRows {
     for (const [key, value] of Object.entries(row)) {
       let builder = this.builders.get(key);
       if (builder === undefined) {
+        if (this.order.length >= this.limits.maxColumns) throw tooManyColumns(where, undefined, this.limits);
         builder = this.options.include(key) ? new ColumnBuilder(key, this.options.hint(key)) : null;
         if (builder !== null) for (let i = 0; i < this.rows; i++) builder.addMissing();
         this.builders.set(key, builder);
         this.order.push(key);
+      }
+      // A UTF-16 string of n units has between n and 3n UTF-8 bytes: count only the doubtful.
+      if (typeof value === "string" && value.length * 3 > this.limits.maxFieldBytes) {
+        const bytes = Buffer.byteLength(value);
+        if (bytes > this.limits.maxFieldBytes)
+          throw fieldTooLong(where, undefined, `column ${showValue(key)}`, bytes, this.limits);
       }
       if (builder === null) continue;
       if (value === null) builder.addMissing();
@@ -53,7 +62,7 @@ class JsonRows {
     }
   }
 
-  finish(): Table {
+  finish(invalidUtf8: Table["invalidUtf8"]): Table {
     const columns = this.order.map((name) => this.builders.get(name)).filter((b): b is ColumnBuilder => !!b);
     return {
       path: this.path,
@@ -61,60 +70,97 @@ class JsonRows {
       rows: this.rows,
       columns: columns.map((b) => b.finish()),
       rereadAsText: [],
+      ...(invalidUtf8 === undefined ? {} : { invalidUtf8 }),
     };
   }
 }
 
-/** Reads JSON Lines: one object per line; blank lines are skipped. Errors name `file:line`. */
-export async function readJsonLines(path: string, options: ReadOptions): Promise<Table> {
-  const rows = new JsonRows(path, options);
-  const stream = createReadStream(path);
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", (error: NodeJS.ErrnoException) =>
-      reject(new UserError(`${path}: cannot open: ${error.code ?? error.message}`)),
-    );
-  });
-  await opened;
-  stream.on("data", (chunk) => options.onProgress?.(chunk.length));
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  let line = 0;
-  for await (const text of lines) {
-    line++;
-    if (line === 1 && text.charCodeAt(0) === 0xfeff) continue;
-    if (text.trim() === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new UserError(`${path}:${line}: invalid JSON: ${(error as Error).message}`);
-    }
-    rows.add(value, `${path}:${line}`);
-  }
-  return rows.finish();
-}
-
-/** Reads a JSON document holding one array of objects. Errors name `file:line` where known. */
-export async function readJsonArray(path: string, options: ReadOptions): Promise<Table> {
-  let text: string;
+/** Opens a data file for reading; a failure is a `UserError` naming the file. */
+export async function openData(path: string): Promise<FileHandle> {
   try {
-    text = await readFile(path, "utf8");
+    return await open(path, "r");
   } catch (error) {
     throw new UserError(`${path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  options.onProgress?.(Buffer.byteLength(text));
-  let document: unknown;
+}
+
+/** Parses one JSON text of a file; `where` names it in the error. */
+export function parseJson(buf: Buffer, start: number, end: number, where: () => string): unknown {
   try {
-    document = JSON.parse(text);
+    return JSON.parse(buf.toString("utf8", start, end));
   } catch (error) {
-    const message = (error as Error).message;
-    // V8 says "... at position N"; turn the offset into a line number.
-    const match = /position (\d+)/.exec(message);
-    const line = match ? text.slice(0, Number(match[1])).split("\n").length : null;
-    throw new UserError(`${path}${line === null ? "" : `:${line}`}: invalid JSON: ${message}`);
+    throw new UserError(`${where()}: invalid JSON: ${(error as Error).message}`);
   }
-  if (!Array.isArray(document)) throw new UserError(`${path}: expected a JSON array of objects`);
-  const rows = new JsonRows(path, options);
-  for (const [i, row] of document.entries()) rows.add(row, `${path}: element ${i}`);
-  return rows.finish();
+}
+
+/**
+ * Reads JSON Lines: one object per line; blank lines are skipped. Errors name `file:line`; lines
+ * are bounded by `limits.maxLineBytes` while read.
+ */
+export async function readJsonLines(path: string, options: ReadOptions): Promise<Table> {
+  const limits = options.limits ?? defaultReadLimits;
+  const rows = new JsonRows(path, options, limits);
+  const handle = await openData(path);
+  let invalidUtf8: Table["invalidUtf8"];
+  try {
+    ({ invalidUtf8 } = await splitLines(
+      path,
+      handle,
+      (buf, start, end, line) => {
+        if (isBlank(buf, start, end)) return;
+        rows.add(
+          parseJson(buf, start, end, () => `${path}:${line}`),
+          `${path}:${line}`,
+        );
+      },
+      { limits, onProgress: options.onProgress },
+    ));
+  } finally {
+    await handle.close();
+  }
+  return rows.finish(invalidUtf8);
+}
+
+/**
+ * Reads a JSON document holding one array of objects, element by element (memory is one element,
+ * bounded by `limits.maxLineBytes`). Errors name `file:line`.
+ */
+export async function readJsonArray(path: string, options: ReadOptions): Promise<Table> {
+  const limits = options.limits ?? defaultReadLimits;
+  const rows = new JsonRows(path, options, limits);
+  const handle = await openData(path);
+  let invalidUtf8: Table["invalidUtf8"];
+  try {
+    ({ invalidUtf8 } = await splitJsonArray(
+      path,
+      handle,
+      (buf, start, end, index, line) => {
+        const where = (): string => `${path}:${line}: element ${index}`;
+        let value: unknown;
+        try {
+          value = JSON.parse(buf.toString("utf8", start, end));
+        } catch (error) {
+          // V8 says "... at position N"; name the line of that position.
+          const message = (error as Error).message;
+          const match = /position (\d+)/.exec(message);
+          const at = match ? lineWithin(buf, start, Number(match[1]), line) : line;
+          throw new UserError(`${path}:${at}: invalid JSON: ${message}`);
+        }
+        rows.add(value, where());
+      },
+      { limits, onProgress: options.onProgress },
+    ));
+  } finally {
+    await handle.close();
+  }
+  return rows.finish(invalidUtf8);
+}
+
+/** True when `buf[start, end)` holds only white space. */
+export function isBlank(buf: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
 }

@@ -56,6 +56,7 @@ export async function readTable(path: string, options: ReadOptions, format = for
   const retyped = await read({
     hint: (name) => (again.has(name) ? "categorical" : options.hint(name)),
     include: (name) => again.has(name),
+    limits: options.limits,
   });
   const replaced = new Map(retyped.columns.map((column) => [column.name, column]));
   return {

@@ -1,12 +1,12 @@
-import { createReadStream } from "node:fs";
-import { open, readFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
-import { asyncBufferFromFile, parquetReadObjects } from "hyparquet";
-import { compressors } from "hyparquet-compressors";
 import { showValue, UserError } from "../errors.js";
 import { parseDecimal } from "./columns.js";
-import { readHeader } from "./csv.js";
+import { describeColumn, readHeader } from "./csv.js";
 import { type CsvRow, fieldText, tokenizeCsv } from "./csv-tokenizer.js";
+import { isBlank, openData, parseJson } from "./json.js";
+import { splitJsonArray } from "./json-array.js";
+import { defaultReadLimits, type ReadLimits } from "./limits.js";
+import { splitLines } from "./lines.js";
+import { readParquetColumns } from "./parquet.js";
 import { formatOf, type InputFormat } from "./read.js";
 
 /** A cell as the file holds it: text from CSV, typed values from JSON and Parquet. */
@@ -40,19 +40,22 @@ export async function readNumericRows(
   path: string,
   columns: readonly string[],
   format: InputFormat = formatOf(path),
+  limits: ReadLimits = defaultReadLimits,
 ): Promise<(number | null)[][]> {
-  return (await readRawRows(path, columns, format)).map((row) => row.map(numberOf));
+  return (await readRawRows(path, columns, format, limits)).map((row) => row.map(numberOf));
 }
 
 /**
  * Reads the given columns of a data file row by row, as the file holds them (CSV text; JSON and
  * Parquet values), with null for an empty or absent value. For the CLI's label and prediction
- * pairs and the outlier rows. Every column must exist; errors name the file and the column.
+ * pairs and the outlier rows. Every column must exist; errors name the file and the column. The
+ * same limits as the column readers apply while reading.
  */
 export async function readRawRows(
   path: string,
   columns: readonly string[],
   format: InputFormat = formatOf(path),
+  limits: ReadLimits = defaultReadLimits,
 ): Promise<RawValue[][]> {
   const rows: RawValue[][] = [];
   const missingColumn = (names: readonly string[]): void => {
@@ -64,13 +67,9 @@ export async function readRawRows(
     }
   };
   if (format === "csv" || format === "tsv") {
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(path, "r");
-    } catch (error) {
-      throw new UserError(`${path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
+    const handle = await openData(path);
     let index: number[] | null = null;
+    let names: string[] | null = null;
     let width = 0;
     try {
       await tokenizeCsv(
@@ -78,9 +77,9 @@ export async function readRawRows(
         handle,
         (row: CsvRow, line: number) => {
           if (index === null) {
-            const names = readHeader(path, row, line);
+            names = readHeader(path, row, line);
             missingColumn(names);
-            index = columns.map((c) => names.indexOf(c));
+            index = columns.map((c) => (names as string[]).indexOf(c));
             width = names.length;
             return;
           }
@@ -92,7 +91,11 @@ export async function readRawRows(
             ),
           );
         },
-        { delimiter: format === "tsv" ? "\t" : "," },
+        {
+          delimiter: format === "tsv" ? "\t" : ",",
+          limits,
+          describeField: (i) => describeColumn(names, i),
+        },
       );
     } finally {
       await handle.close();
@@ -101,13 +104,22 @@ export async function readRawRows(
     return rows;
   }
   if (format === "parquet") {
-    const objects = await parquetReadObjects({
-      file: await asyncBufferFromFile(path),
-      columns: [...columns],
-      compressors,
-    });
-    if (objects.length > 0) missingColumn(Object.keys(objects[0]));
-    for (const object of objects) rows.push(columns.map((c) => rawOf(object[c])));
+    // Column by column, as decoded: a row count is only what the pages hold, never the footer's.
+    const values = new Map<string, unknown[]>(columns.map((c) => [c, []]));
+    const { rows: count } = await readParquetColumns(
+      path,
+      (names) => {
+        missingColumn(names);
+        return columns;
+      },
+      limits,
+      (name, chunk) => {
+        const into = values.get(name) as unknown[];
+        for (let i = 0; i < chunk.length; i++) into.push(chunk[i]);
+      },
+    );
+    const lists = columns.map((c) => values.get(c) as unknown[]);
+    for (let r = 0; r < count; r++) rows.push(lists.map((list) => rawOf(list[r])));
     return rows;
   }
   const add = (value: unknown, where: string): void => {
@@ -115,35 +127,37 @@ export async function readRawRows(
       throw new UserError(`${where}: expected a JSON object`);
     rows.push(columns.map((c) => rawOf((value as Record<string, unknown>)[c])));
   };
-  if (format === "json") {
-    let document: unknown;
-    try {
-      document = JSON.parse(await readFile(path, "utf8"));
-    } catch (error) {
-      throw new UserError(`${path}: ${(error as Error).message}`);
-    }
-    if (!Array.isArray(document)) throw new UserError(`${path}: expected a JSON array of objects`);
-    for (const [i, value] of document.entries()) add(value, `${path}: element ${i}`);
-    return rows;
-  }
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
-  let line = 0;
+  const handle = await openData(path);
   try {
-    for await (const text of lines) {
-      line++;
-      if (text.trim() === "") continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        throw new UserError(`${path}:${line}: invalid JSON: ${(error as Error).message}`);
-      }
-      add(value, `${path}:${line}`);
+    if (format === "json") {
+      await splitJsonArray(
+        path,
+        handle,
+        (buf, start, end, index, line) => {
+          const where = `${path}:${line}: element ${index}`;
+          add(
+            parseJson(buf, start, end, () => where),
+            where,
+          );
+        },
+        { limits },
+      );
+    } else {
+      await splitLines(
+        path,
+        handle,
+        (buf, start, end, line) => {
+          if (isBlank(buf, start, end)) return;
+          add(
+            parseJson(buf, start, end, () => `${path}:${line}`),
+            `${path}:${line}`,
+          );
+        },
+        { limits },
+      );
     }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      throw new UserError(`${path}: cannot open: ENOENT`);
-    throw error;
+  } finally {
+    await handle.close();
   }
   return rows;
 }

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { UserError } from "../errors.js";
 import type { KindHint } from "./columns.js";
+import type { ReadLimits } from "./limits.js";
 import { type InputFormat, readTable } from "./read.js";
 import type { Table } from "./table.js";
 
@@ -15,6 +16,8 @@ export interface TableSpec {
   /** Only these columns (all when empty). */
   readonly only: readonly string[];
   readonly ignore: readonly string[];
+  /** Size limits enforced while reading (default `defaultReadLimits`). */
+  readonly limits?: ReadLimits;
 }
 
 /** Reads the table a spec describes. */
@@ -28,6 +31,7 @@ export function readTableFromSpec(spec: TableSpec, onProgress?: (bytes: number) 
       hint: (name) => forced.get(name) ?? spec.otherwise ?? "auto",
       include: (name) => !ignore.has(name) && (only.size === 0 || only.has(name)),
       onProgress,
+      limits: spec.limits,
     },
     spec.format,
   );
@@ -49,7 +53,8 @@ function startWorker(): Worker {
 /**
  * Reads several tables at once, each in its own worker thread, so that two large files use both
  * cores; small inputs are read in this thread, where a worker's start-up would cost more than it
- * saves. Errors keep their kind: a user error in a worker is a `UserError` here.
+ * saves. Errors keep their kind: a user error in a worker is a `UserError` here, with the same
+ * one-line message; a worker that stops without an answer is an error, never a wait.
  */
 export async function readTables(
   specs: readonly TableSpec[],
@@ -89,6 +94,14 @@ export async function readTables(
             },
           );
           worker.once("error", reject);
+          // After a result or an error this is a no-op: a promise settles once.
+          worker.once("exit", (code) =>
+            reject(
+              new Error(
+                `reading ${spec.path}: the reader thread stopped (exit code ${code}) without a result`,
+              ),
+            ),
+          );
           worker.postMessage(spec);
         }),
     ),

@@ -1,4 +1,6 @@
 import type { ColumnData, KindHint } from "./columns.js";
+import type { ReadLimits } from "./limits.js";
+import type { InvalidUtf8 } from "./utf8.js";
 
 /** What a reader needs to know besides the path. */
 export interface ReadOptions {
@@ -8,6 +10,8 @@ export interface ReadOptions {
   readonly include: (column: string) => boolean;
   /** Called as bytes are consumed, with the number of new bytes. */
   readonly onProgress?: (bytes: number) => void;
+  /** Size limits enforced while reading (default `defaultReadLimits`). */
+  readonly limits?: ReadLimits;
 }
 
 /** A data file read into columns. */
@@ -23,4 +27,6 @@ export interface Table {
    * numbers (CSV): read the file again with these forced categorical to get their original text.
    */
   readonly rereadAsText: readonly string[];
+  /** Records that were not valid UTF-8 (read with U+FFFD), when there were any. */
+  readonly invalidUtf8?: InvalidUtf8;
 }

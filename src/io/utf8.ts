@@ -55,13 +55,14 @@ export function lineAt(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * Invalid UTF-8 found while reading a file: how many records (lines, or CSV rows, or JSON array
- * elements) held some, and the line the first of them starts on. Their invalid bytes are read as
+ * Invalid UTF-8 found while reading a file: how many records (lines, CSV rows, JSON array
+ * elements, or Parquet string values) held some, and the line the first of them starts on. Their invalid bytes are read as
  * U+FFFD, as a browser or Python's `errors="replace"` would.
  */
 export interface InvalidUtf8 {
   readonly records: number;
-  readonly first_line: number;
+  /** Absent for Parquet, whose string values are counted and have no line. */
+  readonly first_line?: number;
 }
 
 /** Counts records with invalid UTF-8 as a reader meets them. */
@@ -79,4 +80,21 @@ export class Utf8Tally {
   get result(): InvalidUtf8 | undefined {
     return this.records === 0 ? undefined : { records: this.records, first_line: this.firstLine };
   }
+}
+
+/**
+ * The one-line warning for a file with invalid UTF-8: how many records, the first one's line, and
+ * what became of them: their values are used, with U+FFFD in place of each invalid sequence (what
+ * a browser or Python's `errors="replace"` shows), so a mis-encoded category is still counted.
+ *
+ * @example
+ *   invalidUtf8Warning("cur.csv", { records: 2, first_line: 3 })
+ *   // 'cur.csv: 2 records with invalid UTF-8, the first on line 3; read with U+FFFD (�) in place of each invalid byte sequence, and used'
+ */
+export function invalidUtf8Warning(path: string, invalid: InvalidUtf8): string {
+  const what =
+    invalid.first_line === undefined
+      ? `${invalid.records} string value${invalid.records === 1 ? "" : "s"} with invalid UTF-8`
+      : `${invalid.records} record${invalid.records === 1 ? "" : "s"} with invalid UTF-8, the first on line ${invalid.first_line}`;
+  return `${path}: ${what}; read with U+FFFD (\uFFFD) in place of each invalid byte sequence, and used`;
 }

@@ -4,6 +4,7 @@ import { analyzeColumnsParallel } from "../drift/analyze-parallel.js";
 import { type ColumnInput, type DriftOptions, decideColumns } from "../drift/evaluate.js";
 import { showValue, suggest, UserError } from "../errors.js";
 import type { ColumnData, KindHint } from "../io/columns.js";
+import { defaultReadLimits, type ReadLimits } from "../io/limits.js";
 import type { InputFormat } from "../io/read.js";
 import { readNumericRows, readRawRows } from "../io/rows.js";
 import { readTables, type TableSpec } from "../io/spec.js";
@@ -32,6 +33,8 @@ export interface ReportRequest {
   readonly suites?: readonly Suite[];
   /** Progress callback: bytes read so far out of the total of both files. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Size limits enforced while the files are read (default `defaultReadLimits`). */
+  readonly limits?: ReadLimits;
 }
 
 /** `name@version` of this program, for the report's `generated_by`. */
@@ -42,6 +45,7 @@ export const GENERATED_BY = "driftwatch 0.1.0";
  * the shared engine (`evaluateColumns`).
  */
 export async function buildReport(request: ReportRequest): Promise<DriftReport> {
+  const limits = request.limits ?? defaultReadLimits;
   const forced = new Map<string, KindHint>();
   for (const name of request.numeric) forced.set(name, "numeric");
   for (const name of request.categorical) {
@@ -76,6 +80,7 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     forced: [...forced.entries()],
     only: request.columns,
     ignore: request.ignore,
+    limits,
   });
   let [reference, current] = await readTables(
     [spec(request.reference), spec(request.current)],
@@ -133,6 +138,7 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
       otherwise: "categorical",
       only: [...mixed],
       ignore: [],
+      limits,
     });
     const [refAgain, curAgain] = await readTables(
       [asText(request.reference), asText(request.current)],
@@ -197,8 +203,8 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
         );
     }
     const [refRows, curRows] = await Promise.all([
-      readRawRows(request.reference, columns, request.inputFormat),
-      readRawRows(request.current, columns, request.inputFormat),
+      readRawRows(request.reference, columns, request.inputFormat, limits),
+      readRawRows(request.current, columns, request.inputFormat, limits),
     ]);
     quality = modelQuality(q, refRows, curRows);
   }
@@ -209,16 +215,16 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
         "--outliers needs at least one numeric column besides the target, prediction and score",
       );
     const [refRows, curRows] = await Promise.all([
-      readNumericRows(request.reference, numericFeatures, request.inputFormat),
-      readNumericRows(request.current, numericFeatures, request.inputFormat),
+      readNumericRows(request.reference, numericFeatures, request.inputFormat, limits),
+      readNumericRows(request.current, numericFeatures, request.inputFormat, limits),
     ]);
     outliers = outlierSection(numericFeatures, refRows, curRows);
   }
   let checks: ChecksSection[] | undefined;
   if (request.suites !== undefined && request.suites.length > 0) {
     const [refData, curData] = await Promise.all([
-      readDataColumns(request.reference, request.inputFormat),
-      readDataColumns(request.current, request.inputFormat),
+      readDataColumns(request.reference, request.inputFormat, limits),
+      readDataColumns(request.current, request.inputFormat, limits),
     ]);
     checks = runSuites(request.suites, curData, refData);
   }
@@ -227,8 +233,8 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     dataset: evaluation.dataset,
     skipped: [...skipped, ...evaluation.skipped],
     inputs: {
-      reference: { path: request.reference, rows: reference.rows },
-      current: { path: request.current, rows: current.rows },
+      reference: inputOf(reference),
+      current: inputOf(current),
     },
     generated_by: GENERATED_BY,
     ...(request.quality
@@ -243,5 +249,14 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     ...(quality ? { quality } : {}),
     ...(outliers ? { outliers } : {}),
     ...(checks ? { checks } : {}),
+  };
+}
+
+/** A file's entry in the report's `inputs`: invalid UTF-8 only when there was some. */
+function inputOf(table: Table): DriftReport["inputs"]["current"] {
+  return {
+    path: table.path,
+    rows: table.rows,
+    ...(table.invalidUtf8 === undefined ? {} : { invalid_utf8: table.invalidUtf8 }),
   };
 }

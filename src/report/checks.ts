@@ -3,8 +3,10 @@ import { type Suite, type SuiteResult, validateSuite } from "../checks/suite.js"
 import { ColumnTable } from "../checks/table.js";
 import type { ExpectationResult, StreamContext } from "../checks/types.js";
 import { parseDecimal } from "../io/columns.js";
+import { defaultReadLimits, type ReadLimits } from "../io/limits.js";
 import { formatOf, type InputFormat, readTable } from "../io/read.js";
 import { readRawRows } from "../io/rows.js";
+import type { InvalidUtf8 } from "../io/utf8.js";
 import type { ChecksSection, ExpectationOutcome } from "./model.js";
 
 /**
@@ -23,6 +25,8 @@ export interface DataColumns {
   readonly rows: number;
   /** Column name → its values in row order, `null` where missing. */
   readonly columns: ReadonlyMap<string, readonly JsonValue[]>;
+  /** Records that were not valid UTF-8 (read with U+FFFD), when there were any. */
+  readonly invalidUtf8?: InvalidUtf8;
 }
 
 const BOOLEAN_TEXT = /^(?:true|false)$/i;
@@ -48,21 +52,27 @@ export function typeTextColumn(values: readonly (string | null)[]): JsonValue[] 
 /**
  * Reads a data file (CSV, TSV, JSON Lines, JSON array, Parquet; the readers `report` uses) into
  * columns of JSON-like values: JSON and Parquet values as they are (nested values as their JSON
- * text), CSV text typed per column by `typeTextColumn`. Errors are `UserError`s naming the file.
+ * text), CSV text typed per column by `typeTextColumn`. Errors are `UserError`s naming the file;
+ * `limits` apply while reading.
  */
 export async function readDataColumns(
   path: string,
   format: InputFormat = formatOf(path),
+  limits: ReadLimits = defaultReadLimits,
 ): Promise<DataColumns> {
-  const { names } = await readTable(path, { hint: () => "auto", include: () => false }, format);
-  const rows = await readRawRows(path, names, format);
+  const { names, invalidUtf8 } = await readTable(
+    path,
+    { hint: () => "auto", include: () => false, limits },
+    format,
+  );
+  const rows = await readRawRows(path, names, format, limits);
   const text = format === "csv" || format === "tsv";
   const columns = new Map<string, JsonValue[]>();
   for (const [j, name] of names.entries()) {
     const values = rows.map((row) => row[j]);
     columns.set(name, text ? typeTextColumn(values as (string | null)[]) : values);
   }
-  return { path, names, rows: rows.length, columns };
+  return { path, names, rows: rows.length, columns, ...(invalidUtf8 === undefined ? {} : { invalidUtf8 }) };
 }
 
 /**

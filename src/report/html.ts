@@ -14,6 +14,7 @@
 
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { invalidUtf8Warning } from "../io/utf8.js";
 import type { Estimate } from "../performance/types.js";
 import { describeOutcome, showKwargs } from "./checks-text.js";
 import { qualityMetricRows } from "./markdown.js";
@@ -139,6 +140,15 @@ ${skippedRows}
 <dt>Reference</dt><dd><code class="path">${escapeHtml(inputs.reference.path)}</code>, ${formatCount(inputs.reference.rows)} rows</dd>
 <dt>Current</dt><dd><code class="path">${escapeHtml(inputs.current.path)}</code>, ${formatCount(inputs.current.rows)} rows</dd>
 </dl>
+${[inputs.reference, inputs.current]
+  .flatMap((input) =>
+    input.invalid_utf8 === undefined
+      ? []
+      : [
+          `<p class="input-warning" role="note">Warning: ${escapeHtml(invalidUtf8Warning(input.path, input.invalid_utf8))}.</p>`,
+        ],
+  )
+  .join("\n")}
 <h2>Skipped columns</h2>
 ${skippedBlock}
 </header>`;
@@ -615,6 +625,7 @@ h3 { font-size: 16px; margin: 0 0 10px; display: flex; flex-wrap: wrap; align-it
 code, .name { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace;
   font-size: 0.92em; overflow-wrap: break-word; }
 .muted, .kind, figcaption { color: var(--muted); }
+.input-warning { color: var(--drift); background: var(--drift-bg); padding: 0.4em 0.6em; }
 .kind { font-weight: normal; font-size: 13px; }
 h3 .name { min-width: 0; overflow-wrap: anywhere; }
 .verdict { display: inline-block; margin: 0 0 12px; padding: 4px 12px; border-radius: 999px; font-weight: 600; }

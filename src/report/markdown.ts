@@ -1,3 +1,4 @@
+import { invalidUtf8Warning } from "../io/utf8.js";
 import type { ClassificationMetrics, Estimate, RegressionMetrics } from "../performance/types.js";
 import { describeOutcome, showKwargs } from "./checks-text.js";
 import type { ChecksSection, ColumnReport, DriftReport, ModelQuality, OutlierSection } from "./model.js";
@@ -42,6 +43,10 @@ export function renderMarkdown(report: DriftReport): string {
     `Reference: \`${report.inputs.reference.path}\` (${report.inputs.reference.rows} rows) · current: \`${report.inputs.current.path}\` (${report.inputs.current.rows} rows)`,
   );
   lines.push("");
+  for (const input of [report.inputs.reference, report.inputs.current]) {
+    if (input.invalid_utf8 === undefined) continue;
+    lines.push(`> **Warning:** ${invalidUtf8Warning(`\`${input.path}\``, input.invalid_utf8)}.`, "");
+  }
   lines.push(
     "| column | kind | test | statistic | p-value | threshold | drift | n ref / cur | missing ref / cur | Wasserstein | PSI | JS | Hellinger |",
   );

@@ -1,3 +1,4 @@
+import type { InvalidUtf8 } from "../io/utf8.js";
 import type { ClassificationMetrics, RegressionMetrics } from "../performance/types.js";
 
 /**
@@ -101,6 +102,17 @@ export interface OutlierSection {
   }[];
 }
 
+/** A data file the report read. */
+export interface InputFile {
+  readonly path: string;
+  readonly rows: number;
+  /**
+   * Records (rows, lines, array elements; Parquet string values) that were not valid UTF-8, read
+   * with U+FFFD in place of each invalid sequence and used; absent when there were none.
+   */
+  readonly invalid_utf8?: InvalidUtf8;
+}
+
 /** The whole report. */
 export interface DriftReport {
   readonly columns: readonly ColumnReport[];
@@ -109,8 +121,8 @@ export interface DriftReport {
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
   /** Where the data came from (file names and row counts). */
   readonly inputs: {
-    readonly reference: { readonly path: string; readonly rows: number };
-    readonly current: { readonly path: string; readonly rows: number };
+    readonly reference: InputFile;
+    readonly current: InputFile;
   };
   readonly generated_by: string;
   /** Columns given a role with --target, --prediction and --score; their drift is target and prediction drift. */
