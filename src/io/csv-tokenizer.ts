@@ -1,6 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { UserError } from "../errors.js";
-import { fieldTooLong, lineTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
+import { defaultReadLimits, fieldTooLong, lineTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
 import { type InvalidUtf8, isUtf8Range, Utf8Tally } from "./utf8.js";
 
 const QUOTE = 0x22;
@@ -28,7 +28,8 @@ export function fieldText(row: CsvRow, i: number): string {
 
 /** Options of {@link tokenizeCsv}. */
 export interface TokenizeOptions {
-  readonly limits: ReadLimits;
+  /** Default `defaultReadLimits`. */
+  readonly limits?: ReadLimits;
   /** Names field `i` (0-based) of the row on `line` in an error; default `field i+1`. */
   readonly describeField?: (i: number, line: number) => string;
   readonly delimiter?: string;
@@ -58,13 +59,13 @@ export async function tokenizeCsv(
   handle: FileHandle,
   onRow: (row: CsvRow, line: number) => void,
   {
-    limits,
+    limits = defaultReadLimits,
     describeField = (i) => `field ${i + 1}`,
     delimiter = ",",
     chunkBytes = 4 << 20,
     onProgress,
     onChunkEnd,
-  }: TokenizeOptions,
+  }: TokenizeOptions = {},
 ): Promise<{ invalidUtf8?: InvalidUtf8 }> {
   const sep = delimiter.charCodeAt(0);
   const { maxLineBytes, maxFieldBytes, maxColumns } = limits;
