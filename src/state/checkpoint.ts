@@ -159,6 +159,9 @@ function fsyncDir(dir: string): void {
  * over `checkpoint.json`, then the directory fsynced; only then are older side files removed. A
  * crash at any point leaves generation N whole (and N+1 whole once the rename is done), and a
  * failed write removes what it wrote, so state and offsets always describe the same events.
+ * Generation N stays the fallback after N+1's offsets are committed to Kafka: a restart from N
+ * seeks every partition N knows to N's positions rather than to the committed offsets, so the
+ * events between N and N+1 are read again, not lost.
  *
  * @example
  *   const store = new CheckpointStore(".driftwatch");
