@@ -314,8 +314,14 @@ export interface KafkaDeadLetterOptions {
   readonly sourceTopics: readonly string[];
 }
 
-/** kafkajs's warning that bounded retries may break an idempotent producer's ordering. */
-const BOUNDED_RETRIES_WARNING = /Limiting retries for the idempotent producer/;
+/**
+ * kafkajs log lines that are not news here: its warning that bounded retries may break an
+ * idempotent producer's ordering (a failed transaction is aborted and the producer made anew), and
+ * the broker's "concurrent operation" answer when a transaction starts while the previous one's
+ * markers are still being written (retried at once; a real failure surfaces as the write's error).
+ */
+const EXPECTED_KAFKAJS_LINES =
+  /Limiting retries for the idempotent producer|another concurrent operation on the same transaction/;
 
 /**
  * Produces rejected events to a Kafka topic with their original bytes and key; the reason travels
@@ -334,6 +340,10 @@ const BOUNDED_RETRIES_WARNING = /Limiting retries for the idempotent producer/;
 export class KafkaDeadLetter implements DeadLetterSink {
   readonly id: string;
   private producer: Producer | null = null;
+  /** The connection under way, shared by every caller. */
+  private connecting: Promise<Producer> | null = null;
+  /** Set by {@link close}: a connection that completes afterwards is closed at once. */
+  private closed = false;
   /** Per `topic/partition` of the source: every letter for an event before this offset is written. */
   private progress = new Map<string, number>();
 
@@ -347,7 +357,9 @@ export class KafkaDeadLetter implements DeadLetterSink {
   }
 
   restore(): boolean {
-    // The progress lives in Kafka, read when the producer connects.
+    // The progress lives in Kafka, read when the producer connects: start now, so that the first
+    // batch with a rejected event does not wait for it (a failure here is retried by that write).
+    this.connected().catch(() => {});
     return true;
   }
 
@@ -355,9 +367,16 @@ export class KafkaDeadLetter implements DeadLetterSink {
     return undefined;
   }
 
-  private async connected(): Promise<Producer> {
-    if (this.producer !== null) return this.producer;
-    const kafka = kafkaClient(this.brokers, "driftwatch-dead-letter", this.log, BOUNDED_RETRIES_WARNING);
+  private connected(): Promise<Producer> {
+    if (this.producer !== null) return Promise.resolve(this.producer);
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<Producer> {
+    const kafka = kafkaClient(this.brokers, "driftwatch-dead-letter", this.log, EXPECTED_KAFKAJS_LINES);
     const producer = kafka.producer({
       transactionalId: this.options.transactionalId,
       idempotent: true,
@@ -365,8 +384,9 @@ export class KafkaDeadLetter implements DeadLetterSink {
       allowAutoTopicCreation: true,
       transactionTimeout: 15_000,
       // Bounded, so that an outage fails the write and the pipeline holds and says so; a failed
-      // transaction is aborted and the producer made anew, so ordering cannot break.
-      retry: { retries: 5 },
+      // transaction is aborted and the producer made anew, so ordering cannot break. Quick at
+      // first: a transaction begun while the last one's markers are written is refused briefly.
+      retry: { retries: 8, initialRetryTime: 20, maxRetryTime: 2000 },
     });
     try {
       await producer.connect();
@@ -394,6 +414,10 @@ export class KafkaDeadLetter implements DeadLetterSink {
     } catch (error) {
       await producer.disconnect().catch(() => {});
       throw error;
+    }
+    if (this.closed) {
+      await producer.disconnect().catch(() => {});
+      throw new Error(`dead-letter topic ${this.topic}: closed`);
     }
     this.producer = producer;
     return producer;
@@ -456,16 +480,22 @@ export class KafkaDeadLetter implements DeadLetterSink {
       // Whether a failed commit took effect is unknown here: a new producer's initialisation
       // settles it, and the progress read then says which letters to skip on the retry.
       await transaction.abort().catch(() => {});
-      await this.close().catch(() => {});
+      await this.reset();
       throw error;
     }
     for (const [key, { offset }] of next) this.progress.set(key, offset);
     return { written: fresh.length, skipped, settle: () => {} };
   }
 
-  async close(): Promise<void> {
+  /** Drops the producer; the next write makes a new one. */
+  private async reset(): Promise<void> {
     const producer = this.producer;
     this.producer = null;
-    await producer?.disconnect();
+    await producer?.disconnect().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.reset();
   }
 }
