@@ -149,6 +149,8 @@ export class Pipeline {
   private stopped = false;
   /** Dead-letter destinations by id: sources that name the same file share one. */
   private readonly deadLetters = new Map<string, DeadLetterSink>();
+  /** Destinations no checkpoint has recorded a mark for yet (a new file): one is taken before their first letter. */
+  private readonly unmarked = new Set<DeadLetterSink>();
   /** What cannot be persisted now (the checkpoint, a source's dead letters), each with why. */
   private readonly unpersisted = new Map<string, string>();
   /** Closed while checkpoints fail: batches wait here, which holds the sources back. */
@@ -393,14 +395,10 @@ export class Pipeline {
       if (sourceConfig.type === "kafka")
         this.metrics.offsetCommitsTotal.inc({ source: name, outcome: "failed" }, 0);
     }
-    // A restored checkpoint's marks cut the dead-letter files back to what its positions cover;
-    // a file without a mark gets one now, before any letter is written to it, so that a crash
-    // before the first regular checkpoint cannot leave letters a restart would write again.
+    // A restored checkpoint's marks cut the dead-letter files back to what its positions cover.
     const marks = (checkpoint?.dead_letters ?? {}) as Readonly<Record<string, unknown>>;
-    let unmarked = false;
-    for (const sink of this.deadLetters.values()) if (!sink.restore(marks[sink.id])) unmarked = true;
+    for (const sink of this.deadLetters.values()) if (!sink.restore(marks[sink.id])) this.unmarked.add(sink);
     this.lastCheckpointAt = checkpoint?.written_at ?? null;
-    if (unmarked) await this.checkpoint().catch(() => {});
     if (checkpoint) {
       log.info("restored checkpoint", {
         path: this.store.path,
@@ -892,6 +890,7 @@ export class Pipeline {
       throw error;
     }
     this.lastCheckpointAt = checkpoint.written_at;
+    this.unmarked.clear();
     this.checkpointFailures = 0;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -945,6 +944,16 @@ export class Pipeline {
     letters: readonly DeadLetter[],
   ): Promise<DeadLetterReceipt> {
     const what = `dead letters of ${runtime.name}`;
+    // A file no checkpoint knows yet gets its mark first, so that a crash before the next regular
+    // checkpoint cannot leave letters a restart would write again. (Any moment is a consistent
+    // snapshot: this batch has changed nothing yet.) A failing checkpoint holds the batch here.
+    for (let attempt = 1; this.unmarked.has(runtime.deadLetter); attempt++) {
+      if (this.stopped)
+        throw new Error(
+          `dead letters of source ${runtime.name} wait for a checkpoint; the batch will be read again on restart`,
+        );
+      await this.checkpoint().catch(() => Promise.race([sleep(backoffMs(attempt)), this.stopping]));
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         const receipt = await runtime.deadLetter.write(letters);
