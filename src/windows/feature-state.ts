@@ -1,4 +1,4 @@
-import { sortFloat64 } from "../io/sort.js";
+import { sortFloat64 } from "../stats/sort.js";
 import {
   expectArray,
   expectCount,

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { parseDecimal, parseDecimalBytes } from "../../src/io/columns.js";
-import { sortFloat64 } from "../../src/io/sort.js";
+import { sortFloat64 } from "../../src/stats/sort.js";
 
 const bytes = (s: string): Buffer => Buffer.from(s, "latin1");
 
