@@ -1,5 +1,5 @@
-import type { CategoryCounts, ColumnSample } from "../stats/types.js";
 import { sortFloat64 } from "../stats/sort.js";
+import type { CategoryCounts, ColumnSample } from "../stats/types.js";
 
 /** How a column's values are to be read: decided by the user or inferred from the data. */
 export type KindHint = "numeric" | "categorical" | "auto";
