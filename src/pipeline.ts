@@ -397,7 +397,17 @@ export class Pipeline {
     }
     // A restored checkpoint's marks cut the dead-letter files back to what its positions cover.
     const marks = (checkpoint?.dead_letters ?? {}) as Readonly<Record<string, unknown>>;
-    for (const sink of this.deadLetters.values()) if (!sink.restore(marks[sink.id])) this.unmarked.add(sink);
+    for (const sink of this.deadLetters.values()) {
+      let marked: boolean;
+      try {
+        marked = sink.restore(marks[sink.id]);
+      } catch (error) {
+        throw new UserError(
+          `${sink.id.replace(/^file:/, "")}: cannot restore the dead-letter file: ${firstLine(error)}`,
+        );
+      }
+      if (!marked) this.unmarked.add(sink);
+    }
     this.lastCheckpointAt = checkpoint?.written_at ?? null;
     if (checkpoint) {
       log.info("restored checkpoint", {
@@ -437,9 +447,13 @@ export class Pipeline {
     const id = `file:${resolve(path)}`;
     let sink = this.deadLetters.get(id);
     if (sink === undefined) {
-      sink = new FileDeadLetter(resolve(path), log, (outcome) =>
-        this.metrics.deadLetterRestoresTotal.inc({ file: resolve(path), outcome }),
-      );
+      try {
+        sink = new FileDeadLetter(resolve(path), log, (outcome) =>
+          this.metrics.deadLetterRestoresTotal.inc({ file: resolve(path), outcome }),
+        );
+      } catch (error) {
+        throw new UserError(`${resolve(path)}: cannot open the dead-letter file: ${firstLine(error)}`);
+      }
       this.deadLetters.set(id, sink);
     }
     return sink;

@@ -62,7 +62,7 @@ export interface DeadLetterSink {
 }
 
 /** Counts what a restore found, for `driftwatch_dead_letter_restores_total`. */
-export type RestoreOutcome = "rolled_back" | "short" | "torn";
+export type DeadLetterRestoreOutcome = "rolled_back" | "short" | "torn";
 
 const NEWLINE = 0x0a;
 
@@ -116,7 +116,7 @@ function isMark(value: unknown): value is { bytes: number } {
  */
 export class FileDeadLetter implements DeadLetterSink {
   readonly id: string;
-  private fd: number;
+  private readonly fd: number;
   /** Bytes of whole lines in the file. */
   private size: number;
   /** Bytes known to be on disk. */
@@ -131,7 +131,7 @@ export class FileDeadLetter implements DeadLetterSink {
   constructor(
     readonly path: string,
     private readonly log?: Logger,
-    private readonly onRestore?: (outcome: RestoreOutcome) => void,
+    private readonly onRestore?: (outcome: DeadLetterRestoreOutcome) => void,
   ) {
     this.id = `file:${path}`;
     mkdirSync(dirname(path), { recursive: true });

@@ -3,7 +3,11 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "../../src/log.js";
-import { type DeadLetter, FileDeadLetter, type RestoreOutcome } from "../../src/sources/dead-letter.js";
+import {
+  type DeadLetter,
+  type DeadLetterRestoreOutcome,
+  FileDeadLetter,
+} from "../../src/sources/dead-letter.js";
 
 /** A letter for the event at `offset` of a replayable source, or without a position (HTTP). */
 function letter(detail: string, offset: number | null): DeadLetter {
@@ -28,7 +32,7 @@ function details(path: string): string[] {
 /** A file dead letter whose log lines and restore outcomes are kept for the test. */
 function open(path: string) {
   const lines: string[] = [];
-  const outcomes: RestoreOutcome[] = [];
+  const outcomes: DeadLetterRestoreOutcome[] = [];
   const log = new Logger("info", {}, (line) => lines.push(line));
   const sink = new FileDeadLetter(path, log, (outcome) => outcomes.push(outcome));
   return { sink, lines, outcomes };
