@@ -392,6 +392,7 @@ export class Pipeline {
       // first event (a series that appears already at 1 has no increase).
       this.metrics.deadLetterTotal.inc({ source: name, outcome: "failed" }, 0);
       this.metrics.deadLetterTotal.inc({ source: name, outcome: "written" }, 0);
+      this.metrics.deadLetterTotal.inc({ source: name, outcome: "skipped" }, 0);
       if (sourceConfig.type === "kafka")
         this.metrics.offsetCommitsTotal.inc({ source: name, outcome: "failed" }, 0);
     }
@@ -454,6 +455,8 @@ export class Pipeline {
       } catch (error) {
         throw new UserError(`${resolve(path)}: cannot open the dead-letter file: ${firstLine(error)}`);
       }
+      for (const outcome of ["rolled_back", "short", "torn"] as const)
+        this.metrics.deadLetterRestoresTotal.inc({ file: resolve(path), outcome }, 0);
       this.deadLetters.set(id, sink);
     }
     return sink;
