@@ -2,10 +2,11 @@ import { extname } from "node:path";
 import { UserError } from "../errors.js";
 import { readHeader } from "../io/csv.js";
 import { fieldText, tokenizeCsv } from "../io/csv-tokenizer.js";
-import { isBlank, openData, parseJson } from "../io/json.js";
+import { isBlank, parseJson } from "../io/json.js";
 import { splitJsonArray } from "../io/json-array.js";
 import { defaultReadLimits, lineTooLong, type ReadLimits } from "../io/limits.js";
 import { splitLines } from "../io/lines.js";
+import { openData } from "../io/open.js";
 import { fieldsOf, shapeOf } from "./expectations/stream.js";
 
 // papaparse's dynamic typing (5.x `parseDynamic`), which this reader used to apply by parsing the

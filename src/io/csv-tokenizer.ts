@@ -1,6 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { UserError } from "../errors.js";
 import { defaultReadLimits, fieldTooLong, lineTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
+import { readSome } from "./open.js";
 import { type InvalidUtf8, isUtf8Range, Utf8Tally } from "./utf8.js";
 
 const QUOTE = 0x22;
@@ -101,7 +102,7 @@ export async function tokenizeCsv(
       const want = Math.max(chunkBytes, carried);
       const whole = Buffer.allocUnsafe(carried + want);
       if (carry !== null) carry.copy(whole, 0);
-      const { bytesRead } = await handle.read(whole, carried, want, null);
+      const bytesRead = await readSome(path, handle, whole, carried, want);
       const eof = bytesRead === 0;
       onProgress?.(bytesRead);
       let buf: Buffer = whole.subarray(0, carried + bytesRead);

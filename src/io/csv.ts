@@ -1,8 +1,8 @@
-import { type FileHandle, open } from "node:fs/promises";
 import { showValue, UserError } from "../errors.js";
 import { ColumnBuilder, parseDecimal, parseDecimalBytes } from "./columns.js";
 import { type CsvRow, fieldText, tokenizeCsv } from "./csv-tokenizer.js";
 import { defaultReadLimits } from "./limits.js";
+import { openData } from "./open.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /**
@@ -14,12 +14,7 @@ import type { ReadOptions, Table } from "./table.js";
  *   table.columns.find((c) => c.name === "temp_max")?.kind; // "numeric"
  */
 export async function readCsv(path: string, options: ReadOptions, delimiter = ","): Promise<Table> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "r");
-  } catch (error) {
-    throw new UserError(`${path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const handle = await openData(path);
   let names: string[] | null = null;
   let builders: (ColumnBuilder | null)[] = [];
   let rows = 0;

@@ -1,9 +1,9 @@
-import { type FileHandle, open } from "node:fs/promises";
 import { showValue, UserError } from "../errors.js";
 import { ColumnBuilder } from "./columns.js";
 import { lineWithin, splitJsonArray } from "./json-array.js";
 import { defaultReadLimits, fieldTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
 import { splitLines } from "./lines.js";
+import { openData } from "./open.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /**
@@ -72,15 +72,6 @@ class JsonRows {
       rereadAsText: [],
       ...(invalidUtf8 === undefined ? {} : { invalidUtf8 }),
     };
-  }
-}
-
-/** Opens a data file for reading; a failure is a `UserError` naming the file. */
-export async function openData(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, "r");
-  } catch (error) {
-    throw new UserError(`${path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 

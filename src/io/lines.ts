@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { lineTooLong, type ReadLimits } from "./limits.js";
+import { readSome } from "./open.js";
 import { type InvalidUtf8, isUtf8Range, Utf8Tally } from "./utf8.js";
 
 const LF = 0x0a;
@@ -37,7 +38,7 @@ export async function splitLines(
     const want = Math.max(chunkBytes, carried);
     const buf = Buffer.allocUnsafe(carried + want);
     if (carry !== null) carry.copy(buf, 0);
-    const { bytesRead } = await handle.read(buf, carried, want, null);
+    const bytesRead = await readSome(path, handle, buf, carried, want);
     onProgress?.(bytesRead);
     const eof = bytesRead === 0;
     const len: number = carried + bytesRead;

@@ -1,5 +1,4 @@
 import { isUtf8 } from "node:buffer";
-import { type FileHandle, open } from "node:fs/promises";
 import {
   type AsyncBuffer,
   type FileMetaData,
@@ -11,6 +10,7 @@ import { compressors } from "hyparquet-compressors";
 import { showValue, UserError } from "../errors.js";
 import { ColumnBuilder } from "./columns.js";
 import { defaultReadLimits, fieldTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
+import { openData } from "./open.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /**
@@ -36,14 +36,8 @@ const unreadable = (path: string, why: string): UserError =>
 
 /** Opens a Parquet file and checks its metadata (see `checkMetadata`). */
 async function openParquet(path: string, limits: ReadLimits): Promise<OpenParquet> {
-  let handle: FileHandle;
-  let size: number;
-  try {
-    handle = await open(path, "r");
-    size = (await handle.stat()).size;
-  } catch (error) {
-    throw new UserError(`${path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const handle = await openData(path);
+  const { size } = await handle.stat();
   // Positional reads on one handle: any number may be in flight without opening the file again.
   const file: AsyncBuffer = {
     byteLength: size,

@@ -2,10 +2,11 @@ import { showValue, UserError } from "../errors.js";
 import { parseDecimal } from "./columns.js";
 import { describeColumn, readHeader } from "./csv.js";
 import { type CsvRow, fieldText, tokenizeCsv } from "./csv-tokenizer.js";
-import { isBlank, openData, parseJson } from "./json.js";
+import { isBlank, parseJson } from "./json.js";
 import { splitJsonArray } from "./json-array.js";
 import { defaultReadLimits, type ReadLimits } from "./limits.js";
 import { splitLines } from "./lines.js";
+import { openData } from "./open.js";
 import { readParquetColumns } from "./parquet.js";
 import { formatOf, type InputFormat } from "./read.js";
 

@@ -158,6 +158,17 @@ describe("driftwatch report on oversized input", () => {
     });
   }
 
+  it("names a directory given as a data file in one line, whatever the format", () => {
+    const folder = join(dir, "folder.csv");
+    spawnSync("mkdir", [folder]);
+    for (const format of ["csv", "jsonl", "json", "parquet"]) {
+      assertOneLine(
+        driftwatch("report", "--reference", folder, "--current", ref, "--input-format", format),
+        new RegExp(`^driftwatch: ${folder}: cannot open: EISDIR \\(a directory, not a data file\\)$`),
+      );
+    }
+  });
+
   it("limits JSON Lines: distinct keys as columns, string values as fields", () => {
     const jref = file("ref2.jsonl", '{"a": 1}\n{"a": 2}\n');
     const keys = file(
