@@ -105,7 +105,8 @@ export type NumberRule = "finite" | "finite-safe";
 /**
  * Parses YAML with line numbers; a syntax error is a ConfigError naming `shown` and the line.
  * The document is then measured (nesting, alias expansion, cycles, numbers; see the module
- * comment) before it becomes values. YAML 1.2 core schema: merge keys (`<<`) are plain keys.
+ * comment) before it becomes values. YAML 1.2 core schema: merge keys (`<<`) are plain keys
+ * (a `%YAML 1.1` directive turns them on; they are measured as the aliases they are either way).
  * Shared by the config and suite loaders.
  */
 export function parseYaml(
