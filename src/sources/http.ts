@@ -97,6 +97,12 @@ export class HttpSource implements Source {
       },
       (request, response) => {
         this.handle(request, response, handler).catch((error: Error) => {
+          if (this.stopping) {
+            // Shutdown gave up on a batch it could not persist (its dead letter): not taken, retry later.
+            this.log?.warn("http batch not taken while stopping", { error });
+            this.reply(response, 503, { error: "stopping; the batch was not taken, send it again" });
+            return;
+          }
           // Only a bug lands here (input is data, not exceptions): say so, count it, answer 500.
           this.log?.error("http request failed", { error });
           this.reply(response, 500, { error: "internal error" });
