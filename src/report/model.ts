@@ -1,40 +1,15 @@
 import type { InvalidUtf8 } from "../io/utf8.js";
 import type { ClassificationMetrics, RegressionMetrics } from "../performance/types.js";
+import type { ColumnDistances, ColumnHistogram } from "../stats/types.js";
 
 /**
  * The drift report document: plain data produced by the engine and formatted by the renderers
  * (JSON, Markdown, HTML). Its JSON form is described by `schemas/drift-report.schema.json`.
  */
 
-/** Distances computed on the shared bins of a column (absent where undefined for its kind). */
-export interface ColumnDistances {
-  /** scipy.stats.wasserstein_distance on the raw values (numeric columns only). */
-  readonly wasserstein?: number;
-  /** Population Stability Index, zero proportions replaced by 1e-4. */
-  readonly psi: number;
-  /** Jensen–Shannon distance, natural logarithm (scipy.spatial.distance.jensenshannon). */
-  readonly jensen_shannon: number;
-  /** Hellinger distance. */
-  readonly hellinger: number;
-}
-
-/** Shared bins of a column with the proportion of each side in every bin, for plots. */
-export type ColumnHistogram =
-  | {
-      readonly kind: "numeric";
-      /** Interior cut points (reference deciles, duplicates dropped); bins are right-closed with open outer ends. */
-      readonly cuts: readonly number[];
-      /** Smallest and largest value seen on either side, to draw the open outer bins. */
-      readonly range: readonly [number, number];
-      readonly reference: readonly number[];
-      readonly current: readonly number[];
-    }
-  | {
-      readonly kind: "categorical";
-      readonly categories: readonly string[];
-      readonly reference: readonly number[];
-      readonly current: readonly number[];
-    };
+// The distances and histogram of a column are what the statistics compute; they are defined with
+// them (stats imports nothing above it) and re-exported here as part of the report document.
+export type { ColumnDistances, ColumnHistogram } from "../stats/types.js";
 
 /** Per-column result. */
 export interface ColumnReport {

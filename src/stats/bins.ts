@@ -4,8 +4,7 @@
  * same cells the plot shows.
  */
 
-import type { ColumnHistogram } from "../report/model.js";
-import type { CategoryCounts, ColumnSample, SortedSample } from "./types.js";
+import type { CategoryCounts, ColumnHistogram, ColumnSample, SortedSample } from "./types.js";
 
 /** The quantile levels of the numeric cut points: 0.1, 0.2, …, 0.9 (each the double nearest k/10). */
 export const DECILE_LEVELS: readonly number[] = Object.freeze([1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => k / 10));

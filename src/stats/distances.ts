@@ -3,9 +3,8 @@
  * Hellinger on the shared bins (`bins.ts`), Wasserstein-1 on the raw numeric values.
  */
 
-import type { ColumnDistances } from "../report/model.js";
 import { numpySum, type SharedBins, sharedBins } from "./bins.js";
-import type { ColumnSample, DriftTest, SortedSample, TestResult } from "./types.js";
+import type { ColumnDistances, ColumnSample, DriftTest, SortedSample, TestResult } from "./types.js";
 
 /** The proportion PSI substitutes for an exactly-zero one, as Evidently does. */
 export const PSI_ZERO_PROPORTION = 1e-4;

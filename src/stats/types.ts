@@ -56,3 +56,33 @@ export interface DistanceTest extends DriftTestCommon {
 
 /** A drift test or distance, registered by the name used in config and CLI flags. */
 export type DriftTest = PValueTest | DistanceTest;
+
+/** Distances computed on the shared bins of a column (absent where undefined for its kind). */
+export interface ColumnDistances {
+  /** scipy.stats.wasserstein_distance on the raw values (numeric columns only). */
+  readonly wasserstein?: number;
+  /** Population Stability Index, zero proportions replaced by 1e-4. */
+  readonly psi: number;
+  /** Jensen–Shannon distance, natural logarithm (scipy.spatial.distance.jensenshannon). */
+  readonly jensen_shannon: number;
+  /** Hellinger distance. */
+  readonly hellinger: number;
+}
+
+/** Shared bins of a column with the proportion of each side in every bin, for plots. */
+export type ColumnHistogram =
+  | {
+      readonly kind: "numeric";
+      /** Interior cut points (reference deciles, duplicates dropped); bins are right-closed with open outer ends. */
+      readonly cuts: readonly number[];
+      /** Smallest and largest value seen on either side, to draw the open outer bins. */
+      readonly range: readonly [number, number];
+      readonly reference: readonly number[];
+      readonly current: readonly number[];
+    }
+  | {
+      readonly kind: "categorical";
+      readonly categories: readonly string[];
+      readonly reference: readonly number[];
+      readonly current: readonly number[];
+    };
