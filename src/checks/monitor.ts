@@ -7,7 +7,7 @@ import {
   expectObject,
   expectString,
   pointerSegment,
-} from "../state/shape.js";
+} from "../shape.js";
 import type { FeatureSpec, RawState } from "../windows/feature-state.js";
 import { EXPECTED, MISSING, type RowOutcome, SKIPPED, type TallyState } from "../windows/tally.js";
 import {

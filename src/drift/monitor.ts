@@ -1,6 +1,6 @@
 import type { DriftMonitorConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
-import { expectCount, expectObject, pointerSegment } from "../state/shape.js";
+import { expectCount, expectObject, pointerSegment } from "../shape.js";
 import type { ColumnSample } from "../stats/types.js";
 import {
   checkFeatureState,

@@ -11,7 +11,7 @@ import {
   expectFiniteArray,
   expectObject,
   StateShapeError,
-} from "../state/shape.js";
+} from "../shape.js";
 import { checkRowLength, imputedMatrix, median, referenceDimension, sortedColumns } from "./features.js";
 import { seededRandom } from "./prng.js";
 import { isMissing, type OutlierScorerKind, type Row } from "./types.js";

@@ -8,7 +8,7 @@ import {
   expectObject,
   expectOneOf,
   StateShapeError,
-} from "../state/shape.js";
+} from "../shape.js";
 import { checkWindowState, Windower, type WindowState } from "../windows/window.js";
 import { checkIsolationForestModel } from "./isolation-forest.js";
 import { type AnyOutlierScorerKind, outlierScorers } from "./registry.js";

@@ -9,7 +9,7 @@ import {
   expectFiniteOrNull,
   expectObject,
   expectString,
-} from "../state/shape.js";
+} from "../shape.js";
 import {
   classificationMetrics,
   emptyClassificationState,

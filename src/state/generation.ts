@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { StateShapeError } from "../shape.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { describeErrno } from "./errors.js";
 import { checkMonitorStates } from "./monitors.js";
-import { StateShapeError } from "./shape.js";
 
 /** Version of the checkpoint format: 2 added generations and checksums. */
 export const CHECKPOINT_VERSION = 2;

@@ -3,7 +3,7 @@ import type { MonitorConfig } from "../config/types.js";
 import { checkDriftMonitorState } from "../drift/monitor.js";
 import { checkOutlierMonitorState } from "../outliers/monitor.js";
 import { checkPerformanceMonitorState } from "../performance/monitor.js";
-import { expectObject, expectOneOf, expectString, pointerSegment } from "./shape.js";
+import { expectObject, expectOneOf, expectString, pointerSegment } from "../shape.js";
 
 /** The shape check of each monitor type's checkpointed state, by the type the entry records. */
 const stateChecks: Record<MonitorConfig["type"], (state: unknown, path: string) => void> = {

@@ -1,4 +1,3 @@
-import { sortFloat64 } from "../stats/sort.js";
 import {
   expectArray,
   expectCount,
@@ -6,7 +5,8 @@ import {
   expectObject,
   expectOneOf,
   pointerSegment,
-} from "../state/shape.js";
+} from "../shape.js";
+import { sortFloat64 } from "../stats/sort.js";
 import type { ColumnSample } from "../stats/types.js";
 import { addOutcome, emptyTally, mergeTallies, type RowOutcome, type TallyState } from "./tally.js";
 

@@ -8,7 +8,7 @@ import {
   expectString,
   pointerSegment,
   StateShapeError,
-} from "../state/shape.js";
+} from "../shape.js";
 import {
   checkFeatureState,
   emptyFeatureState,

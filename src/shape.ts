@@ -1,4 +1,4 @@
-import { showValue } from "../errors.js";
+import { showValue } from "./errors.js";
 
 /**
  * Checks of state read back from a checkpoint: the checksums prove the bytes are the ones written,
