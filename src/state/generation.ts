@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StateShapeError } from "../shape.js";
-import type { Checkpoint } from "./checkpoint.js";
 import { describeErrno } from "./errors.js";
 import { checkMonitorStates } from "./monitors.js";
+import type { Checkpoint } from "./types.js";
 
 /** Version of the checkpoint format: 2 added generations and checksums. */
 export const CHECKPOINT_VERSION = 2;
