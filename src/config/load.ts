@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { validate as validateCron } from "node-cron";
-import { isMap, isSeq, type LineCounter, type Node, type parseDocument } from "yaml";
 import { loadSuite } from "../checks/suite.js";
 import { valueAt } from "../decode/pointer.js";
 import { EventDecoder } from "../decode/validate.js";
@@ -12,10 +11,10 @@ import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/re
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { configSchema } from "./schema.js";
 import type { ChecksMonitorConfig, Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
-import { parseYaml, readText } from "./yaml.js";
+import { lineOf, parseYaml, readText } from "./yaml.js";
 
 export { ConfigError, type ConfigProblem } from "./errors.js";
-export { parseYaml, readText } from "./yaml.js";
+export { lineOf, parseYaml, readText } from "./yaml.js";
 
 /** A loaded configuration: paths resolved against the config file's folder. */
 export interface LoadedConfig {
@@ -407,40 +406,6 @@ function checkPerformance(
       problems.push({ path: `${base}/detectors/${i}${p.path}`, message: p.message });
   }
   return problems;
-}
-
-/** The line of the YAML node at a JSON pointer (or of its nearest existing parent). */
-export function lineOf(
-  document: ReturnType<typeof parseDocument>,
-  counter: LineCounter,
-  pointer: string,
-): number | undefined {
-  const parts = pointer
-    .split("/")
-    .slice(1)
-    .map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
-  const at = (path: (string | number)[]): Node | undefined =>
-    (path.length === 0 ? document.contents : document.getIn(path, true)) as Node | undefined;
-  // The line of a map key, which is where a person looks for the value it names.
-  const keyLine = (path: (string | number)[]): number | undefined => {
-    const parent = at(path.slice(0, -1));
-    if (!parent || !isMap(parent)) return undefined;
-    const pair = parent.items.find(
-      (item) => (item.key as { value?: unknown } | null)?.value === path[path.length - 1],
-    );
-    const range = (pair?.key as Node | undefined)?.range;
-    return range ? counter.linePos(range[0]).line : undefined;
-  };
-  // Walk up from the full path: an unknown or missing key points at its parent.
-  for (let depth = parts.length; depth >= 0; depth--) {
-    const path = parts.slice(0, depth).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-    const own = depth > 0 && depth === parts.length ? keyLine(path) : undefined;
-    if (own !== undefined) return own;
-    const node = at(path);
-    if (node && (isMap(node) || isSeq(node) || "range" in node) && node.range)
-      return counter.linePos(node.range[0]).line;
-  }
-  return undefined;
 }
 
 /**

@@ -187,7 +187,7 @@ function measure(
   numbers: NumberRule,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const lineOf = (node: Node): number | undefined =>
+  const lineOfNode = (node: Node): number | undefined =>
     node.range ? counter.linePos(node.range[0]).line : undefined;
   // Each anchor as of the current point of a pre-order walk is the node an alias there resolves
   // to (the last of that name before it, as yaml resolves them). Anchored maps and lists keep
@@ -213,7 +213,7 @@ function measure(
       if (open.has(target)) {
         problems.push({
           path,
-          line: lineOf(node),
+          line: lineOfNode(node),
           message: `alias *${node.source} refers to a value that contains it (a cycle)`,
         });
         return true;
@@ -222,7 +222,7 @@ function measure(
       if (depth + height > MAX_CONFIG_DEPTH) {
         problems.push({
           path,
-          line: lineOf(node),
+          line: lineOfNode(node),
           message: `${tooDeep} once alias *${node.source} is expanded`,
         });
         return false;
@@ -236,14 +236,14 @@ function measure(
         const problem = numberProblem(node.value, numbers);
         const source = node.range ? text.slice(node.range[0], node.range[1]) : String(node.value);
         if (problem !== null)
-          problems.push({ path, line: lineOf(node), message: `${problem} (got ${source})` });
+          problems.push({ path, line: lineOfNode(node), message: `${problem} (got ${source})` });
       }
       if (node.anchor) measured.set(node, { size: 1, height: 0 });
       add(1, 0);
       return true;
     }
     if (depth + 1 > MAX_CONFIG_DEPTH) {
-      problems.push({ path, line: lineOf(node), message: tooDeep });
+      problems.push({ path, line: lineOfNode(node), message: tooDeep });
       return false;
     }
     open.add(node);
@@ -270,7 +270,7 @@ function measure(
     stack.pop();
     open.delete(frame.node);
     if (frame.size > MAX_CONFIG_VALUES) {
-      problems.push({ path: frame.path, line: lineOf(frame.node), message: tooMany });
+      problems.push({ path: frame.path, line: lineOfNode(frame.node), message: tooMany });
       return problems;
     }
     if (frame.node.anchor) measured.set(frame.node, { size: frame.size, height: frame.height });
@@ -314,4 +314,34 @@ function numberProblem(value: number, rule: NumberRule): string | null {
 /** A key as a JSON pointer segment (RFC 6901). */
 function pointerSegment(key: string): string {
   return key.replaceAll("~", "~0").replaceAll("/", "~1");
+}
+
+/** The line of the YAML node at a JSON pointer (or of its nearest existing parent). */
+export function lineOf(document: ParsedYaml, counter: LineCounter, pointer: string): number | undefined {
+  const parts = pointer
+    .split("/")
+    .slice(1)
+    .map((p) => p.replaceAll("~1", "/").replaceAll("~0", "~"));
+  const at = (path: (string | number)[]): Node | undefined =>
+    (path.length === 0 ? document.contents : document.getIn(path, true)) as Node | undefined;
+  // The line of a map key, which is where a person looks for the value it names.
+  const keyLine = (path: (string | number)[]): number | undefined => {
+    const parent = at(path.slice(0, -1));
+    if (!parent || !isMap(parent)) return undefined;
+    const pair = parent.items.find(
+      (item) => (item.key as { value?: unknown } | null)?.value === path[path.length - 1],
+    );
+    const range = (pair?.key as Node | undefined)?.range;
+    return range ? counter.linePos(range[0]).line : undefined;
+  };
+  // Walk up from the full path: an unknown or missing key points at its parent.
+  for (let depth = parts.length; depth >= 0; depth--) {
+    const path = parts.slice(0, depth).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const own = depth > 0 && depth === parts.length ? keyLine(path) : undefined;
+    if (own !== undefined) return own;
+    const node = at(path);
+    if (node && (isMap(node) || isSeq(node) || "range" in node) && node.range)
+      return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
 }
