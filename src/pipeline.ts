@@ -270,7 +270,7 @@ export class Pipeline {
         for (const [feature, f] of Object.entries(config.features))
           if (f.source === monitorConfig.source) features[feature] = f.path;
         const reference = monitorConfig.reference
-          ? readReferenceFields(resolvePath(monitorConfig.reference.path))
+          ? await readReferenceFields(resolvePath(monitorConfig.reference.path))
           : null;
         const monitor = new ChecksMonitor(
           name,
