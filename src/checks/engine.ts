@@ -229,7 +229,6 @@ export class CompiledExpectation {
     const d = this.definition;
     const k = this.kwargs;
     const mostly = (k.mostly as number | undefined) ?? 1;
-    const condition = this.condition;
     const mapResult = (
       tally: MapTally,
       indexOf: (i: number) => unknown,

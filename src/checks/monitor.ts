@@ -18,7 +18,6 @@ import {
   Windower,
   type WindowState,
 } from "../windows/window.js";
-import type { CompiledExpectation } from "./engine.js";
 import { fieldsOf, LIVE_EXPECTATIONS, shapeOf } from "./expectations/stream.js";
 import { type Suite, type SuiteResult, summarise } from "./suite.js";
 import { ColumnTable } from "./table.js";

@@ -1,11 +1,9 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
 import type { DriftReport } from "../../src/report/model.js";
-import { BIN, driftwatch, type Outcome, scratch } from "../support/cli.js";
+import { driftwatch, type Outcome, scratch } from "../support/cli.js";
 
 const REF = "drift/examples/seattle-weather-2012.csv";
 const CUR = "drift/examples/seattle-weather-2015.csv";

@@ -1,14 +1,12 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import { parse } from "yaml";
 import { mostlyFor, profileColumn, suggestSuite, widenedBounds } from "../../src/checks/profile.js";
 import { loadSuite, type SuiteResult, validateSuite } from "../../src/checks/suite.js";
 import { fileTable, readDataColumns } from "../../src/report/checks.js";
-import { BIN, driftwatch, type Outcome, scratch } from "../support/cli.js";
+import { driftwatch, scratch } from "../support/cli.js";
 
 const REF = "drift/examples/seattle-weather-2012.csv";
 const { dir, file } = scratch("driftwatch-suggest-");
