@@ -1,8 +1,7 @@
 import { basename, extname } from "node:path";
 import { isMap } from "yaml";
-import { ConfigError, type ConfigProblem } from "../config/errors.js";
-import { lineOf, parseYaml, readText } from "../config/yaml.js";
-import { showValue, suggest } from "../errors.js";
+import { ConfigError, type ConfigProblem, showValue, suggest } from "../errors.js";
+import { lineOf, parseYaml, readText } from "../io/yaml.js";
 import { checkArgs } from "./args.js";
 import { CompiledExpectation, type ExpectationConfig } from "./engine.js";
 import { definitions } from "./registry.js";

@@ -7,14 +7,14 @@ import { valueAt } from "../decode/pointer.js";
 import { EventDecoder } from "../decode/validate.js";
 import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
 import { showValue, suggest } from "../errors.js";
+import { lineOf, parseYaml, readText } from "../io/yaml.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { configSchema } from "./schema.js";
 import type { ChecksMonitorConfig, Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
-import { lineOf, parseYaml, readText } from "./yaml.js";
 
+export { lineOf, parseYaml, readText } from "../io/yaml.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
-export { lineOf, parseYaml, readText } from "./yaml.js";
 
 /** A loaded configuration: paths resolved against the config file's folder. */
 export interface LoadedConfig {

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import type { ConfigProblem } from "../config/load.js";
+import type { ConfigProblem } from "../errors.js";
 import { iqr } from "./iqr.js";
 import { isolationForest } from "./isolation-forest.js";
 import { mahalanobis } from "./mahalanobis.js";

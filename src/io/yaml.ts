@@ -2,8 +2,8 @@ import { isUtf8 } from "node:buffer";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { firstInvalidUtf8, lineAt } from "../io/utf8.js";
-import { ConfigError, type ConfigProblem } from "./errors.js";
+import { ConfigError, type ConfigProblem } from "../errors.js";
+import { firstInvalidUtf8, lineAt } from "./utf8.js";
 
 /**
  * Reading config and suite files as untrusted input. A YAML file is small to write and can be
