@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 import { extname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_MAX_EVENT_BYTES } from "../decode/limits.js";
@@ -80,15 +80,19 @@ export class FileSource implements Source {
     }
   }
 
-  private async replayJsonl(handler: BatchHandler, from: number): Promise<void> {
-    let handle: Awaited<ReturnType<typeof open>>;
+  /** Opens the replayed file, or fails in one line naming it and the errno. */
+  private async open(): Promise<FileHandle> {
     try {
-      handle = await open(this.options.path, "r");
+      return await open(this.options.path, "r");
     } catch (error) {
       throw new UserError(
         `${this.options.path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       );
     }
+  }
+
+  private async replayJsonl(handler: BatchHandler, from: number): Promise<void> {
+    const handle = await this.open();
     const max = this.options.max_event_bytes ?? DEFAULT_MAX_EVENT_BYTES;
     let batch: SourceRecord[] = [];
     try {
@@ -122,14 +126,7 @@ export class FileSource implements Source {
   }
 
   private async replayCsv(handler: BatchHandler, from: number): Promise<void> {
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(this.options.path, "r");
-    } catch (error) {
-      throw new UserError(
-        `${this.options.path}: cannot open: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-      );
-    }
+    const handle = await this.open();
     let names: string[] | null = null;
     let pending: SourceRecord[] = [];
     const onRow = (row: CsvRow, line: number): void => {

@@ -1,5 +1,5 @@
 /**
- * A seeded generator of hostile events and a harness that pushes them through the real daemon
+ * A seeded generator (sfc32, `seededRandom`) of hostile events and a harness that pushes them through the real daemon
  * (file and HTTP sources) and checks the invariant of issue "one bad message must never stop the
  * stream": every event sent ends counted as valid or dead-lettered (sent = valid + invalid = the
  * daemon's own counts, dead-letter lines = invalid), the daemon never crashes, never hangs (every
@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { seededRandom as prng } from "../../src/outliers/prng.js";
 import { type Daemon, freePort, startDaemon } from "./daemon.js";
 
 const repoRoot = resolve(new URL("../..", import.meta.url).pathname);
@@ -19,18 +20,6 @@ const DEMO = readFileSync(join(repoRoot, "drift/demo/seattle-weather.jsonl"), "u
 /** The fuzz config's `max_event_bytes`: small, so that oversized events are cheap to make. */
 export const FUZZ_MAX_EVENT_BYTES = 4096;
 const NEWLINE = 0x0a;
-
-/** mulberry32: a small seeded PRNG, so that a failing run can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Kind = (random: () => number) => Buffer | string;
 
