@@ -1,4 +1,4 @@
-import type { RejectReason } from "../decode/validate.js";
+import type { RejectReason } from "../decode/decoder.js";
 
 /** One raw record from a source, before decoding. */
 export interface SourceRecord {

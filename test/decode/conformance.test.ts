@@ -1,0 +1,84 @@
+/**
+ * Every registered decoder keeps the contract the pipeline relies on: its name is its key, a valid
+ * record becomes an event object, and garbage of any kind (random bytes, deep nesting, an oversized
+ * record) becomes a bounded rejection, never an exception.
+ */
+import assert from "node:assert/strict";
+import type { Decoded } from "../../src/decode/decoder.js";
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from "../../src/decode/limits.js";
+import { DEFAULT_DECODER, decoders } from "../../src/decode/registry.js";
+import { seededRandom } from "../../src/outliers/prng.js";
+
+const REASONS = ["malformed_json", "malformed_csv", "not_an_object", "too_large", "too_deep"];
+const limits = { maxBytes: 4096, maxDepth: 16 };
+
+function randomBytes(random: () => number, length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = Math.floor(random() * 256);
+  return bytes;
+}
+
+function assertRejected(result: Decoded, what: string, reason?: string): void {
+  assert.equal(result.ok, false, `${what} was accepted`);
+  if (result.ok) return;
+  assert.ok(REASONS.includes(result.reason), `${what}: unbounded reason ${result.reason}`);
+  if (reason !== undefined) assert.equal(result.reason, reason, what);
+  assert.equal(typeof result.detail, "string");
+  assert.ok(result.detail.length <= 200, `${what}: detail of ${result.detail.length} characters`);
+}
+
+describe("decoder registry", () => {
+  it("has the default format among its entries", () => {
+    assert.ok(DEFAULT_DECODER in decoders);
+  });
+
+  for (const [key, kind] of Object.entries(decoders)) {
+    describe(`decoder ${key}`, () => {
+      it("is named after its key", () => {
+        assert.equal(kind.name, key);
+        assert.ok(kind.description.length > 0);
+      });
+
+      it("turns its example into an event object, as bytes and as text", () => {
+        const decoder = kind.create(limits);
+        for (const raw of [kind.example, kind.example.toString("utf8")]) {
+          const result = decoder.decode(raw);
+          assert.ok(result.ok, result.ok ? "" : result.detail);
+          assert.equal(typeof result.event, "object");
+          assert.ok(!Array.isArray(result.event));
+        }
+      });
+
+      it("rejects random bytes without throwing", () => {
+        const decoder = kind.create(limits);
+        const random = seededRandom(11);
+        for (let i = 0; i < 2000; i++) {
+          const raw = randomBytes(random, 1 + Math.floor(random() * 64));
+          const result = decoder.decode(raw);
+          // Random bytes may by chance be a valid record (`{}`); then it must be an object.
+          if (result.ok) assert.equal(typeof result.event, "object");
+          else assertRejected(result, `random record ${raw.toString("hex")}`);
+        }
+      });
+
+      it("rejects nesting deeper than the limit as too_deep, however deep", () => {
+        const decoder = kind.create({ maxBytes: DEFAULT_MAX_EVENT_BYTES, maxDepth: DEFAULT_MAX_DEPTH });
+        for (const depth of [DEFAULT_MAX_DEPTH + 1, 100_000]) {
+          const raw = Buffer.from(`{"a":${"[".repeat(depth)}1${"]".repeat(depth)}}`);
+          assertRejected(decoder.decode(raw), `depth ${depth}`, "too_deep");
+        }
+      });
+
+      it("rejects a record over the size limit as too_large before looking inside", () => {
+        const decoder = kind.create(limits);
+        const oversized = Buffer.concat([kind.example, Buffer.alloc(limits.maxBytes, 0x20)]);
+        assertRejected(decoder.decode(oversized), "oversized bytes", "too_large");
+        assertRejected(decoder.decode(oversized.toString("utf8")), "oversized text", "too_large");
+      });
+
+      it("rejects an empty record", () => {
+        assertRejected(kind.create(limits).decode(Buffer.alloc(0)), "empty record");
+      });
+    });
+  }
+});
