@@ -9,6 +9,7 @@ import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/re
 import { showValue, suggest } from "../errors.js";
 import { lineOf, parseYaml, readText } from "../io/yaml.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
+import { sourceKind, sources as sourceKinds } from "../sources/registry.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { configSchema } from "./schema.js";
 import type { ChecksMonitorConfig, Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
@@ -151,18 +152,18 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
         }
       }
     }
-    if (source.type !== "kafka" && source.dead_letter !== undefined && "topic" in source.dead_letter) {
+    // Cross-checks run on a config the schema refused too (all problems at once): the type may be unknown.
+    const kind = Object.hasOwn(sourceKinds, source.type) ? sourceKind(source) : undefined;
+    if (kind === undefined) continue;
+    // A topic is produced on the brokers the source reads: a source without any cannot have one.
+    if (kind.kafka === undefined && source.dead_letter !== undefined && "topic" in source.dead_letter) {
       problems.push({
         path: `/sources/${name}/dead_letter`,
         message: "a dead-letter topic needs a kafka source; use { path: FILE }",
       });
     }
-    if (source.type === "file" && !existsSync(resolvePath(source.path))) {
-      problems.push({
-        path: `/sources/${name}/path`,
-        message: `file not found: ${resolvePath(source.path)}`,
-      });
-    }
+    for (const problem of kind.problems?.(source, resolvePath) ?? [])
+      problems.push({ path: `/sources/${name}/${problem.key}`, message: problem.message });
   }
   for (const [name, feature] of Object.entries(config.features)) {
     if (!sources.includes(feature.source)) {

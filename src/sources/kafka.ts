@@ -1,7 +1,7 @@
 import type { Consumer } from "kafkajs";
-import type { KafkaSourceConfig } from "../config/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { KafkaSourceConfig } from "./config.js";
 import { kafkaClient } from "./kafka-client.js";
 import type { BatchHandler, Source, SourceHealth, SourceRecord } from "./source.js";
 
