@@ -1,41 +1,24 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import { Alerting, type AlertingState } from "./alerts/alerting.js";
-import { expectationFeature } from "./alerts/rules.js";
-import { ChecksMonitor, type ChecksMonitorState, type ChecksResult } from "./checks/monitor.js";
-import { readReferenceFields } from "./checks/reference.js";
-import { loadSuite } from "./checks/suite.js";
 import type { LoadedConfig } from "./config/load.js";
-import type { FeatureConfig, MonitorConfig, SourceConfig, WindowConfig } from "./config/types.js";
+import type { MonitorConfig, SourceConfig } from "./config/types.js";
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from "./decode/limits.js";
 import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
+import { decoders } from "./decode/registry.js";
 import { EventDecoder } from "./decode/validate.js";
-import { DriftMonitor, type DriftMonitorState, type DriftResult } from "./drift/monitor.js";
-import { loadReference } from "./drift/reference.js";
 import { UserError } from "./errors.js";
-import { readNumericRows } from "./io/rows.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics/metrics.js";
 import { MetricsServer } from "./metrics/server.js";
-import { OutlierMonitor, type OutlierMonitorState, type OutlierResult } from "./outliers/monitor.js";
-import {
-  type DetectorStatus,
-  PerformanceMonitor,
-  type PerformanceMonitorState,
-  type PerformanceResult,
-} from "./performance/monitor.js";
-import {
-  type DeadLetter,
-  type DeadLetterReceipt,
-  type DeadLetterSink,
-  FileDeadLetter,
-  KafkaDeadLetter,
-} from "./sources/dead-letter.js";
-import { FileSource } from "./sources/file.js";
-import { HttpSource } from "./sources/http.js";
-import { DEFAULT_STALL_TIMEOUT_SECS, KafkaSource } from "./sources/kafka.js";
+import { monitorKind, monitorKinds } from "./monitors/registry.js";
+import type { AnyMonitorKind, Monitor, MonitorResult } from "./monitors/types.js";
+import type { DeadLetter, DeadLetterReceipt, DeadLetterSink } from "./sources/dead-letter.js";
+import { deadLetterDestination } from "./sources/dead-letter-sinks.js";
+import { DEFAULT_STALL_TIMEOUT_SECS } from "./sources/kafka.js";
+import { sourceKind } from "./sources/registry.js";
 import { type BatchOutcome, RejectedRecord, type Source, type SourceRecord } from "./sources/source.js";
 import { type Checkpoint, CheckpointStore, type Positions } from "./state/checkpoint.js";
 import { restoreCheckpoint } from "./state/restore.js";
@@ -43,16 +26,11 @@ import { restoreCheckpoint } from "./state/restore.js";
 /** Process-level settings of a pipeline (CLI flags, not config). */
 export interface PipelineOptions {
   readonly log: Logger;
-  /** Called with every evaluated window (the CLI prints a verdict line). */
-  readonly onResult?: (result: DriftResult) => void;
-  /** Called with every closed outlier window. */
-  readonly onOutliers?: (result: OutlierResult) => void;
-  /** Called with every evaluated window (and clock-driven evaluation) of a checks monitor. */
-  readonly onChecks?: (result: ChecksResult) => void;
-  /** Called with every closed window of a performance monitor. */
-  readonly onPerformance?: (result: PerformanceResult) => void;
-  /** Called when a concept-drift detector fires or enters or leaves its warning zone. */
-  readonly onDetection?: (monitor: string, status: DetectorStatus) => void;
+  /**
+   * Called with every result of every monitor, with its kind (the CLI prints `kind.verdict`):
+   * evaluated and closed windows, clock-driven evaluations, detectors that fire.
+   */
+  readonly onResult?: (result: MonitorResult) => void;
   /** The clock (ms); injected so tests can drive processing time. */
   readonly now?: () => number;
   /** Overrides `metrics.listen` (e.g. 127.0.0.1:0 in tests); null disables the server. */
@@ -78,15 +56,24 @@ interface SourceRuntime {
   readonly features: readonly { name: string; pointer: CompiledPointer; numeric: boolean }[];
   /** Reused for every event: monitors copy what they keep, so one object serves the whole stream. */
   readonly values: Record<string, unknown>;
-  readonly monitors: AnyMonitor[];
-  /** The checks monitors among them (their `dead_letter` expectations judge events first). */
-  readonly checks: ChecksMonitor[];
+  readonly monitors: Monitor[];
+  /** The monitors among them that screen events (a suite's `dead_letter` expectations) before routing. */
+  readonly screens: Monitor[];
   readonly deadLetter: DeadLetterSink;
   readonly eventTime: CompiledPointer | null;
 }
 
-/** A monitor of any type the pipeline runs. */
-type AnyMonitor = DriftMonitor | OutlierMonitor | PerformanceMonitor | ChecksMonitor;
+/** A running monitor with its kind, and the hash of the identity its state was saved under. */
+interface MonitorEntry {
+  readonly monitor: Monitor;
+  readonly kind: AnyMonitorKind;
+  readonly hash: string;
+}
+
+/** A kind's place in the registry: a batch's results are published kind by kind in that order. */
+function rankOf(kind: AnyMonitorKind): number {
+  return Object.keys(monitorKinds).indexOf(kind.type);
+}
 
 /** How often sources' health is checked for `driftwatch_source_up` and `/readyz`. */
 const HEALTH_INTERVAL_MS = 1000;
@@ -134,7 +121,7 @@ function toMillis(value: unknown): number | null {
 export class Pipeline {
   readonly metrics: Metrics;
   private readonly runtimes: SourceRuntime[] = [];
-  private readonly monitors = new Map<string, { monitor: AnyMonitor; hash: string }>();
+  private readonly monitors = new Map<string, MonitorEntry>();
   private readonly positions: Positions = {};
   private readonly store: CheckpointStore;
   private readonly server: MetricsServer | null;
@@ -249,92 +236,34 @@ export class Pipeline {
     if (checkpoint) Object.assign(this.positions, structuredClone(checkpoint.positions));
     const saved = (checkpoint?.monitors ?? {}) as Record<string, { hash: string; state: unknown }>;
 
+    const context = {
+      config,
+      resolvePath,
+      now: () => this.now(),
+      log,
+      metrics: this.metrics,
+      emit: (result: unknown) => {
+        throw new Error(`a monitor emitted a result while being built: ${JSON.stringify(result)}`);
+      },
+    };
     for (const [name, monitorConfig] of Object.entries(config.monitors) as [string, MonitorConfig][]) {
-      const used = "features" in monitorConfig ? monitorConfig.features : [];
-      if (monitorConfig.type === "checks") {
-        const suite = loadSuite(resolvePath(monitorConfig.suite));
-        // The suite's expectations are part of the state's shape: an edited suite starts afresh.
-        const hash = hashOf({
-          monitor: monitorConfig,
-          features: config.features,
-          suite: suite.expectations.map((e) => e.config),
-        });
+      const kind = monitorKind(monitorConfig.type);
+      let hash = "";
+      const restore = (identity: unknown): unknown => {
+        hash = hashOf(identity);
         const previous = saved[name];
-        if (previous && previous.hash !== hash)
-          log.warn("monitor configuration changed; its state starts afresh", { monitor: name });
-        const window =
-          "same_as" in monitorConfig.window
-            ? (config.monitors[monitorConfig.window.same_as] as { window: WindowConfig }).window
-            : monitorConfig.window;
-        const features: Record<string, string> = {};
-        for (const [feature, f] of Object.entries(config.features))
-          if (f.source === monitorConfig.source) features[feature] = f.path;
-        const reference = monitorConfig.reference
-          ? await readReferenceFields(resolvePath(monitorConfig.reference.path))
-          : null;
-        const monitor = new ChecksMonitor(
-          name,
-          monitorConfig,
-          suite,
-          window,
-          features,
-          reference,
-          previous?.hash === hash ? (previous.state as ChecksMonitorState) : undefined,
-          this.now(),
-        );
-        this.monitors.set(name, { monitor, hash });
-        this.metrics.lateEventsTotal.inc({ monitor: name }, 0);
-        for (const e of suite.expectations)
-          this.metrics.expectationUnexpectedTotal.inc(
-            { monitor: name, suite: suite.name, expectation: e.type, feature: e.feature },
-            0,
-          );
-        continue;
-      }
-      const kinds: Record<string, "numeric" | "categorical"> = {};
-      for (const feature of used) kinds[feature] = (config.features[feature] as FeatureConfig).type;
-      const hash = hashOf({ monitor: monitorConfig, features: used.map((f) => config.features[f]) });
-      const previous = saved[name];
-      let state: unknown;
-      if (previous?.hash === hash) state = previous.state;
-      else if (previous)
-        log.warn("monitor configuration changed; its state starts afresh", { monitor: name });
-      let monitor: AnyMonitor;
-      if (monitorConfig.type === "performance") {
-        monitor = new PerformanceMonitor(
-          name,
-          monitorConfig,
-          state as PerformanceMonitorState | undefined,
-          this.now,
-        );
-        this.monitors.set(name, { monitor, hash });
-        for (const entry of monitorConfig.detectors ?? [])
-          this.metrics.conceptDriftTotal.inc({ monitor: name, detector: entry.type }, 0);
-        continue;
-      }
-      const ref = monitorConfig.reference;
-      if (monitorConfig.type === "outliers") {
-        const rows =
-          ref.type === "file" ? await readNumericRows(resolvePath(ref.path), monitorConfig.features) : null;
-        monitor = new OutlierMonitor(name, monitorConfig, rows, state as OutlierMonitorState | undefined);
-        for (const { scorer, threshold } of monitor.thresholds)
-          this.metrics.outlierThreshold.set({ monitor: name, scorer }, threshold);
-      } else {
-        const reference =
-          ref.type === "first"
-            ? null
-            : (await loadReference(ref.type, resolvePath(ref.path), kinds)).features;
-        monitor = new DriftMonitor(
-          name,
-          monitorConfig,
-          kinds,
-          reference,
-          state as DriftMonitorState | undefined,
-        );
-      }
-      this.monitors.set(name, { monitor, hash });
-      this.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
-      this.metrics.lateEventsTotal.inc({ monitor: name }, 0);
+        if (previous?.hash === hash) return previous.state;
+        if (previous) log.warn("monitor configuration changed; its state starts afresh", { monitor: name });
+        return undefined;
+      };
+      // A result a monitor publishes mid-batch (a detector firing) goes out through its kind at once.
+      const monitor = await kind.create(
+        { ...context, emit: (result: unknown) => this.publish(kind, name, result) },
+        name,
+        monitorConfig,
+        restore,
+      );
+      this.monitors.set(name, { monitor, kind, hash });
     }
 
     for (const [name, sourceConfig] of Object.entries(config.sources)) {
@@ -347,42 +276,33 @@ export class Pipeline {
         }));
       const monitors = [...this.monitors.values()]
         .map((m) => m.monitor)
-        .filter((m) =>
-          m instanceof PerformanceMonitor
-            ? m.sources.includes(name)
-            : m instanceof ChecksMonitor
-              ? m.config.source === name
-              : m.config.features.some((f) => config.features[f]?.source === name),
-        );
+        .filter((m) => m.sources.includes(name));
       const sourceLog = log.child({ source: name });
-      let source: Source;
-      switch (sourceConfig.type) {
-        case "kafka":
-          source = new KafkaSource(name, sourceConfig, sourceLog, this.metrics, this.now);
-          break;
-        case "file":
-          source = new FileSource(name, { ...sourceConfig, path: resolvePath(sourceConfig.path) });
-          break;
-        case "http":
-          source = new HttpSource(name, sourceConfig, this.metrics, sourceLog);
-          break;
-      }
+      const kind = sourceKind(sourceConfig);
+      const source = kind.create(name, sourceConfig, {
+        resolvePath,
+        log: sourceLog,
+        metrics: this.metrics,
+        clock: this.now,
+      });
       const deadLetter = this.deadLetterOf(name, sourceConfig, sourceLog);
+      const limits = {
+        maxBytes: sourceConfig.max_event_bytes ?? DEFAULT_MAX_EVENT_BYTES,
+        maxDepth: sourceConfig.max_depth ?? DEFAULT_MAX_DEPTH,
+      };
       this.runtimes.push({
         name,
         config: sourceConfig,
         source,
         decoder: new EventDecoder(
           sourceConfig.schema === undefined ? undefined : resolvePath(sourceConfig.schema),
-          {
-            maxBytes: sourceConfig.max_event_bytes ?? DEFAULT_MAX_EVENT_BYTES,
-            maxDepth: sourceConfig.max_depth ?? DEFAULT_MAX_DEPTH,
-          },
+          limits,
+          decoders[kind.decoder(sourceConfig)].create(limits),
         ),
         features,
         values: Object.fromEntries(features.map((f) => [f.name, undefined])),
         monitors,
-        checks: monitors.filter((m): m is ChecksMonitor => m instanceof ChecksMonitor),
+        screens: monitors.filter((m) => m.screen !== undefined),
         deadLetter,
         eventTime: sourceConfig.event_time === undefined ? null : compilePointer(sourceConfig.event_time),
       });
@@ -393,8 +313,7 @@ export class Pipeline {
       this.metrics.deadLetterTotal.inc({ source: name, outcome: "failed" }, 0);
       this.metrics.deadLetterTotal.inc({ source: name, outcome: "written" }, 0);
       this.metrics.deadLetterTotal.inc({ source: name, outcome: "skipped" }, 0);
-      if (sourceConfig.type === "kafka")
-        this.metrics.offsetCommitsTotal.inc({ source: name, outcome: "failed" }, 0);
+      if (kind.commitsOffsets) this.metrics.offsetCommitsTotal.inc({ source: name, outcome: "failed" }, 0);
     }
     // A restored checkpoint's marks cut the dead-letter files back to what its positions cover.
     const marks = (checkpoint?.dead_letters ?? {}) as Readonly<Record<string, unknown>>;
@@ -425,39 +344,18 @@ export class Pipeline {
    * name the same file share one writer.
    */
   private deadLetterOf(name: string, config: SourceConfig, log: Logger): DeadLetterSink {
-    const dl = config.dead_letter;
-    if (dl !== undefined && "topic" in dl) {
-      // Stable across restarts of this instance (its host and state dir), distinct between
-      // instances, so that a restart fences its own previous incarnation and no one else.
-      const instance = hashOf({ host: hostname(), dir: resolve(this.store.dir) });
-      const sink = new KafkaDeadLetter(
-        config.type === "kafka" ? config.brokers : [],
-        dl.topic,
-        {
-          transactionalId: `driftwatch-dead-letter-${instance}-${name}`,
-          progressGroup: `${config.type === "kafka" ? config.group_id : name}.dead-letter.${dl.topic}`,
-          sourceTopics: config.type === "kafka" ? [config.topic] : [],
-        },
-        log,
-      );
-      this.deadLetters.set(`${sink.id}#${name}`, sink);
-      return sink;
-    }
-    const path =
-      dl === undefined ? join(this.store.dir, `dead-letter-${name}.jsonl`) : this.loaded.resolvePath(dl.path);
-    const id = `file:${resolve(path)}`;
-    let sink = this.deadLetters.get(id);
+    const destination = deadLetterDestination(name, config, {
+      stateDir: this.store.dir,
+      resolvePath: this.loaded.resolvePath,
+      // Stable across restarts of this instance (its host and state dir), distinct between instances.
+      instance: hashOf({ host: hostname(), dir: resolve(this.store.dir) }),
+      log,
+      metrics: this.metrics,
+    });
+    let sink = this.deadLetters.get(destination.key);
     if (sink === undefined) {
-      try {
-        sink = new FileDeadLetter(resolve(path), log, (outcome) =>
-          this.metrics.deadLetterRestoresTotal.inc({ file: resolve(path), outcome }),
-        );
-      } catch (error) {
-        throw new UserError(`${resolve(path)}: cannot open the dead-letter file: ${firstLine(error)}`);
-      }
-      for (const outcome of ["rolled_back", "short", "torn"] as const)
-        this.metrics.deadLetterRestoresTotal.inc({ file: resolve(path), outcome }, 0);
-      this.deadLetters.set(id, sink);
+      sink = destination.open();
+      this.deadLetters.set(destination.key, sink);
     }
     return sink;
   }
@@ -484,14 +382,18 @@ export class Pipeline {
     const healthTimer = setInterval(() => this.checkHealth(), HEALTH_INTERVAL_MS);
     healthTimer.unref();
     this.timers.push(healthTimer);
-    for (const { monitor } of this.monitors.values()) {
-      if (monitor instanceof DriftMonitor && monitor.config.schedule !== undefined) {
-        this.tasks.push(
-          cronSchedule(monitor.config.schedule, () => this.evaluateOpen(monitor), {
-            name: `driftwatch-${monitor.name}`,
-          }),
-        );
-      }
+    for (const { monitor, kind } of this.monitors.values()) {
+      const schedule = monitor.schedule;
+      if (schedule === undefined) continue;
+      this.tasks.push(
+        cronSchedule(
+          schedule.cron,
+          () => {
+            for (const result of schedule.run()) this.publish(kind, monitor.name, result);
+          },
+          { name: `driftwatch-${monitor.name}` },
+        ),
+      );
     }
     if ([...this.monitors.values()].some(({ monitor }) => monitor.needsTick)) {
       const tick = setInterval(() => this.tick(), this.options.tickMs ?? 1000);
@@ -568,7 +470,7 @@ export class Pipeline {
    * not wait for someone to free the disk).
    */
   finished(): Promise<void> {
-    const finite = this.runtimes.filter((r) => r.config.type === "file");
+    const finite = this.runtimes.filter((r) => sourceKind(r.config).finite);
     return Promise.race([
       Promise.all(finite.map((r) => r.source.finished)).then(() => undefined),
       this.stuck,
@@ -601,15 +503,15 @@ export class Pipeline {
         });
         continue;
       }
-      for (const monitor of runtime.checks) {
-        const failed = monitor.rejects(result.event);
-        if (failed.length === 0) continue;
+      for (const monitor of runtime.screens) {
+        const rejection = monitor.screen?.(result.event) ?? null;
+        if (rejection === null) continue;
         quarantined ??= new Set();
         quarantined.add(i);
         letters.push({
           source: runtime.name,
-          reason: `expectation:${failed[0]}`,
-          detail: `suite ${monitor.suite.name}: failed ${failed.join(", ")}`,
+          reason: rejection.reason,
+          detail: rejection.detail,
           record: records[i],
         });
         break;
@@ -621,15 +523,12 @@ export class Pipeline {
     const positions = this.positions[runtime.name];
     const now = this.now();
     this.lastArrival[runtime.name] = now;
-    const results: DriftResult[] = [];
-    const outlierResults: OutlierResult[] = [];
-    const performanceResults: PerformanceResult[] = [];
-    const checksResults: ChecksResult[] = [];
+    const results: { kind: AnyMonitorKind; monitor: string; result: unknown }[] = [];
     let accepted = 0;
     for (const [i, result] of decoded.entries()) {
       const record = records[i];
       if (result.ok) {
-        // An event a `dead_letter` expectation set aside reaches the checks monitors only.
+        // An event a `dead_letter` expectation set aside reaches the screening monitors only.
         const held = quarantined?.has(i) === true;
         if (held) this.metrics.eventsInvalidTotal.inc({ source: runtime.name, reason: "expectation" });
         else accepted++;
@@ -649,35 +548,20 @@ export class Pipeline {
         }
         const eventTime =
           runtime.eventTime === null ? null : toMillis(getAt(result.event, runtime.eventTime));
-        for (const monitor of held ? runtime.checks : runtime.monitors) {
+        const input = {
+          source: runtime.name,
+          event: result.event,
+          values,
+          now,
+          eventTime,
+          position: record.position,
+        };
+        for (const monitor of held ? runtime.screens : runtime.monitors) {
           const late = monitor.lateEvents;
-          if (monitor instanceof ChecksMonitor) {
-            checksResults.push(
-              ...monitor.add(result.event, now, eventTime, {
-                position: record.position,
-                id: monitor.idOf(result.event),
-              }),
-            );
-          } else if (monitor instanceof DriftMonitor) {
-            results.push(
-              ...monitor.add(values, now, eventTime, {
-                position: record.position,
-                id: monitor.idOf(result.event),
-              }),
-            );
-          } else if (monitor instanceof PerformanceMonitor) {
-            const { detections, closed } = monitor.add(runtime.name, result.event, values);
-            for (const detection of detections) this.publishDetection(monitor.name, detection);
-            if (detections.length > 0) this.alerting.onDetections(monitor.name, detections, now);
-            performanceResults.push(...closed);
-          } else {
-            const { scores, closed } = monitor.add(values, now, eventTime, monitor.idOf(result.event));
-            for (const score of scores) {
-              this.metrics.outlierScore.observe({ monitor: monitor.name, scorer: score.scorer }, score.score);
-              if (score.outlier)
-                this.metrics.outlierEventsTotal.inc({ monitor: monitor.name, scorer: score.scorer });
-            }
-            outlierResults.push(...closed);
+          const produced = monitor.add(input);
+          if (produced.length > 0) {
+            const kind = this.kindOf(monitor);
+            for (const r of produced) results.push({ kind, monitor: monitor.name, result: r });
           }
           if (monitor.lateEvents > late) this.metrics.lateEventsTotal.inc({ monitor: monitor.name });
         }
@@ -690,170 +574,35 @@ export class Pipeline {
     if (accepted > 0) this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "valid" }, accepted);
     if (letters.length > 0)
       this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "invalid" }, letters.length);
-    for (const result of checksResults) this.publishChecks(result);
     for (const monitor of runtime.monitors) {
       this.metrics.referenceEvents.set({ monitor: monitor.name }, monitor.referenceEvents);
-      if (monitor instanceof PerformanceMonitor) this.publishJoin(monitor);
-      // A `first` reference fits the scorers mid-batch: export their thresholds as they appear.
-      if (monitor instanceof OutlierMonitor) {
-        for (const { scorer, threshold } of monitor.thresholds)
-          this.metrics.outlierThreshold.set({ monitor: monitor.name, scorer }, threshold);
-      }
+      monitor.observe?.(this.metrics);
     }
-    for (const result of results) this.publish(result);
-    for (const result of outlierResults) this.publishOutliers(result);
-    for (const result of performanceResults) this.publishPerformance(result);
+    // Kind by kind in the registry's order (a stable sort keeps each monitor's own order).
+    results.sort((a, b) => rankOf(a.kind) - rankOf(b.kind));
+    for (const { kind, monitor, result } of results) this.publish(kind, monitor, result);
     return { accepted, rejected: letters.length };
   }
 
   private tick(): void {
     const now = this.now();
-    for (const { monitor } of this.monitors.values()) {
+    for (const { monitor, kind } of this.monitors.values()) {
       if (!monitor.needsTick) continue;
-      if (monitor instanceof DriftMonitor) for (const result of monitor.tick(now)) this.publish(result);
-      else if (monitor instanceof ChecksMonitor)
-        for (const result of monitor.tick(now)) this.publishChecks(result);
-      else if (monitor instanceof PerformanceMonitor) {
-        for (const result of monitor.tick(now)) this.publishPerformance(result);
-        this.publishJoin(monitor);
-      } else for (const result of monitor.tick(now)) this.publishOutliers(result);
+      for (const result of monitor.tick(now)) this.publish(kind, monitor.name, result);
+      monitor.observe?.(this.metrics);
     }
   }
 
-  private evaluateOpen(monitor: DriftMonitor): void {
-    const result = monitor.evaluateOpen();
-    if (result) this.publish(result);
+  /** The kind a running monitor was built by. */
+  private kindOf(monitor: Monitor): AnyMonitorKind {
+    return (this.monitors.get(monitor.name) as MonitorEntry).kind;
   }
 
-  /** A detector fired or entered/left its warning zone: counted at once, not at window close. */
-  private publishDetection(monitor: string, status: DetectorStatus): void {
-    if (status.drift) this.metrics.conceptDriftTotal.inc({ monitor, detector: status.detector });
-    this.metrics.conceptDriftWarning.set({ monitor, detector: status.detector }, status.warning ? 1 : 0);
-    if (status.estimate !== null)
-      this.metrics.conceptDriftEstimate.set({ monitor, detector: status.detector }, status.estimate);
-    this.options.onDetection?.(monitor, status);
-  }
-
-  /** The join's buffers and outcomes (counters follow the monitor's cumulative counts). */
-  private publishJoin(monitor: PerformanceMonitor): void {
-    const m = this.metrics;
-    const { predictions, labels } = monitor.pending;
-    m.joinPending.set({ monitor: monitor.name, side: "predictions" }, predictions);
-    m.joinPending.set({ monitor: monitor.name, side: "labels" }, labels);
-    for (const [outcome, count] of Object.entries(monitor.joinCounts))
-      m.joinEvents.set({ monitor: monitor.name, outcome }, count);
-  }
-
-  /** Exports a closed window of model metrics (window and cumulative, overall and per slice). */
-  private publishPerformance(result: PerformanceResult): void {
-    const m = this.metrics;
-    const monitor = result.monitor;
-    const scopes = [
-      ["window", result.window_metrics],
-      ["cumulative", result.cumulative_metrics],
-    ] as const;
-    for (const [scope, metrics] of scopes) {
-      for (const [slice, values] of [["all", metrics.all] as const, ...Object.entries(metrics.slices)]) {
-        for (const [metric, estimate] of Object.entries(values)) {
-          if (estimate === null || typeof estimate !== "object" || !("value" in estimate)) continue;
-          const labels = { monitor, metric, slice, scope };
-          if (estimate.value === null) {
-            m.performance.remove(labels);
-            continue;
-          }
-          m.performance.set(labels, estimate.value);
-          if (estimate.interval) {
-            m.performanceLower.set(labels, estimate.interval.low);
-            m.performanceUpper.set(labels, estimate.interval.high);
-          }
-        }
-        m.performanceCount.set({ monitor, slice, scope }, values.count);
-      }
-    }
-    for (const status of result.detectors) {
-      m.conceptDriftWarning.set({ monitor, detector: status.detector }, status.warning ? 1 : 0);
-      if (status.estimate !== null)
-        m.conceptDriftEstimate.set({ monitor, detector: status.detector }, status.estimate);
-    }
-    m.windowEvents.set({ monitor }, result.window.events);
-    m.windowsTotal.inc({ monitor, trigger: "window_close" });
-    this.alerting.onPerformance(result, this.now());
-    this.options.onPerformance?.(result);
-  }
-
-  /** Exports a suite's results (per expectation: success, unexpected count, observed value, bounds). */
-  private publishChecks(result: ChecksResult): void {
-    const m = this.metrics;
-    const monitor = result.monitor;
-    const suite = result.suite;
-    for (const r of result.validation.results) {
-      const labels = {
-        monitor,
-        suite,
-        expectation: r.expectation_config.type,
-        feature: expectationFeature(r.expectation_config.kwargs),
-      };
-      const body = r.result;
-      const details = (body.details ?? {}) as Record<string, unknown>;
-      const warming = details.warming_up === true;
-      m.expectationWarmingUp.set(labels, warming ? 1 : 0);
-      if (warming) m.expectationSuccess.remove(labels);
-      else m.expectationSuccess.set(labels, r.success ? 1 : 0);
-      if (result.trigger === "window_close" && body.unexpected_count !== undefined)
-        m.expectationUnexpectedTotal.inc(labels, body.unexpected_count);
-      if (typeof body.observed_value === "number" && Number.isFinite(body.observed_value))
-        m.expectationObservedValue.set(labels, body.observed_value);
-      for (const bound of ["lower", "upper"] as const) {
-        const value = details[bound];
-        if (typeof value === "number") m.expectationBound.set({ ...labels, bound }, value);
-      }
-    }
-    if (result.trigger === "window_close") {
-      m.suiteSuccess.set({ monitor, suite }, result.validation.success ? 1 : 0);
-      m.windowEvents.set({ monitor }, result.window.events);
-      m.windowsTotal.inc({ monitor, trigger: result.trigger });
-      m.evaluationDuration.observe({ monitor }, result.duration_secs);
-    }
-    this.alerting.onChecks(result, this.now());
-    this.options.onChecks?.(result);
-  }
-
-  /** Exports a closed outlier window as metrics and hands it to the CLI. */
-  private publishOutliers(result: OutlierResult): void {
-    const monitor = result.monitor;
-    for (const scorer of result.scorers) {
-      this.metrics.outlierRatio.set({ monitor, scorer: scorer.scorer }, scorer.ratio);
-      this.metrics.outlierThreshold.set({ monitor, scorer: scorer.scorer }, scorer.threshold);
-    }
-    this.metrics.windowEvents.set({ monitor }, result.window.events);
-    this.metrics.windowsTotal.inc({ monitor, trigger: "window_close" });
-    this.alerting.onOutliers(result, this.now());
-    this.options.onOutliers?.(result);
-  }
-
-  /** Exports an evaluation as metrics and hands it to the CLI. */
-  private publish(result: DriftResult): void {
-    const m = this.metrics;
-    const monitor = result.monitor;
-    const { evaluation } = result;
-    for (const column of evaluation.columns) {
-      m.driftStatistic.set({ monitor, feature: column.name, test: column.test }, column.statistic);
-      const p = column.p_value_adjusted ?? column.p_value;
-      if (p !== null) m.driftPValue.set({ monitor, feature: column.name, test: column.test }, p);
-      m.driftDetected.set({ monitor, feature: column.name }, column.drift ? 1 : 0);
-    }
-    for (const [feature, quality] of Object.entries(result.quality)) {
-      m.missingRatio.set({ monitor, feature }, quality.missing_ratio);
-      if (quality.unseen_category_ratio !== null)
-        m.unseenCategoryRatio.set({ monitor, feature }, quality.unseen_category_ratio);
-    }
-    m.datasetDrift.set({ monitor }, evaluation.dataset.drift ? 1 : 0);
-    m.driftedShare.set({ monitor }, evaluation.dataset.share);
-    m.windowEvents.set({ monitor }, result.window.events);
-    m.windowsTotal.inc({ monitor, trigger: result.trigger });
-    m.evaluationDuration.observe({ monitor }, result.duration_secs);
-    this.alerting.onDrift(result, this.now());
-    this.options.onResult?.(result);
+  /** Exports a result as metrics, hands it to the alert rules and to `onResult`, through its kind. */
+  private publish(kind: AnyMonitorKind, monitor: string, result: unknown): void {
+    kind.publish(result, this.metrics);
+    kind.alert(result, this.alerting, this.now());
+    this.options.onResult?.({ kind, monitor, result });
   }
 
   /**
@@ -918,7 +667,7 @@ export class Pipeline {
     for (const runtime of this.runtimes) {
       try {
         await runtime.source.commit(checkpoint.positions[runtime.name] ?? {});
-        if (runtime.config.type === "kafka")
+        if (sourceKind(runtime.config).commitsOffsets)
           this.metrics.offsetCommitsTotal.inc({ source: runtime.name, outcome: "ok" });
       } catch (error) {
         // Not fatal: the checkpoint holds the positions, and the next commit catches up.

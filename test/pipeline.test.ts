@@ -7,6 +7,7 @@ import { loadConfig } from "../src/config/load.js";
 import { defaultDriftOptions } from "../src/drift/evaluate.js";
 import type { DriftResult } from "../src/drift/monitor.js";
 import { Logger } from "../src/log.js";
+import { resultsOf } from "../src/monitors/results.js";
 import { Pipeline } from "../src/pipeline.js";
 import { buildReport } from "../src/report/build.js";
 
@@ -63,7 +64,7 @@ async function runToEnd(
     log: quiet,
     metricsListen: null,
     stateDir,
-    onResult: (r) => results.push(r),
+    onResult: resultsOf<DriftResult>("drift", (r) => results.push(r)),
   });
   await pipeline.start();
   await pipeline.finished();
@@ -217,7 +218,9 @@ state: { dir: ${join(dir, "outliers-state")} }
     const pipeline = await Pipeline.create(loadConfig(config), {
       log: quiet,
       metricsListen: null,
-      onOutliers: (r) => closed.push(r),
+      onResult: resultsOf<import("../src/outliers/monitor.js").OutlierResult>("outliers", (r) =>
+        closed.push(r),
+      ),
     });
     await pipeline.start();
     await pipeline.finished();
@@ -302,7 +305,7 @@ state: { dir: ${join(dir, "http-state")} }
     const pipeline = await Pipeline.create(loadConfig(config), {
       log: quiet,
       metricsListen: "127.0.0.1:0",
-      onResult: (r) => results.push(r),
+      onResult: resultsOf<DriftResult>("drift", (r) => results.push(r)),
     });
     await pipeline.start();
     try {

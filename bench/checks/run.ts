@@ -27,10 +27,12 @@
  *   BENCH_CHECKS_ROUNDS=15              rounds
  *   BENCH_CHECKS_VARIANTS=drift,+checks configurations (the first is the baseline)
  */
+
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import type { ChecksResult } from "../../src/checks/monitor.js";
 import { loadSuite } from "../../src/checks/suite.js";
 import { type LoadedConfig, loadConfig } from "../../src/config/load.js";
 import type { Config, MonitorConfig } from "../../src/config/types.js";
@@ -174,10 +176,10 @@ async function bench(events: number, rounds: number, variants: readonly Variant[
       log: quietLog,
       metricsListen: null,
       stateDir,
-      onResult: () => {
-        windows.drift++;
-      },
-      onChecks: (result) => {
+      onResult: ({ kind, result: value }) => {
+        if (kind.type === "drift") windows.drift++;
+        if (kind.type !== "checks") return;
+        const result = value as ChecksResult;
         if (result.trigger !== "window_close") return;
         windows.checks++;
         evaluation += result.duration_secs * 1000;

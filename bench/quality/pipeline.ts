@@ -161,14 +161,11 @@ export async function benchPipeline(
       log: quietLog,
       metricsListen: null,
       stateDir,
-      onResult: () => {
-        windows.drift++;
-      },
-      onOutliers: () => {
-        windows.outliers++;
-      },
-      onPerformance: () => {
-        windows.performance++;
+      onResult: ({ kind, result }) => {
+        if (kind.type === "drift") windows.drift++;
+        else if (kind.type === "outliers") windows.outliers++;
+        // Closed windows only: detections that fire come as results of their own.
+        else if (kind.type === "performance" && "window" in (result as object)) windows.performance++;
       },
     });
     const handler = batchHandler(pipeline);

@@ -10,6 +10,7 @@ import { type LoadedConfig, loadConfig } from "../../src/config/load.js";
 import type { Config, SourceConfig } from "../../src/config/types.js";
 import type { DriftResult } from "../../src/drift/monitor.js";
 import { Logger } from "../../src/log.js";
+import { resultsOf } from "../../src/monitors/results.js";
 import { Pipeline } from "../../src/pipeline.js";
 import type { BatchOutcome, SourceRecord } from "../../src/sources/source.js";
 import { eventSchema, features } from "./events.js";
@@ -84,7 +85,8 @@ export async function createPipeline(
     log: options.log ?? quietLog,
     metricsListen: null,
     stateDir,
-    onResult: options.onResult,
+    // The drift evaluations only, as the benchmarks count them.
+    onResult: resultsOf<DriftResult>("drift", (result) => options.onResult?.(result)),
   });
 }
 

@@ -4,10 +4,6 @@ import { UserError } from "../errors.js";
 import { type Level, Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
 import { Pipeline } from "../pipeline.js";
-import { formatChecksVerdict } from "./checks-verdict.js";
-import { formatOutlierVerdict } from "./outlier-verdict.js";
-import { formatDetection, formatPerformanceVerdict } from "./performance-verdict.js";
-import { formatVerdict } from "./verdict.js";
 
 interface RunFlags {
   config: string;
@@ -50,7 +46,8 @@ export function runCommand(): Command {
       const log = new Logger(flags.logLevel);
       // One set of metrics for the process: a reload clears the series of the old pipeline.
       const metrics = new Metrics();
-      const clockVerdicts = new Map<string, boolean>();
+      // The last repeat key per monitor, across reloads.
+      const repeated = new Map<string, string>();
       // Only the first start may reset: a reload restores what the stopping pipeline just wrote.
       let resetState = flags.resetState === true;
       const create = async (loaded: LoadedConfig): Promise<Pipeline> => {
@@ -61,20 +58,16 @@ export function runCommand(): Command {
           metricsListen: flags.metricsListen,
           stateDir: flags.stateDir,
           resetState,
-          onResult: (result) => process.stdout.write(`${formatVerdict(result)}\n`),
-          onOutliers: (result) => process.stdout.write(`${formatOutlierVerdict(result)}\n`),
-          onChecks: (result) => {
-            // Clock-driven results (freshness) come every tick: print only when their verdict changes.
-            if (result.trigger === "tick") {
-              if (clockVerdicts.get(result.monitor) === result.validation.success) return;
-              clockVerdicts.set(result.monitor, result.validation.success);
+          onResult: ({ kind, monitor, result }) => {
+            const line = kind.verdict(result);
+            if (line === null) return;
+            // Results that repeat every tick (freshness) print only when their verdict changes.
+            const key = kind.repeatKey?.(result);
+            if (key !== undefined) {
+              if (repeated.get(monitor) === key) return;
+              repeated.set(monitor, key);
             }
-            process.stdout.write(`${formatChecksVerdict(result)}\n`);
-          },
-          onPerformance: (result) => process.stdout.write(`${formatPerformanceVerdict(result)}\n`),
-          onDetection: (monitor, status) => {
-            const line = formatDetection(monitor, status);
-            if (line !== null) process.stdout.write(`${line}\n`);
+            process.stdout.write(`${line}\n`);
           },
         });
         resetState = false;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { ChecksResult } from "../../src/checks/monitor.js";
 import { loadConfig } from "../../src/config/load.js";
 import { Logger } from "../../src/log.js";
+import { resultsOf } from "../../src/monitors/results.js";
 import { Pipeline } from "../../src/pipeline.js";
 
 /**
@@ -83,9 +84,9 @@ describe("checks monitor in the pipeline", () => {
     const pipeline = await Pipeline.create(loadConfig(config), {
       log: new Logger("error"),
       metricsListen: null,
-      onChecks: (r) => {
+      onResult: resultsOf<ChecksResult>("checks", (r) => {
         if (r.trigger === "window_close") results.push(r);
-      },
+      }),
     });
     await pipeline.start();
     await pipeline.finished();

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { formatVerdict } from "../../src/cli/verdict.js";
 import type { DriftMonitorConfig } from "../../src/config/types.js";
 import { DriftMonitor } from "../../src/drift/monitor.js";
+import { formatVerdict } from "../../src/drift/verdict.js";
 
 const kinds = { x: "numeric", c: "categorical" } as const;
 const config: DriftMonitorConfig = {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config/load.js";
 import type { PerformanceMonitorConfig } from "../../src/config/types.js";
 import { Logger } from "../../src/log.js";
+import { resultsOf } from "../../src/monitors/results.js";
 import {
   type DetectorStatus,
   PerformanceMonitor,
@@ -191,7 +192,10 @@ state: { dir: state }
     const pipeline = await Pipeline.create(loadConfig(file), {
       log: new Logger("error"),
       metricsListen: null,
-      onPerformance: (r) => results.push(r),
+      onResult: resultsOf<PerformanceResult>("performance", (r) => {
+        // Detections come at once, beside the closed windows.
+        if ("window" in r) results.push(r);
+      }),
     });
     await pipeline.start();
     await pipeline.finished();

@@ -129,7 +129,7 @@ describe("checkMonitorStates", () => {
   it("refuses an entry of an unknown monitor type or without one", () => {
     assert.throws(
       () => checkMonitorStates({ m: { hash: "h", state: {} } }),
-      /\/monitors\/m\/type: not one of "drift", "outliers", "checks", "performance" \(got undefined\)/,
+      /\/monitors\/m\/type: not one of "checks", "drift", "outliers", "performance" \(got undefined\)/,
     );
   });
 

@@ -1,6 +1,6 @@
-import type { DetectorStatus, PerformanceResult } from "../performance/monitor.js";
-import type { ClassificationMetrics, Estimate, RegressionMetrics } from "../performance/types.js";
 import { formatNumber } from "../report/markdown.js";
+import type { DetectorStatus, PerformanceResult } from "./monitor.js";
+import type { ClassificationMetrics, Estimate, RegressionMetrics } from "./types.js";
 
 function estimate(name: string, e: Estimate): string | null {
   if (e.value === null) return null;

@@ -1,5 +1,5 @@
-import type { DriftResult } from "../drift/monitor.js";
 import { formatNumber } from "../report/markdown.js";
+import type { DriftResult } from "./monitor.js";
 
 function when(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(".000Z", "Z");

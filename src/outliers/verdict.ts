@@ -1,5 +1,5 @@
-import type { OutlierResult } from "../outliers/monitor.js";
 import { formatNumber } from "../report/markdown.js";
+import type { OutlierResult } from "./monitor.js";
 
 /**
  * One line per closed outlier window:

@@ -1,0 +1,116 @@
+import type { Metrics } from "../metrics/metrics.js";
+import type { MonitorContext, MonitorInput, MonitorKind, RestoreState } from "../monitors/types.js";
+import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
+import { loadReference } from "./reference.js";
+import { formatVerdict } from "./verdict.js";
+
+/** A drift monitor's config entry (as the monitor takes it; `config/` composes the schema). */
+type DriftConfig = ConstructorParameters<typeof DriftMonitor>[1];
+
+/** Feature names → their kind, in the order the monitor lists them. */
+function featureKinds(
+  context: MonitorContext,
+  config: DriftConfig,
+): Record<string, "numeric" | "categorical"> {
+  const kinds: Record<string, "numeric" | "categorical"> = {};
+  for (const feature of config.features) kinds[feature] = context.config.features[feature].type;
+  return kinds;
+}
+
+/** The sources a monitor reads: those of its features. */
+export function sourcesOfFeatures(context: MonitorContext, features: readonly string[]): string[] {
+  return [...new Set(features.map((f) => context.config.features[f]?.source).filter((s) => s !== undefined))];
+}
+
+/**
+ * Data drift of features against a reference: windows of feature values, each evaluated with the
+ * drift test of its feature; a cron `schedule` evaluates the open window too.
+ */
+export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult> = {
+  type: "drift",
+  example: {
+    type: "drift",
+    features: ["x", "colour"],
+    reference: { type: "first", events: 20 },
+    window: { type: "tumbling", events: 10 },
+  },
+  exampleFeatures: {
+    x: { source: "events", path: "/x", type: "numeric" },
+    colour: { source: "events", path: "/colour", type: "categorical" },
+  },
+
+  async create(context, name, config, restore: RestoreState<DriftMonitorState>) {
+    const used = config.features;
+    const state = restore({ monitor: config, features: used.map((f) => context.config.features[f]) });
+    const kinds = featureKinds(context, config);
+    const ref = config.reference;
+    const reference =
+      ref.type === "first"
+        ? null
+        : (await loadReference(ref.type, context.resolvePath(ref.path), kinds)).features;
+    const monitor = new DriftMonitor(name, config, kinds, reference, state);
+    context.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
+    context.metrics.lateEventsTotal.inc({ monitor: name }, 0);
+    const sources = sourcesOfFeatures(context, used);
+    const schedule = config.schedule;
+    return {
+      name,
+      sources,
+      add: (input: MonitorInput) =>
+        monitor.add(input.values as Record<string, unknown>, input.now, input.eventTime, {
+          position: input.position,
+          id: monitor.idOf(input.event),
+        }),
+      tick: (now: number) => monitor.tick(now),
+      get state() {
+        return monitor.state;
+      },
+      get needsTick() {
+        return monitor.needsTick;
+      },
+      get lateEvents() {
+        return monitor.lateEvents;
+      },
+      get referenceEvents() {
+        return monitor.referenceEvents;
+      },
+      ...(schedule === undefined
+        ? {}
+        : {
+            schedule: {
+              cron: schedule,
+              run: () => {
+                const result = monitor.evaluateOpen();
+                return result ? [result] : [];
+              },
+            },
+          }),
+    };
+  },
+
+  checkState: checkDriftMonitorState,
+
+  publish(result: DriftResult, m: Metrics): void {
+    const monitor = result.monitor;
+    const { evaluation } = result;
+    for (const column of evaluation.columns) {
+      m.driftStatistic.set({ monitor, feature: column.name, test: column.test }, column.statistic);
+      const p = column.p_value_adjusted ?? column.p_value;
+      if (p !== null) m.driftPValue.set({ monitor, feature: column.name, test: column.test }, p);
+      m.driftDetected.set({ monitor, feature: column.name }, column.drift ? 1 : 0);
+    }
+    for (const [feature, quality] of Object.entries(result.quality)) {
+      m.missingRatio.set({ monitor, feature }, quality.missing_ratio);
+      if (quality.unseen_category_ratio !== null)
+        m.unseenCategoryRatio.set({ monitor, feature }, quality.unseen_category_ratio);
+    }
+    m.datasetDrift.set({ monitor }, evaluation.dataset.drift ? 1 : 0);
+    m.driftedShare.set({ monitor }, evaluation.dataset.share);
+    m.windowEvents.set({ monitor }, result.window.events);
+    m.windowsTotal.inc({ monitor, trigger: result.trigger });
+    m.evaluationDuration.observe({ monitor }, result.duration_secs);
+  },
+
+  alert: (result, alerting, now) => alerting.onDrift(result, now),
+  verdict: formatVerdict,
+};

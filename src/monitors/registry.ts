@@ -1,0 +1,33 @@
+import { checksKind } from "../checks/kind.js";
+import { driftKind } from "../drift/kind.js";
+import { outliersKind } from "../outliers/kind.js";
+import { performanceKind } from "../performance/kind.js";
+import type { AnyMonitorKind } from "./types.js";
+
+/**
+ * The monitor kinds by their config `type`: the only list of them. A batch's results are
+ * published kind by kind in this order.
+ */
+export const monitorKinds: Record<string, AnyMonitorKind> = {
+  checks: checksKind,
+  drift: driftKind,
+  outliers: outliersKind,
+  performance: performanceKind,
+};
+
+/**
+ * Registers a monitor kind beside the built-in ones (an extension, a test's toy kind): configs may
+ * then name its `type`, and checkpoints hold its state. Throws when the type is taken.
+ */
+export function registerMonitorKind(kind: AnyMonitorKind): void {
+  if (Object.hasOwn(monitorKinds, kind.type))
+    throw new Error(`monitor kind ${kind.type} is already registered`);
+  monitorKinds[kind.type] = kind;
+}
+
+/** The kind of a config `type`; throws for a type no kind is registered under. */
+export function monitorKind(type: string): AnyMonitorKind {
+  const kind = Object.hasOwn(monitorKinds, type) ? monitorKinds[type] : undefined;
+  if (kind === undefined) throw new Error(`no monitor kind ${JSON.stringify(type)} is registered`);
+  return kind;
+}

@@ -1,0 +1,126 @@
+import type { Alerting } from "../alerts/alerting.js";
+import type { Config } from "../config/types.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics/metrics.js";
+
+/** What a kind's factory may use while it builds a monitor: what the pipeline's `build` had. */
+export interface MonitorContext {
+  /** The whole loaded config (features, other monitors for `same_as` windows). */
+  readonly config: Config;
+  /** Resolves a path of the config (relative to the config file). */
+  resolvePath(path: string): string;
+  /** The clock (ms), injected so that tests drive processing time. */
+  now(): number;
+  /** The pipeline's log. */
+  readonly log: Logger;
+  /** The metrics to export into: a kind starts its known series at 0 and observes per event. */
+  readonly metrics: Metrics;
+  /**
+   * Publishes a result at once, in the middle of a batch (a concept-drift detector that fires on
+   * one event is counted and alerted on then, not at window close).
+   */
+  emit(result: unknown): void;
+}
+
+/**
+ * Hands back the checkpointed state saved under the same identity, or undefined. The identity is
+ * whatever makes a state meaningful (the monitor's config, its features, a suite's expectations):
+ * when it changed, the monitor starts afresh.
+ */
+export type RestoreState<S> = (identity: unknown) => S | undefined;
+
+/** One event as it reaches the monitors of its source. */
+export interface MonitorInput {
+  /** The source the event came from. */
+  readonly source: string;
+  /** The decoded, valid event. */
+  readonly event: unknown;
+  /** The source's feature values of this event (one object reused for every event: copy what you keep). */
+  readonly values: Readonly<Record<string, unknown>>;
+  /** Processing time (ms). */
+  readonly now: number;
+  /** The event's own time (ms), when the source has `event_time` and the event carries it. */
+  readonly eventTime: number | null;
+  /** Where the event sits in its source. */
+  readonly position?: { readonly key: string; readonly offset: number };
+}
+
+/** Why an event is set aside as a dead letter before any monitor counts it. */
+export interface Rejection {
+  /** The `reason` of the dead letter (e.g. `expectation:expect_column_values_to_not_be_null`). */
+  readonly reason: string;
+  /** One line for people. */
+  readonly detail: string;
+}
+
+/** A running monitor: one verb for events, one for the clock, and its state for the checkpoint. */
+export interface Monitor<S = unknown, R = unknown> {
+  /** Its name in the config. */
+  readonly name: string;
+  /** The sources whose events it reads. */
+  readonly sources: readonly string[];
+  /** Adds one event; returns the results it produced (windows it closed). */
+  add(input: MonitorInput): readonly R[];
+  /** Closes what is due at `now` (processing-time windows, expired joins). */
+  tick(now: number): readonly R[];
+  /** The state to checkpoint: plain JSON data. */
+  readonly state: S;
+  /** True when it needs {@link tick} (processing-time windows). */
+  readonly needsTick: boolean;
+  /** Events that arrived after their window closed, so far. */
+  readonly lateEvents: number;
+  /** Events its reference holds. */
+  readonly referenceEvents: number;
+  /** Exports gauges of its live state (buffers, fitted thresholds), after each batch and tick. */
+  observe?(metrics: Metrics): void;
+  /** A cron schedule that evaluates the open window. */
+  readonly schedule?: { readonly cron: string; run(): readonly R[] };
+  /**
+   * Judges an event before it is routed: a rejection sends it to the dead letter, and only the
+   * monitors that screen see it.
+   */
+  screen?(event: unknown): Rejection | null;
+}
+
+/**
+ * A kind of monitor, registered under its config `type`: how it is built from config and restored
+ * state, how its state is checked when read back, and where its results go (metrics, alerting,
+ * the verdict line of `driftwatch run`).
+ */
+export interface MonitorKind<C = never, S = unknown, R = unknown> {
+  /** The config's `type` of this kind. */
+  readonly type: string;
+  /** A small valid config, for docs and the conformance test (feature names as in {@link exampleFeatures}). */
+  readonly example: C;
+  /** The features {@link example} refers to, as the config's `features` map has them. */
+  readonly exampleFeatures: Readonly<Record<string, unknown>>;
+  /** Builds a running monitor, from the state saved under the same identity when there is one. */
+  create(context: MonitorContext, name: string, config: C, restore: RestoreState<S>): Promise<Monitor<S, R>>;
+  /** Checks a checkpointed state's shape; throws a `StateShapeError` naming the JSON path. */
+  checkState(state: unknown, path: string): void;
+  /** Exports a result as metrics. */
+  publish(result: R, metrics: Metrics): void;
+  /** Hands a result to the alert rules. */
+  alert(result: R, alerting: Alerting, now: number): void;
+  /** The line `driftwatch run` prints for a result; null for none. */
+  verdict(result: R): string | null;
+  /**
+   * For results that repeat every tick: a key of what the verdict says; the line is printed only
+   * when the key changes for the monitor. Undefined prints every result.
+   */
+  repeatKey?(result: R): string | undefined;
+}
+
+/** A kind of any config, state and result type, as the registry holds them. */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of different types; each is used with its own.
+export type AnyMonitorKind = MonitorKind<any, any, any>;
+
+/** A result with the kind and monitor that produced it, so that sinks can dispatch. */
+export interface MonitorResult {
+  /** The kind that produced it (its verdict, its metrics). */
+  readonly kind: AnyMonitorKind;
+  /** The monitor's name. */
+  readonly monitor: string;
+  /** The kind's own result. */
+  readonly result: unknown;
+}

@@ -1,0 +1,98 @@
+import { sourcesOfFeatures } from "../drift/kind.js";
+import { readNumericRows } from "../io/rows.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import {
+  checkOutlierMonitorState,
+  OutlierMonitor,
+  type OutlierMonitorState,
+  type OutlierResult,
+} from "./monitor.js";
+import { formatOutlierVerdict } from "./verdict.js";
+
+/** An outlier monitor's config entry (as the monitor takes it; `config/` composes the schema). */
+type OutlierConfig = ConstructorParameters<typeof OutlierMonitor>[1];
+
+/** Exports the fitted thresholds (a `first` reference fits them mid-batch: they appear then). */
+function exportThresholds(monitor: OutlierMonitor, metrics: Metrics): void {
+  for (const { scorer, threshold } of monitor.thresholds)
+    metrics.outlierThreshold.set({ monitor: monitor.name, scorer }, threshold);
+}
+
+/**
+ * Streaming outlier scores of feature rows against a reference: every event is scored (a
+ * histogram and a counter per scorer), every closed window reports its outlier ratio.
+ */
+export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, OutlierResult> = {
+  type: "outliers",
+  example: {
+    type: "outliers",
+    features: ["x", "y"],
+    reference: { type: "first", events: 20 },
+    scorers: [{ type: "robust_z", threshold: { value: 4 } }],
+    window: { type: "tumbling", events: 10 },
+  },
+  exampleFeatures: {
+    x: { source: "events", path: "/x", type: "numeric" },
+    y: { source: "events", path: "/y", type: "numeric" },
+  },
+
+  async create(context, name, config, restore) {
+    const used = config.features;
+    const state = restore({ monitor: config, features: used.map((f) => context.config.features[f]) });
+    const ref = config.reference;
+    const rows =
+      ref.type === "file" ? await readNumericRows(context.resolvePath(ref.path), config.features) : null;
+    const monitor = new OutlierMonitor(name, config, rows, state);
+    const metrics = context.metrics;
+    exportThresholds(monitor, metrics);
+    metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
+    metrics.lateEventsTotal.inc({ monitor: name }, 0);
+    return {
+      name,
+      sources: sourcesOfFeatures(context, used),
+      add(input: MonitorInput) {
+        const { scores, closed } = monitor.add(
+          input.values as Record<string, unknown>,
+          input.now,
+          input.eventTime,
+          monitor.idOf(input.event),
+        );
+        for (const score of scores) {
+          metrics.outlierScore.observe({ monitor: name, scorer: score.scorer }, score.score);
+          if (score.outlier) metrics.outlierEventsTotal.inc({ monitor: name, scorer: score.scorer });
+        }
+        return closed;
+      },
+      tick: (now: number) => monitor.tick(now),
+      get state() {
+        return monitor.state;
+      },
+      get needsTick() {
+        return monitor.needsTick;
+      },
+      get lateEvents() {
+        return monitor.lateEvents;
+      },
+      get referenceEvents() {
+        return monitor.referenceEvents;
+      },
+      observe: (m: Metrics) => exportThresholds(monitor, m),
+    };
+  },
+
+  checkState: checkOutlierMonitorState,
+
+  publish(result: OutlierResult, m: Metrics): void {
+    const monitor = result.monitor;
+    for (const scorer of result.scorers) {
+      m.outlierRatio.set({ monitor, scorer: scorer.scorer }, scorer.ratio);
+      m.outlierThreshold.set({ monitor, scorer: scorer.scorer }, scorer.threshold);
+    }
+    m.windowEvents.set({ monitor }, result.window.events);
+    m.windowsTotal.inc({ monitor, trigger: "window_close" });
+  },
+
+  alert: (result, alerting, now) => alerting.onOutliers(result, now),
+  verdict: formatOutlierVerdict,
+};

@@ -1,0 +1,151 @@
+import type { Metrics } from "../metrics/metrics.js";
+import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import {
+  checkPerformanceMonitorState,
+  type DetectorStatus,
+  PerformanceMonitor,
+  type PerformanceMonitorState,
+  type PerformanceResult,
+} from "./monitor.js";
+import { formatDetection, formatPerformanceVerdict } from "./verdict.js";
+
+/** A performance monitor's config entry (as the monitor takes it; `config/` composes the schema). */
+type PerformanceConfig = ConstructorParameters<typeof PerformanceMonitor>[1];
+
+/** Concept-drift detectors that fired or entered or left their warning zone on one event. */
+export interface Detections {
+  readonly monitor: string;
+  readonly detections: readonly DetectorStatus[];
+}
+
+/** What a performance monitor produces: closed windows of joined pairs, and detections at once. */
+export type PerformanceOutput = PerformanceResult | Detections;
+
+const isDetections = (result: PerformanceOutput): result is Detections => "detections" in result;
+
+/** The join's buffers and outcomes (counters follow the monitor's cumulative counts). */
+function exportJoin(monitor: PerformanceMonitor, m: Metrics): void {
+  const { predictions, labels } = monitor.pending;
+  m.joinPending.set({ monitor: monitor.name, side: "predictions" }, predictions);
+  m.joinPending.set({ monitor: monitor.name, side: "labels" }, labels);
+  for (const [outcome, count] of Object.entries(monitor.joinCounts))
+    m.joinEvents.set({ monitor: monitor.name, outcome }, count);
+}
+
+/** Exports a closed window of model metrics (window and cumulative, overall and per slice). */
+function exportWindow(result: PerformanceResult, m: Metrics): void {
+  const monitor = result.monitor;
+  const scopes = [
+    ["window", result.window_metrics],
+    ["cumulative", result.cumulative_metrics],
+  ] as const;
+  for (const [scope, metrics] of scopes) {
+    for (const [slice, values] of [["all", metrics.all] as const, ...Object.entries(metrics.slices)]) {
+      for (const [metric, estimate] of Object.entries(values)) {
+        if (estimate === null || typeof estimate !== "object" || !("value" in estimate)) continue;
+        const labels = { monitor, metric, slice, scope };
+        if (estimate.value === null) {
+          m.performance.remove(labels);
+          continue;
+        }
+        m.performance.set(labels, estimate.value);
+        if (estimate.interval) {
+          m.performanceLower.set(labels, estimate.interval.low);
+          m.performanceUpper.set(labels, estimate.interval.high);
+        }
+      }
+      m.performanceCount.set({ monitor, slice, scope }, values.count);
+    }
+  }
+  for (const status of result.detectors) {
+    m.conceptDriftWarning.set({ monitor, detector: status.detector }, status.warning ? 1 : 0);
+    if (status.estimate !== null)
+      m.conceptDriftEstimate.set({ monitor, detector: status.detector }, status.estimate);
+  }
+  m.windowEvents.set({ monitor }, result.window.events);
+  m.windowsTotal.inc({ monitor, trigger: "window_close" });
+}
+
+/** A detector fired or entered/left its warning zone: counted at once, not at window close. */
+function exportDetections(result: Detections, m: Metrics): void {
+  const monitor = result.monitor;
+  for (const status of result.detections) {
+    if (status.drift) m.conceptDriftTotal.inc({ monitor, detector: status.detector });
+    m.conceptDriftWarning.set({ monitor, detector: status.detector }, status.warning ? 1 : 0);
+    if (status.estimate !== null)
+      m.conceptDriftEstimate.set({ monitor, detector: status.detector }, status.estimate);
+  }
+}
+
+/**
+ * Model quality from predictions joined with their labels (from one or two sources): windowed
+ * metrics with intervals, per slice, and concept-drift detectors on the error stream.
+ */
+export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorState, PerformanceOutput> = {
+  type: "performance",
+  example: {
+    type: "performance",
+    task: "classification",
+    predictions: { source: "events", id: "/id", label: "/predicted" },
+    labels: { source: "events", id: "/id", label: "/actual" },
+    window: { type: "tumbling", events: 10 },
+    detectors: [{ type: "ddm" }],
+  },
+  exampleFeatures: {},
+
+  async create(context, name, config, restore) {
+    // The features are not part of its identity (it reads events, not features), as before.
+    const state = restore({ monitor: config, features: [] });
+    const monitor = new PerformanceMonitor(name, config, state, () => context.now());
+    for (const entry of config.detectors ?? [])
+      context.metrics.conceptDriftTotal.inc({ monitor: name, detector: entry.type }, 0);
+    return {
+      name,
+      sources: monitor.sources,
+      add(input: MonitorInput) {
+        const { detections, closed } = monitor.add(
+          input.source,
+          input.event as Record<string, unknown>,
+          input.values,
+        );
+        if (detections.length > 0) context.emit({ monitor: name, detections } satisfies Detections);
+        return closed;
+      },
+      tick: (now: number) => monitor.tick(now),
+      get state() {
+        return monitor.state;
+      },
+      get needsTick() {
+        return monitor.needsTick;
+      },
+      get lateEvents() {
+        return monitor.lateEvents;
+      },
+      get referenceEvents() {
+        return monitor.referenceEvents;
+      },
+      observe: (m: Metrics) => exportJoin(monitor, m),
+    };
+  },
+
+  checkState: checkPerformanceMonitorState,
+
+  publish(result, m) {
+    if (isDetections(result)) exportDetections(result, m);
+    else exportWindow(result, m);
+  },
+
+  alert(result, alerting, now) {
+    if (isDetections(result)) alerting.onDetections(result.monitor, result.detections, now);
+    else alerting.onPerformance(result, now);
+  },
+
+  verdict(result) {
+    if (!isDetections(result)) return formatPerformanceVerdict(result);
+    // One line per detector that fired (two detectors may fire on the same pair).
+    const lines = result.detections
+      .map((status) => formatDetection(result.monitor, status))
+      .filter((line) => line !== null);
+    return lines.length > 0 ? lines.join("\n") : null;
+  },
+};
