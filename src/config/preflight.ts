@@ -4,6 +4,7 @@ import { readReferenceFields } from "../checks/reference.js";
 import { loadReference } from "../drift/reference.js";
 import { UserError } from "../errors.js";
 import { readNumericRows } from "../io/rows.js";
+import { sourceKind } from "../sources/registry.js";
 import type { ConfigProblem } from "./errors.js";
 import type { LoadedConfig } from "./load.js";
 import type { FeatureConfig, MonitorConfig } from "./types.js";
@@ -90,15 +91,8 @@ async function referenceProblems(loaded: LoadedConfig): Promise<ConfigProblem[]>
 function unchecked(loaded: LoadedConfig): string[] {
   const { config, resolvePath } = loaded;
   const lines: string[] = [];
-  for (const [name, source] of Object.entries(config.sources)) {
-    if (source.type === "kafka") {
-      lines.push(
-        `Kafka brokers ${source.brokers.join(", ")} reachable, topic ${JSON.stringify(source.topic)} readable (source ${name})`,
-      );
-      if (source.dead_letter !== undefined && "topic" in source.dead_letter)
-        lines.push(`dead-letter topic ${JSON.stringify(source.dead_letter.topic)} writable (source ${name})`);
-    } else if (source.type === "http") lines.push(`listen address ${source.listen} (source ${name}) free`);
-  }
+  for (const [name, source] of Object.entries(config.sources))
+    lines.push(...(sourceKind(source).unchecked?.(name, source) ?? []));
   lines.push(
     `metrics listen address ${config.metrics?.listen ?? "127.0.0.1:9464"} free (unless run --metrics-listen overrides it)`,
     `state directory ${resolvePath(config.state?.dir ?? ".driftwatch")} writable, and its checkpoint usable (unless run --state-dir overrides it)`,

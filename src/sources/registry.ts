@@ -54,6 +54,8 @@ export interface SourceKind<C extends SourceConfig> {
   decoder(config: C): DecoderName;
   /** The cluster it reads, when it has one: only then may its dead letters go to a topic. */
   kafka?(config: C): KafkaOrigin;
+  /** What only a running daemon can find out about it, one line each (for `validate`). */
+  unchecked?(name: string, config: C): string[];
   /** What the schema cannot check (files on disk). */
   problems?(config: C, resolvePath: (path: string) => string): SourceProblem[];
 }
@@ -67,6 +69,12 @@ const kafka: SourceKind<KafkaSourceConfig> = {
   commitsOffsets: true,
   decoder: (config) => config.format ?? DEFAULT_DECODER,
   kafka: (config) => ({ brokers: config.brokers, groupId: config.group_id, topics: [config.topic] }),
+  unchecked: (name, config) => [
+    `Kafka brokers ${config.brokers.join(", ")} reachable, topic ${JSON.stringify(config.topic)} readable (source ${name})`,
+    ...(config.dead_letter !== undefined && "topic" in config.dead_letter
+      ? [`dead-letter topic ${JSON.stringify(config.dead_letter.topic)} writable (source ${name})`]
+      : []),
+  ],
 };
 
 const file: SourceKind<FileSourceConfig> = {
@@ -93,6 +101,7 @@ const http: SourceKind<HttpSourceConfig> = {
   finite: false,
   commitsOffsets: false,
   decoder: (config) => config.format ?? DEFAULT_DECODER,
+  unchecked: (name, config) => [`listen address ${config.listen} (source ${name}) free`],
 };
 
 /**

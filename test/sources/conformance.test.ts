@@ -54,6 +54,11 @@ describe("source registry", () => {
         assert.deepEqual(kind.problems?.(kind.example as never, (p) => resolve(p)) ?? [], []);
       });
 
+      it("names the source in each line of what only a running daemon can check", () => {
+        for (const line of kind.unchecked?.(`${key}-example`, kind.example as never) ?? [])
+          assert.match(line, new RegExp(`\\(source ${key}-example\\)`));
+      });
+
       it("decodes its records with a registered decoder", () => {
         assert.ok(kind.decoder(kind.example as never) in decoders);
       });
