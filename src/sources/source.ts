@@ -4,7 +4,7 @@ import type { RejectReason } from "../decode/decoder.js";
 export interface SourceRecord {
   /** The bytes or text of the event as received. */
   readonly value: Buffer | string;
-  /** An already-parsed value (CSV replay builds objects); decoding then skips JSON.parse. */
+  /** An already-parsed value (CSV replay builds objects); the source's decoder is then skipped, not the schema. */
   readonly parsed?: unknown;
   /**
    * Where the record sits, for exactly-once counting: the partition key (e.g. `topic/0`, or the
