@@ -24,14 +24,14 @@ export const checksKind: MonitorKind<ChecksConfig, ChecksMonitorState, ChecksRes
   type: "checks",
   example: {
     type: "checks",
-    source: "weather",
+    source: "events",
     suite: "checks/weather.yaml",
     window: { type: "tumbling", events: 10 },
     id: "/date",
   },
   exampleFeatures: {
-    temp_max: { source: "weather", path: "/temp_max", type: "numeric" },
-    weather: { source: "weather", path: "/weather", type: "categorical" },
+    temp_max: { source: "events", path: "/temp_max", type: "numeric" },
+    weather: { source: "events", path: "/weather", type: "categorical" },
   },
 
   async create(context, name, config, restore) {
