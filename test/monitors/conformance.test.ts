@@ -12,7 +12,6 @@ import { checkMonitorStates } from "../../src/state/monitors.js";
 
 const quiet = new Logger("error");
 const dir = mkdtempSync(join(tmpdir(), "driftwatch-monitor-conformance-"));
-const DAY = 86_400_000;
 
 /** Seattle weather days, with the fields every kind's example reads (ids, a prediction, its label). */
 const events = readFileSync("drift/demo/seattle-weather.jsonl", "utf8")
@@ -21,7 +20,7 @@ const events = readFileSync("drift/demo/seattle-weather.jsonl", "utf8")
   .slice(0, 120)
   .map((line, i) => {
     const day = JSON.parse(line) as Record<string, unknown>;
-    return {
+    const event: Record<string, unknown> = {
       ...day,
       id: `e${i}`,
       x: day.temp_max,
@@ -30,6 +29,7 @@ const events = readFileSync("drift/demo/seattle-weather.jsonl", "utf8")
       predicted: i % 3 === 0 ? "rain" : "sun",
       actual: day.weather === "rain" ? "rain" : "sun",
     };
+    return event;
   });
 
 /** A config file with one monitor `m`: the kind's example over its example features. */
