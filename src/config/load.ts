@@ -8,10 +8,11 @@ import { EventDecoder } from "../decode/validate.js";
 import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
 import { showValue, suggest } from "../errors.js";
 import { lineOf, parseYaml, readText } from "../io/yaml.js";
+import { monitorKinds } from "../monitors/registry.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
 import { sourceKind, sources as sourceKinds } from "../sources/registry.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
-import { configSchema } from "./schema.js";
+import { builtInMonitorTypes, configSchemaWith } from "./schema.js";
 import type { ChecksMonitorConfig, Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
 
 export { lineOf, parseYaml, readText } from "../io/yaml.js";
@@ -30,13 +31,16 @@ export interface LoadedConfig {
   reject(problems: readonly ConfigProblem[]): ConfigError;
 }
 
-let compiled: ValidateFunction | null = null;
+let compiled: { readonly kinds: string; readonly validate: ValidateFunction } | null = null;
+/** The schema's validator, compiled again when a monitor kind was registered since. */
 function validator(): ValidateFunction {
-  if (compiled === null) {
+  const kinds = Object.keys(monitorKinds).join();
+  if (compiled?.kinds !== kinds) {
     const ajv = new Ajv({ allErrors: true, discriminator: true, strict: false, verbose: true });
-    compiled = ajv.compile(configSchema);
+    const extensions = Object.values(monitorKinds).filter((k) => !builtInMonitorTypes.includes(k.type));
+    compiled = { kinds, validate: ajv.compile(configSchemaWith(extensions.map((k) => k.schema ?? {}))) };
   }
-  return compiled;
+  return compiled.validate;
 }
 
 // YAML 1.2 has no merge keys, and with them an alias chain multiplies silently; an anchor on the
@@ -175,6 +179,8 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
   }
   for (const [name, monitor] of Object.entries(config.monitors)) {
     const base = `/monitors/${name}`;
+    // A kind registered as an extension is checked by its own schema.
+    if (!builtInMonitorTypes.includes(monitor.type)) continue;
     if (monitor.type === "performance") {
       problems.push(...checkPerformance(config, monitor, base, sources, features));
       continue;

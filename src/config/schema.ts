@@ -309,67 +309,73 @@ const performanceMonitor = {
   },
 };
 
-const monitor = {
+const driftMonitor = {
   type: "object",
-  required: ["type"],
-  discriminator: { propertyName: "type" },
-  oneOf: [
-    {
-      type: "object",
-      additionalProperties: false,
-      required: ["type", "features", "reference", "window"],
-      properties: {
-        type: { const: "drift", description: "data drift of features against a reference" },
-        features: featureList("names under `features`"),
-        reference,
-        window,
-        alerts: alertsSchemaFor("drift"),
-        id: {
-          ...pointer,
-          description: "JSON pointer to an event id; each window keeps its first ids as samples for alerts",
-        },
-        schedule: {
-          type: "string",
-          description: "cron expression (node-cron) for extra evaluations of the open window",
-        },
-        numeric_test: {
-          enum: testsFor("numeric"),
-          description: "test for numeric features (default ks), as --numeric-test",
-        },
-        categorical_test: {
-          enum: testsFor("categorical"),
-          description: "test for categorical features (default chi2), as --categorical-test",
-        },
-        alpha: {
-          type: "number",
-          exclusiveMinimum: 0,
-          maximum: 1,
-          description: "significance level (default 0.05)",
-        },
-        threshold: { ...positive, description: "threshold of distance tests (default 0.1)" },
-        correction: {
-          enum: ["none", "bonferroni", "fdr"],
-          description: "multiple-testing correction across features (default none)",
-        },
-        drift_share: {
-          type: "number",
-          minimum: 0,
-          maximum: 1,
-          description: "dataset drift when this share of features drifts (default 0.5)",
-        },
-        min_effect: {
-          type: "number",
-          minimum: 0,
-          maximum: 1,
-          description: "effect-size floor for p-value tests (default 0)",
-        },
-      },
+  additionalProperties: false,
+  required: ["type", "features", "reference", "window"],
+  properties: {
+    type: { const: "drift", description: "data drift of features against a reference" },
+    features: featureList("names under `features`"),
+    reference,
+    window,
+    alerts: alertsSchemaFor("drift"),
+    id: {
+      ...pointer,
+      description: "JSON pointer to an event id; each window keeps its first ids as samples for alerts",
     },
-    outlierMonitor,
-    performanceMonitor,
-    checksMonitor,
-  ],
+    schedule: {
+      type: "string",
+      description: "cron expression (node-cron) for extra evaluations of the open window",
+    },
+    numeric_test: {
+      enum: testsFor("numeric"),
+      description: "test for numeric features (default ks), as --numeric-test",
+    },
+    categorical_test: {
+      enum: testsFor("categorical"),
+      description: "test for categorical features (default chi2), as --categorical-test",
+    },
+    alpha: {
+      type: "number",
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: "significance level (default 0.05)",
+    },
+    threshold: { ...positive, description: "threshold of distance tests (default 0.1)" },
+    correction: {
+      enum: ["none", "bonferroni", "fdr"],
+      description: "multiple-testing correction across features (default none)",
+    },
+    drift_share: {
+      type: "number",
+      minimum: 0,
+      maximum: 1,
+      description: "dataset drift when this share of features drifts (default 0.5)",
+    },
+    min_effect: {
+      type: "number",
+      minimum: 0,
+      maximum: 1,
+      description: "effect-size floor for p-value tests (default 0)",
+    },
+  },
 };
+
+/**
+ * The schema of a `monitors` entry: the built-in kinds' branches, then those of kinds registered as
+ * extensions (each kind gives its own), picked by `type`.
+ */
+function monitorSchemaWith(extensions: readonly object[]) {
+  return {
+    type: "object",
+    required: ["type"],
+    discriminator: { propertyName: "type" },
+    oneOf: [driftMonitor, outlierMonitor, performanceMonitor, checksMonitor, ...extensions],
+  };
+}
+
+/** The monitor kinds whose config branch is written here; any other kind brings its own. */
+export const builtInMonitorTypes: readonly string[] = ["drift", "outliers", "performance", "checks"];
 
 const notifierName = {
   type: "string",
@@ -433,67 +439,75 @@ const notifierSchema = {
   ],
 };
 
-/** The configuration schema. */
-export const configSchema = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://driftwatch.dev/schemas/config.schema.json",
-  title: "driftwatch configuration",
-  type: "object",
-  additionalProperties: false,
-  required: ["sources", "features", "monitors"],
-  properties: {
-    sources: {
-      type: "object",
-      minProperties: 1,
-      additionalProperties: source,
-      description: "named event sources",
-    },
-    features: {
-      type: "object",
-      minProperties: 1,
-      additionalProperties: feature,
-      description: "named features extracted from events",
-    },
-    monitors: {
-      type: "object",
-      minProperties: 1,
-      additionalProperties: monitor,
-      description: "named monitors",
-    },
-    metrics: {
-      type: "object",
-      additionalProperties: false,
-      required: ["listen"],
-      properties: { listen },
-      description: "the Prometheus endpoint (/metrics, /healthz, /readyz)",
-    },
-    alerting: alertingSchema,
-    notifiers: {
-      type: "array",
-      description:
-        "where alerts are sent; URLs and header values may reference environment variables as $NAME in braces",
-      items: notifierSchema,
-    },
-    state: {
-      type: "object",
-      additionalProperties: false,
-      required: ["dir"],
-      properties: {
-        dir: {
-          type: "string",
-          minLength: 1,
-          description: "checkpoint directory, relative to the config file",
-        },
-        checkpoint_interval_secs: {
-          ...positive,
-          description: "how often state and offsets are checkpointed (default 5)",
-        },
-        persist_timeout_secs: {
-          ...positive,
-          description:
-            "how long shutdown retries its final checkpoint, and a --once replay waits, while state or dead letters cannot be written (e.g. a full disk), before exiting with an error; a running daemon holds consumption and waits (default 20)",
+/**
+ * The configuration schema, with the config branches of monitor kinds registered as extensions
+ * (`registerMonitorKind`).
+ */
+export function configSchemaWith(monitorExtensions: readonly object[]) {
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: "https://driftwatch.dev/schemas/config.schema.json",
+    title: "driftwatch configuration",
+    type: "object",
+    additionalProperties: false,
+    required: ["sources", "features", "monitors"],
+    properties: {
+      sources: {
+        type: "object",
+        minProperties: 1,
+        additionalProperties: source,
+        description: "named event sources",
+      },
+      features: {
+        type: "object",
+        minProperties: 1,
+        additionalProperties: feature,
+        description: "named features extracted from events",
+      },
+      monitors: {
+        type: "object",
+        minProperties: 1,
+        additionalProperties: monitorSchemaWith(monitorExtensions),
+        description: "named monitors",
+      },
+      metrics: {
+        type: "object",
+        additionalProperties: false,
+        required: ["listen"],
+        properties: { listen },
+        description: "the Prometheus endpoint (/metrics, /healthz, /readyz)",
+      },
+      alerting: alertingSchema,
+      notifiers: {
+        type: "array",
+        description:
+          "where alerts are sent; URLs and header values may reference environment variables as $NAME in braces",
+        items: notifierSchema,
+      },
+      state: {
+        type: "object",
+        additionalProperties: false,
+        required: ["dir"],
+        properties: {
+          dir: {
+            type: "string",
+            minLength: 1,
+            description: "checkpoint directory, relative to the config file",
+          },
+          checkpoint_interval_secs: {
+            ...positive,
+            description: "how often state and offsets are checkpointed (default 5)",
+          },
+          persist_timeout_secs: {
+            ...positive,
+            description:
+              "how long shutdown retries its final checkpoint, and a --once replay waits, while state or dead letters cannot be written (e.g. a full disk), before exiting with an error; a running daemon holds consumption and waits (default 20)",
+          },
         },
       },
     },
-  },
-} as const;
+  } as const;
+}
+
+/** The configuration schema of the built-in kinds (published as `schemas/config.schema.json`). */
+export const configSchema = configSchemaWith([]);

@@ -17,7 +17,8 @@ export const monitorKinds: Record<string, AnyMonitorKind> = {
 
 /**
  * Registers a monitor kind beside the built-in ones (an extension, a test's toy kind): configs may
- * then name its `type`, and checkpoints hold its state. Throws when the type is taken.
+ * then name its `type` (the config is checked with its `schema`), and checkpoints hold its state.
+ * Throws when the type is taken or the kind has no schema.
  */
 export function registerMonitorKind(kind: AnyMonitorKind): void {
   if (Object.hasOwn(monitorKinds, kind.type))

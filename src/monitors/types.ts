@@ -90,6 +90,12 @@ export interface Monitor<S = unknown, R = unknown> {
 export interface MonitorKind<C = never, S = unknown, R = unknown> {
   /** The config's `type` of this kind. */
   readonly type: string;
+  /**
+   * The JSON Schema of its config entry: one branch of the `monitors` map, with `type` a `const`.
+   * A kind registered as an extension must give one; the built-in kinds' branches are composed in
+   * `config/schema.ts`.
+   */
+  readonly schema?: Readonly<Record<string, unknown>>;
   /** A small valid config, for docs and the conformance test (feature names as in {@link exampleFeatures}). */
   readonly example: C;
   /** The features {@link example} refers to, as the config's `features` map has them. */
