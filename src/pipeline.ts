@@ -490,8 +490,9 @@ export class Pipeline {
         : runtime.decoder.decode(record.value);
     });
     const letters: DeadLetter[] = [];
-    // Events failing a `dead_letter` expectation: valid, seen by the checks monitors (their
-    // windows count them), kept from every other monitor, and written to the dead letter first.
+    // Events a screening monitor rejects (a suite's `dead_letter` expectation): valid, seen by the
+    // screening monitors (their windows count them), kept from every other monitor, and written to
+    // the dead letter first.
     let quarantined: Set<number> | null = null;
     for (const [i, result] of decoded.entries()) {
       if (!result.ok) {

@@ -1,4 +1,5 @@
 import type { Metrics } from "../metrics/metrics.js";
+import { sourcesOfFeatures } from "../monitors/features.js";
 import type { MonitorContext, MonitorInput, MonitorKind, RestoreState } from "../monitors/types.js";
 import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
 import { loadReference } from "./reference.js";
@@ -15,11 +16,6 @@ function featureKinds(
   const kinds: Record<string, "numeric" | "categorical"> = {};
   for (const feature of config.features) kinds[feature] = context.config.features[feature].type;
   return kinds;
-}
-
-/** The sources a monitor reads: those of its features. */
-export function sourcesOfFeatures(context: MonitorContext, features: readonly string[]): string[] {
-  return [...new Set(features.map((f) => context.config.features[f]?.source).filter((s) => s !== undefined))];
 }
 
 /**

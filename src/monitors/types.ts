@@ -108,7 +108,10 @@ export interface MonitorKind<C = never, S = unknown, R = unknown> {
   publish(result: R, metrics: Metrics): void;
   /** Hands a result to the alert rules. */
   alert(result: R, alerting: Alerting, now: number): void;
-  /** The line `driftwatch run` prints for a result; null for none. */
+  /**
+   * The line `driftwatch run` prints for a result; null for none. One line, except where one
+   * result stands for several events at once (detectors that fire on the same pair: a line each).
+   */
   verdict(result: R): string | null;
   /**
    * For results that repeat every tick: a key of what the verdict says; the line is printed only

@@ -1,6 +1,6 @@
-import { sourcesOfFeatures } from "../drift/kind.js";
 import { readNumericRows } from "../io/rows.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { sourcesOfFeatures } from "../monitors/features.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
 import {
   checkOutlierMonitorState,
