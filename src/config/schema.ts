@@ -4,6 +4,7 @@ import { outlierScorers } from "../outliers/registry.js";
 import { sliceSchema } from "../performance/slices.js";
 import { sources } from "../sources/registry.js";
 import { testsFor } from "../stats/registry.js";
+import { windowSchema as window } from "../windows/config.js";
 
 // JSON Schema (draft-07) of the configuration file. The `description`s are the reference
 // documentation; `schemas/config.schema.json` is this object written out for editors
@@ -92,35 +93,6 @@ const featureList = (description: string) => ({
   items: { type: "string" },
   description,
 });
-
-const window = {
-  type: "object",
-  additionalProperties: false,
-  required: ["type"],
-  description: "the current window: by event count (`events`) or by time (`duration_secs`)",
-  properties: {
-    type: { enum: ["tumbling", "sliding"] },
-    events: { ...positiveInt, description: "window length in events" },
-    step_events: { ...positiveInt, description: "sliding: evaluate every this many events" },
-    duration_secs: { ...positive, description: "window length in seconds" },
-    step_secs: { ...positive, description: "sliding: evaluate every this many seconds" },
-    time: {
-      enum: ["event", "processing"],
-      description:
-        "which clock time windows follow (default processing; event needs the source's event_time)",
-    },
-  },
-  oneOf: [
-    {
-      required: ["events"],
-      not: { anyOf: [{ required: ["duration_secs"] }, { required: ["step_secs"] }, { required: ["time"] }] },
-    },
-    {
-      required: ["duration_secs"],
-      not: { anyOf: [{ required: ["events"] }, { required: ["step_events"] }] },
-    },
-  ],
-};
 
 const outlierMonitor = {
   type: "object",

@@ -2,6 +2,7 @@ import type { NotifierConfig } from "../alerts/notifiers/types.js";
 import type { AlertRuleConfig } from "../alerts/types.js";
 import type { DriftOptions } from "../drift/evaluate.js";
 import type { SourceConfig } from "../sources/config.js";
+import type { WindowConfig } from "../windows/config.js";
 
 // Sources own their configuration types (src/sources/config.ts); re-exported for the config's users.
 export type {
@@ -11,6 +12,8 @@ export type {
   KafkaSourceConfig,
   SourceConfig,
 } from "../sources/config.js";
+// Windows own theirs (src/windows/config.ts).
+export type { WindowConfig } from "../windows/config.js";
 
 /** A feature: a JSON pointer into one source's events. */
 export interface FeatureConfig {
@@ -24,18 +27,6 @@ export type ReferenceConfig =
   | { readonly type: "file"; readonly path: string }
   | { readonly type: "profile"; readonly path: string }
   | { readonly type: "first"; readonly events: number };
-
-/** The current window a drift monitor evaluates. */
-export type WindowConfig =
-  | { readonly type: "tumbling"; readonly events: number }
-  | { readonly type: "tumbling"; readonly duration_secs: number; readonly time?: "event" | "processing" }
-  | { readonly type: "sliding"; readonly events: number; readonly step_events: number }
-  | {
-      readonly type: "sliding";
-      readonly duration_secs: number;
-      readonly step_secs: number;
-      readonly time?: "event" | "processing";
-    };
 
 /** A drift monitor: the report's engine applied to windows of a stream. */
 export interface DriftMonitorConfig extends Partial<DriftOptions> {

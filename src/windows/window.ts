@@ -1,4 +1,3 @@
-import type { WindowConfig } from "../config/types.js";
 import {
   expectArray,
   expectCount,
@@ -9,6 +8,7 @@ import {
   pointerSegment,
   StateShapeError,
 } from "../shape.js";
+import type { WindowConfig } from "./config.js";
 import {
   checkFeatureState,
   emptyFeatureState,
