@@ -1,4 +1,3 @@
-import type { ChecksMonitorConfig, WindowConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import {
   expectArray,
@@ -8,6 +7,7 @@ import {
   expectString,
   pointerSegment,
 } from "../shape.js";
+import type { WindowConfig } from "../windows/config.js";
 import type { FeatureSpec, RawState } from "../windows/feature-state.js";
 import { EXPECTED, MISSING, type RowOutcome, SKIPPED, type TallyState } from "../windows/tally.js";
 import {
@@ -18,6 +18,7 @@ import {
   Windower,
   type WindowState,
 } from "../windows/window.js";
+import type { ChecksMonitorConfig } from "./config.js";
 import { fieldsOf, LIVE_EXPECTATIONS, shapeOf } from "./expectations/stream.js";
 import { type Suite, type SuiteResult, summarise } from "./suite.js";
 import { ColumnTable } from "./table.js";

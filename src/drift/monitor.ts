@@ -1,4 +1,3 @@
-import type { DriftMonitorConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import { expectCount, expectObject, pointerSegment } from "../shape.js";
 import type { ColumnSample } from "../stats/types.js";
@@ -18,6 +17,7 @@ import {
   Windower,
   type WindowState,
 } from "../windows/window.js";
+import type { DriftMonitorConfig } from "./config.js";
 import {
   type ColumnInput,
   type DriftOptions,

@@ -1,4 +1,3 @@
-import type { OutlierMonitorConfig, OutlierScorerConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import {
   expectArray,
@@ -10,6 +9,7 @@ import {
   StateShapeError,
 } from "../shape.js";
 import { checkWindowState, Windower, type WindowState } from "../windows/window.js";
+import type { OutlierMonitorConfig, OutlierScorerConfig } from "./config.js";
 import { checkIsolationForestModel } from "./isolation-forest.js";
 import { type AnyOutlierScorerKind, outlierScorers } from "./registry.js";
 import { calibrate } from "./threshold.js";

@@ -1,4 +1,3 @@
-import type { PerformanceMonitorConfig } from "../config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import { type AnyDetectorKind, type DetectorName, detectors } from "../detectors/registry.js";
 import type { Detector } from "../detectors/types.js";
@@ -16,6 +15,7 @@ import {
   mergeClassification,
   updateClassification,
 } from "./classification.js";
+import type { PerformanceMonitorConfig } from "./config.js";
 import { type JoinCounts, type JoinedPair, type JoinState, LabelJoin } from "./join.js";
 import { emptyRegressionState, mergeRegression, regressionMetrics, updateRegression } from "./regression.js";
 import { matchingSlices } from "./slices.js";
