@@ -1,3 +1,4 @@
+import type { AlertingSettings } from "../alerts/config.js";
 import type { NotifierConfig } from "../alerts/notifiers/types.js";
 import type { ChecksMonitorConfig } from "../checks/config.js";
 import type { DriftMonitorConfig } from "../drift/config.js";
@@ -49,13 +50,7 @@ export interface Config {
     readonly persist_timeout_secs?: number;
   };
   /** How alerts are repeated, resolved and linked. */
-  readonly alerting?: {
-    readonly repeat_interval_secs?: number;
-    readonly resolve_timeout_secs?: number;
-    readonly evaluation_interval_secs?: number;
-    readonly generator_url?: string;
-    readonly top_features?: number;
-  };
+  readonly alerting?: AlertingSettings;
   /** Where alerts are sent. */
   readonly notifiers?: readonly NotifierConfig[];
 }
