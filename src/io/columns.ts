@@ -11,6 +11,8 @@ export type ColumnData =
       readonly kind: "numeric";
       readonly sample: Extract<ColumnSample, { kind: "numeric" }>;
       readonly missing: number;
+      /** The values in row order, NaN where missing: only when the reader was asked to keep it. */
+      readonly rows?: Float64Array;
     }
   | {
       readonly name: string;
@@ -72,14 +74,30 @@ export class ColumnBuilder {
   private nested = false;
   private nestedCount = 0;
   private categoryTotal = 0;
+  // Row order with NaN for a missing value, for sections that need whole rows (outliers); kept
+  // apart from `values` so the sorted sample costs nothing more when no one asks for rows.
+  private order: Float64Array | null;
+  private orderLength = 0;
   /** True when an auto column met a non-number after numbers: the reader must re-read it as text. */
   needsText = false;
 
   constructor(
     readonly name: string,
     readonly hint: KindHint,
+    keepRowOrder = false,
   ) {
     this.mode = hint === "categorical" ? "categorical" : "numeric";
+    this.order = keepRowOrder && this.mode === "numeric" ? new Float64Array(16) : null;
+  }
+
+  private pushOrder(value: number): void {
+    if (this.order === null) return;
+    if (this.orderLength === this.order.length) {
+      const grown = new Float64Array(this.order.length * 2);
+      grown.set(this.order);
+      this.order = grown;
+    }
+    this.order[this.orderLength++] = value;
   }
 
   /** True when the builder wants values as text (categorical), false when it wants numbers. */
@@ -90,6 +108,7 @@ export class ColumnBuilder {
   /** Records a missing value. */
   addMissing(): void {
     this.missingCount++;
+    this.pushOrder(Number.NaN);
   }
 
   /** Number of values recorded so far, missing included. */
@@ -101,6 +120,7 @@ export class ColumnBuilder {
   fill(rows: number): void {
     const gap = rows - this.count;
     if (gap > 0) this.missingCount += gap;
+    for (let i = 0; i < gap && this.order !== null; i++) this.pushOrder(Number.NaN);
   }
 
   /** Records a number. Returns false when a numeric-only column receives text. */
@@ -115,6 +135,7 @@ export class ColumnBuilder {
       this.values = grown;
     }
     this.values[this.length++] = value;
+    this.pushOrder(value);
   }
 
   /**
@@ -128,6 +149,7 @@ export class ColumnBuilder {
         throw new TypeError(`value ${JSON.stringify(text)} is not a number`);
       }
       this.mode = "categorical";
+      this.order = null;
       if (this.length > 0) {
         if (fromNumbers === "reread") {
           this.needsText = true;
@@ -154,6 +176,10 @@ export class ColumnBuilder {
     this.counts.set(text, (this.counts.get(text) ?? 0) + 1);
   }
 
+  private rowsOf(): { rows?: Float64Array } {
+    return this.order === null ? {} : { rows: this.order.slice(0, this.orderLength) };
+  }
+
   /** The finished column: values sorted, or category counts, or the reason it is skipped. */
   finish(): ColumnData {
     const name = this.name;
@@ -164,11 +190,17 @@ export class ColumnBuilder {
         if (this.hint === "categorical") {
           return { name, kind: "categorical", sample: { kind: "categorical", counts: new Map() }, missing };
         }
-        return { name, kind: "numeric", sample: { kind: "numeric", sorted: new Float64Array(0) }, missing };
+        return {
+          name,
+          kind: "numeric",
+          sample: { kind: "numeric", sorted: new Float64Array(0) },
+          missing,
+          ...this.rowsOf(),
+        };
       }
       // -0 sorts before +0, which the statistics treat as equal values anyway.
       const sorted = sortFloat64(this.values.slice(0, this.length));
-      return { name, kind: "numeric", sample: { kind: "numeric", sorted }, missing };
+      return { name, kind: "numeric", sample: { kind: "numeric", sorted }, missing, ...this.rowsOf() };
     }
     const counts: CategoryCounts = this.counts;
     if (this.hint === "auto" && counts.size > 0 && [...counts.keys()].every(isIsoTimestamp)) {

@@ -3,6 +3,7 @@ import { ColumnBuilder, parseDecimal, parseDecimalBytes } from "./columns.js";
 import { type CsvRow, fieldText, tokenizeCsv } from "./csv-tokenizer.js";
 import { defaultReadLimits } from "./limits.js";
 import { openData } from "./open.js";
+import { RawColumns, type RawValue } from "./raw.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /**
@@ -17,6 +18,9 @@ export async function readCsv(path: string, options: ReadOptions, delimiter = ",
   const handle = await openData(path);
   let names: string[] | null = null;
   let builders: (ColumnBuilder | null)[] = [];
+  const raw = new RawColumns(options.keep);
+  // Per field, the raw column it goes to, or null.
+  let kept: (RawValue[] | null)[] = [];
   let rows = 0;
   const fail = (line: number, message: string): never => {
     throw new UserError(`${path}:${line}: ${message}`);
@@ -26,8 +30,9 @@ export async function readCsv(path: string, options: ReadOptions, delimiter = ",
     const header = readHeader(path, row, line);
     names = header;
     builders = header.map((name) =>
-      options.include(name) ? new ColumnBuilder(name, options.hint(name)) : null,
+      options.include(name) ? new ColumnBuilder(name, options.hint(name), options.rowOrder) : null,
     );
+    kept = header.map((name) => raw.open(name));
   };
 
   const onRow = (row: CsvRow, line: number): void => {
@@ -39,6 +44,8 @@ export async function readCsv(path: string, options: ReadOptions, delimiter = ",
     if (count !== names.length) fail(line, `expected ${names.length} fields, found ${count}`);
     rows++;
     for (let i = 0; i < count; i++) {
+      const into = kept[i];
+      if (into !== null) into.push(starts[i] === ends[i] && quoted[i] === 0 ? null : fieldText(row, i));
       const builder = builders[i];
       if (builder === null) continue;
       const start = starts[i];
@@ -93,6 +100,7 @@ export async function readCsv(path: string, options: ReadOptions, delimiter = ",
     rows,
     columns: columns.map((b) => b.finish()),
     rereadAsText: columns.filter((b) => b.needsText).map((b) => b.name),
+    ...raw.finish(),
     ...(invalidUtf8 === undefined ? {} : { invalidUtf8 }),
   };
 }

@@ -4,6 +4,7 @@ import { lineWithin, splitJsonArray } from "./json-array.js";
 import { defaultReadLimits, fieldTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
 import { splitLines } from "./lines.js";
 import { openData } from "./open.js";
+import { RawColumns, rawOf } from "./raw.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /**
@@ -14,13 +15,16 @@ import type { ReadOptions, Table } from "./table.js";
 class JsonRows {
   private readonly builders = new Map<string, ColumnBuilder | null>();
   private readonly order: string[] = [];
+  private readonly raw: RawColumns;
   rows = 0;
 
   constructor(
     private readonly path: string,
     private readonly options: ReadOptions,
     private readonly limits: ReadLimits,
-  ) {}
+  ) {
+    this.raw = new RawColumns(options.keep);
+  }
 
   add(row: unknown, where: string): void {
     if (row === null || typeof row !== "object" || Array.isArray(row)) {
@@ -32,7 +36,9 @@ class JsonRows {
       let builder = this.builders.get(key);
       if (builder === undefined) {
         if (this.order.length >= this.limits.maxColumns) throw tooManyColumns(where, undefined, this.limits);
-        builder = this.options.include(key) ? new ColumnBuilder(key, this.options.hint(key)) : null;
+        builder = this.options.include(key)
+          ? new ColumnBuilder(key, this.options.hint(key), this.options.rowOrder)
+          : null;
         if (builder !== null) for (let i = 0; i < this.rows; i++) builder.addMissing();
         this.builders.set(key, builder);
         this.order.push(key);
@@ -43,6 +49,7 @@ class JsonRows {
         if (bytes > this.limits.maxFieldBytes)
           throw fieldTooLong(where, undefined, `column ${showValue(key)}`, bytes, this.limits);
       }
+      this.raw.open(key, this.rows)?.push(rawOf(value));
       if (builder === null) continue;
       if (value === null) builder.addMissing();
       else if (typeof value === "number") builder.addNumber(value);
@@ -60,6 +67,7 @@ class JsonRows {
     for (const builder of this.builders.values()) {
       if (builder !== null) builder.fill(this.rows);
     }
+    this.raw.fill(this.rows);
   }
 
   finish(invalidUtf8: Table["invalidUtf8"]): Table {
@@ -70,6 +78,7 @@ class JsonRows {
       rows: this.rows,
       columns: columns.map((b) => b.finish()),
       rereadAsText: [],
+      ...this.raw.finish(),
       ...(invalidUtf8 === undefined ? {} : { invalidUtf8 }),
     };
   }

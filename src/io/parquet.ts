@@ -11,6 +11,7 @@ import { showValue, UserError } from "../errors.js";
 import { ColumnBuilder } from "./columns.js";
 import { defaultReadLimits, fieldTooLong, type ReadLimits, tooManyColumns } from "./limits.js";
 import { openData } from "./open.js";
+import { RawColumns, type RawValue, rawOf } from "./raw.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /**
@@ -194,12 +195,20 @@ export async function readParquetColumns(
 export async function readParquet(path: string, options: ReadOptions): Promise<Table> {
   const builders = new Map<string, ColumnBuilder>();
   const timestamps = new Set<string>();
+  const raw = new RawColumns(options.keep);
+  const kept = new Map<string, RawValue[]>();
   const select = (names: readonly string[]): string[] => {
-    for (const name of names)
-      if (options.include(name)) builders.set(name, new ColumnBuilder(name, options.hint(name)));
-    return [...builders.keys()];
+    for (const name of names) {
+      if (options.include(name))
+        builders.set(name, new ColumnBuilder(name, options.hint(name), options.rowOrder));
+      const into = raw.open(name);
+      if (into !== null) kept.set(name, into);
+    }
+    return names.filter((name) => builders.has(name) || kept.has(name));
   };
   const onValues = (name: string, values: ArrayLike<unknown>): void => {
+    const into = kept.get(name);
+    if (into !== undefined) for (let i = 0; i < values.length; i++) into.push(rawOf(values[i]));
     const builder = builders.get(name);
     if (builder === undefined) return;
     for (let i = 0; i < values.length; i++) {
@@ -239,6 +248,7 @@ export async function readParquet(path: string, options: ReadOptions): Promise<T
     rows,
     columns,
     rereadAsText: [],
+    ...raw.finish(),
     ...(invalidValues > 0 ? { invalidUtf8: { records: invalidValues } } : {}),
   };
 }

@@ -10,6 +10,7 @@ parentPort?.once("message", async (spec: TableSpec) => {
     const transfer: ArrayBuffer[] = [];
     for (const column of table.columns) {
       if (column.kind === "numeric") transfer.push(column.sample.sorted.buffer as ArrayBuffer);
+      if (column.kind === "numeric" && column.rows) transfer.push(column.rows.buffer as ArrayBuffer);
     }
     parentPort?.postMessage({ type: "table", table }, transfer);
   } catch (error) {

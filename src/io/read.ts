@@ -1,8 +1,10 @@
 import { extname } from "node:path";
 import { UserError } from "../errors.js";
+import { ColumnBuilder, type ColumnData } from "./columns.js";
 import { readCsv } from "./csv.js";
 import { readJsonArray, readJsonLines } from "./json.js";
 import { readParquet } from "./parquet.js";
+import type { RawValue } from "./raw.js";
 import type { ReadOptions, Table } from "./table.js";
 
 /** The file formats `report` reads, by the name used with `--input-format`. */
@@ -51,6 +53,19 @@ export async function readTable(path: string, options: ReadOptions, format = for
   };
   const table = await read(options);
   if (table.rereadAsText.length === 0) return table;
+  const raw = table.raw;
+  if (raw !== undefined && table.rereadAsText.every((name) => raw.has(name))) {
+    // The file's own text of those columns was kept while reading: no second read.
+    const kept = new Map(table.rereadAsText.map((name) => [name, raw.get(name) as RawValue[]]));
+    return {
+      ...table,
+      columns: table.columns.map((column) => {
+        const values = kept.get(column.name);
+        return values === undefined ? column : categoricalOf(column.name, values);
+      }),
+      rereadAsText: [],
+    };
+  }
   // Mixed columns: read them again as text so their categories are the file's own strings.
   const again = new Set(table.rereadAsText);
   const retyped = await read({
@@ -64,4 +79,18 @@ export async function readTable(path: string, options: ReadOptions, format = for
     columns: table.columns.map((column) => replaced.get(column.name) ?? column),
     rereadAsText: [],
   };
+}
+
+/**
+ * A column's raw cells read as categorical, the same column a reader gives with the hint
+ * `categorical`: numbers by their JavaScript text, as the JSON readers turn them into categories.
+ */
+export function categoricalOf(name: string, values: readonly RawValue[]): ColumnData {
+  const builder = new ColumnBuilder(name, "categorical");
+  for (const value of values) {
+    if (value === null) builder.addMissing();
+    else if (typeof value === "number") builder.addNumber(value);
+    else builder.addText(String(value), "stringify");
+  }
+  return builder.finish();
 }

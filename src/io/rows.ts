@@ -8,20 +8,10 @@ import { defaultReadLimits, type ReadLimits } from "./limits.js";
 import { splitLines } from "./lines.js";
 import { openData } from "./open.js";
 import { readParquetColumns } from "./parquet.js";
+import { type RawValue, rawOf } from "./raw.js";
 import { formatOf, type InputFormat } from "./read.js";
 
-/** A cell as the file holds it: text from CSV, typed values from JSON and Parquet. */
-export type RawValue = string | number | boolean | null;
-
-function rawOf(value: unknown): RawValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (typeof value === "bigint") return Number(value);
-  if (typeof value === "string" || typeof value === "boolean") return value;
-  // A Parquet timestamp: its ISO text, as a JSON event would carry it.
-  if (value instanceof Date) return value.toISOString();
-  return JSON.stringify(value);
-}
+export type { RawValue } from "./raw.js";
 
 function numberOf(value: RawValue): number | null {
   if (typeof value === "number") return value;

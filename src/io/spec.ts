@@ -18,6 +18,10 @@ export interface TableSpec {
   readonly ignore: readonly string[];
   /** Size limits enforced while reading (default `defaultReadLimits`). */
   readonly limits?: ReadLimits;
+  /** Columns whose raw cells are kept (`Table.raw`): every column, or these. */
+  readonly keep?: "all" | readonly string[];
+  /** Whether numeric columns keep their values in row order too (`ColumnData.rows`). */
+  readonly rowOrder?: boolean;
 }
 
 /** Reads the table a spec describes. */
@@ -25,6 +29,7 @@ export function readTableFromSpec(spec: TableSpec, onProgress?: (bytes: number) 
   const forced = new Map(spec.forced);
   const only = new Set(spec.only);
   const ignore = new Set(spec.ignore);
+  const keep = spec.keep === undefined || spec.keep === "all" ? undefined : new Set(spec.keep);
   return readTable(
     spec.path,
     {
@@ -32,6 +37,8 @@ export function readTableFromSpec(spec: TableSpec, onProgress?: (bytes: number) 
       include: (name) => !ignore.has(name) && (only.size === 0 || only.has(name)),
       onProgress,
       limits: spec.limits,
+      ...(spec.keep === undefined ? {} : { keep: (name: string) => keep?.has(name) ?? true }),
+      rowOrder: spec.rowOrder,
     },
     spec.format,
   );

@@ -1,5 +1,6 @@
 import type { ColumnData, KindHint } from "./columns.js";
 import type { ReadLimits } from "./limits.js";
+import type { RawValue } from "./raw.js";
 import type { InvalidUtf8 } from "./utf8.js";
 
 /** What a reader needs to know besides the path. */
@@ -12,6 +13,10 @@ export interface ReadOptions {
   readonly onProgress?: (bytes: number) => void;
   /** Size limits enforced while reading (default `defaultReadLimits`). */
   readonly limits?: ReadLimits;
+  /** Columns whose raw cells are kept in row order (`Table.raw`), included or not. */
+  readonly keep?: (column: string) => boolean;
+  /** Whether numeric columns also keep their values in row order (`ColumnData.rows`). */
+  readonly rowOrder?: boolean;
 }
 
 /** A data file read into columns. */
@@ -29,4 +34,6 @@ export interface Table {
   readonly rereadAsText: readonly string[];
   /** Records that were not valid UTF-8 (read with U+FFFD), when there were any. */
   readonly invalidUtf8?: InvalidUtf8;
+  /** The raw cells of the columns `keep` chose, in row order, null where missing. */
+  readonly raw?: ReadonlyMap<string, RawValue[]>;
 }

@@ -5,11 +5,11 @@ import { type ColumnInput, type DriftOptions, decideColumns } from "../drift/eva
 import { showValue, suggest, UserError } from "../errors.js";
 import type { ColumnData, KindHint } from "../io/columns.js";
 import { defaultReadLimits, type ReadLimits } from "../io/limits.js";
-import type { InputFormat } from "../io/read.js";
-import { readNumericRows, readRawRows } from "../io/rows.js";
+import type { RawValue } from "../io/raw.js";
+import { categoricalOf, formatOf, type InputFormat } from "../io/read.js";
 import { readTables, type TableSpec } from "../io/spec.js";
 import type { Table } from "../io/table.js";
-import { readDataColumns, runSuites } from "./checks.js";
+import { dataColumnsOf, runSuites } from "./checks.js";
 import type { ChecksSection, DriftReport, ModelQuality, OutlierSection } from "./model.js";
 import { modelQuality, outlierSection, type QualityRequest } from "./quality.js";
 
@@ -74,6 +74,11 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     done += bytes;
     request.onProgress?.(Math.min(done, total), total);
   };
+  // One pass per file serves every section: suites need every column's raw cells, model quality
+  // its columns' raw cells, outliers the numeric columns in row order.
+  const suites = request.suites !== undefined && request.suites.length > 0;
+  const q = request.quality;
+  const roles = q === undefined ? [] : [q.target, q.prediction, ...(q.score === undefined ? [] : [q.score])];
   const spec = (path: string): TableSpec => ({
     path,
     format: request.inputFormat,
@@ -81,6 +86,8 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     only: request.columns,
     ignore: request.ignore,
     limits,
+    ...(suites ? { keep: "all" as const } : roles.length > 0 ? { keep: roles } : {}),
+    rowOrder: request.outliers === true,
   });
   let [reference, current] = await readTables(
     [spec(request.reference), spec(request.current)],
@@ -130,7 +137,17 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
       return a !== b && a !== "skipped" && b !== "skipped";
     }),
   );
-  if (mixed.size > 0) {
+  const keptBoth = (name: string): boolean =>
+    reference.raw?.has(name) === true && current.raw?.has(name) === true;
+  if (mixed.size > 0 && [...mixed].every(keptBoth)) {
+    // The file's own cells were kept while reading: the same columns as a re-read as text.
+    for (const name of mixed) {
+      refColumns.set(name, categoricalOf(name, reference.raw?.get(name) as RawValue[]));
+      curColumns.set(name, categoricalOf(name, current.raw?.get(name) as RawValue[]));
+    }
+    reference = { ...reference, columns: [...refColumns.values()] };
+    current = { ...current, columns: [...curColumns.values()] };
+  } else if (mixed.size > 0) {
     const asText = (path: string): TableSpec => ({
       path,
       format: request.inputFormat,
@@ -189,10 +206,8 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     );
   const evaluation = decideColumns(await analyzeColumnsParallel(inputs, request.drift), request.drift);
   let quality: ModelQuality | undefined;
-  if (request.quality) {
-    const q = request.quality;
-    const columns = [q.target, q.prediction, ...(q.score === undefined ? [] : [q.score])];
-    for (const name of columns) {
+  if (q !== undefined) {
+    for (const name of roles) {
       if (!refNames.has(name))
         throw new UserError(
           `${request.reference}: column ${showValue(name)} not found${suggest(name, reference.names)}`,
@@ -202,11 +217,7 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
           `${request.current}: column ${showValue(name)} not found${suggest(name, current.names)}`,
         );
     }
-    const [refRows, curRows] = await Promise.all([
-      readRawRows(request.reference, columns, request.inputFormat, limits),
-      readRawRows(request.current, columns, request.inputFormat, limits),
-    ]);
-    quality = modelQuality(q, refRows, curRows);
+    quality = modelQuality(q, rawRows(reference, roles), rawRows(current, roles));
   }
   let outliers: OutlierSection | undefined;
   if (request.outliers) {
@@ -214,19 +225,19 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
       throw new UserError(
         "--outliers needs at least one numeric column besides the target, prediction and score",
       );
-    const [refRows, curRows] = await Promise.all([
-      readNumericRows(request.reference, numericFeatures, request.inputFormat, limits),
-      readNumericRows(request.current, numericFeatures, request.inputFormat, limits),
-    ]);
-    outliers = outlierSection(numericFeatures, refRows, curRows);
+    outliers = outlierSection(
+      numericFeatures,
+      numericRows(reference, refColumns, numericFeatures),
+      numericRows(current, curColumns, numericFeatures),
+    );
   }
   let checks: ChecksSection[] | undefined;
-  if (request.suites !== undefined && request.suites.length > 0) {
-    const [refData, curData] = await Promise.all([
-      readDataColumns(request.reference, request.inputFormat, limits),
-      readDataColumns(request.current, request.inputFormat, limits),
-    ]);
-    checks = runSuites(request.suites, curData, refData);
+  if (request.suites !== undefined && suites) {
+    checks = runSuites(
+      request.suites,
+      dataColumnsOf(current, request.inputFormat ?? formatOf(request.current)),
+      dataColumnsOf(reference, request.inputFormat ?? formatOf(request.reference)),
+    );
   }
   return {
     columns: evaluation.columns,
@@ -259,4 +270,30 @@ function inputOf(table: Table): DriftReport["inputs"]["current"] {
     rows: table.rows,
     ...(table.invalidUtf8 === undefined ? {} : { invalid_utf8: table.invalidUtf8 }),
   };
+}
+
+/** Rows of the given columns' raw cells, in `columns` order (model quality pairs). */
+function rawRows(table: Table, columns: readonly string[]): RawValue[][] {
+  const lists = columns.map((name) => table.raw?.get(name) as RawValue[]);
+  const rows: RawValue[][] = [];
+  for (let r = 0; r < table.rows; r++) rows.push(lists.map((list) => list[r]));
+  return rows;
+}
+
+/** Rows of numeric columns kept in row order (`rowOrder`), null where a value is missing. */
+function numericRows(
+  table: Table,
+  columns: ReadonlyMap<string, ColumnData>,
+  features: readonly string[],
+): (number | null)[][] {
+  const lists = features.map((name) => {
+    const column = columns.get(name);
+    if (column?.kind !== "numeric" || column.rows === undefined)
+      throw new Error(`${table.path}: column ${name} was read without its row order`);
+    return column.rows;
+  });
+  const rows: (number | null)[][] = [];
+  for (let r = 0; r < table.rows; r++)
+    rows.push(lists.map((list) => (Number.isNaN(list[r]) ? null : list[r])));
+  return rows;
 }

@@ -4,8 +4,9 @@ import { ColumnTable } from "../checks/table.js";
 import type { ExpectationResult, StreamContext } from "../checks/types.js";
 import { parseDecimal } from "../io/columns.js";
 import { defaultReadLimits, type ReadLimits } from "../io/limits.js";
+import type { RawValue } from "../io/raw.js";
 import { formatOf, type InputFormat, readTable } from "../io/read.js";
-import { readRawRows } from "../io/rows.js";
+import type { Table } from "../io/table.js";
 import type { InvalidUtf8 } from "../io/utf8.js";
 import type { ChecksSection, ExpectationOutcome } from "./model.js";
 
@@ -60,19 +61,27 @@ export async function readDataColumns(
   format: InputFormat = formatOf(path),
   limits: ReadLimits = defaultReadLimits,
 ): Promise<DataColumns> {
-  const { names, invalidUtf8 } = await readTable(
+  const table = await readTable(
     path,
-    { hint: () => "auto", include: () => false, limits },
+    { hint: () => "auto", include: () => false, keep: () => true, limits },
     format,
   );
-  const rows = await readRawRows(path, names, format, limits);
+  return dataColumnsOf(table, format);
+}
+
+/**
+ * A file's `DataColumns` from a table read with every column's raw cells kept (`keep`), so that
+ * `report` reads a file once for drift and suites alike.
+ */
+export function dataColumnsOf(table: Table, format: InputFormat = formatOf(table.path)): DataColumns {
+  const { path, names, rows, invalidUtf8 } = table;
   const text = format === "csv" || format === "tsv";
   const columns = new Map<string, JsonValue[]>();
-  for (const [j, name] of names.entries()) {
-    const values = rows.map((row) => row[j]);
-    columns.set(name, text ? typeTextColumn(values as (string | null)[]) : values);
+  for (const name of names) {
+    const values: RawValue[] = table.raw?.get(name) ?? new Array<RawValue>(rows).fill(null);
+    columns.set(name, text ? typeTextColumn(values as (string | null)[]) : (values as JsonValue[]));
   }
-  return { path, names, rows: rows.length, columns, ...(invalidUtf8 === undefined ? {} : { invalidUtf8 }) };
+  return { path, names, rows, columns, ...(invalidUtf8 === undefined ? {} : { invalidUtf8 }) };
 }
 
 /**
