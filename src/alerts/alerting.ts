@@ -1,15 +1,11 @@
-import type { ChecksResult } from "../checks/monitor.js";
-import type { Config } from "../config/types.js";
-import type { DriftResult } from "../drift/monitor.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { OutlierResult } from "../outliers/monitor.js";
-import type { DetectorStatus, PerformanceResult } from "../performance/monitor.js";
+import type { AlertingConfig } from "./config.js";
 import { AlertEngine } from "./lifecycle.js";
 import { Dispatcher, notificationOutcomes } from "./notifiers/dispatcher.js";
 import { buildNotifiers } from "./notifiers/registry.js";
 import { clockKey, evaluateRules, type RuleInput, ruleKey } from "./rules.js";
-import type { AlertEngineState, AlertRuleConfig, RulesState } from "./types.js";
+import type { AlertEngineState, AlertingKind, AlertRuleConfig, RulesState } from "./types.js";
 
 /** Checkpointed alerting state: the lifecycle engine's and each monitor's rule counters. */
 export interface AlertingState {
@@ -29,7 +25,7 @@ export class Alerting {
   private readonly startedAt: number;
 
   constructor(
-    private readonly config: Config,
+    private readonly config: AlertingConfig,
     private readonly metrics: Metrics,
     private readonly log: Logger,
     state: AlertingState | undefined,
@@ -104,24 +100,12 @@ export class Alerting {
       this.metrics.alerts.set({ alertname, state }, count);
   }
 
-  onDrift(result: DriftResult, now: number): void {
-    this.run(result.monitor, { kind: "drift", result }, now);
-  }
-
-  onChecks(result: ChecksResult, now: number): void {
-    this.run(result.monitor, { kind: "checks", result }, now);
-  }
-
-  onOutliers(result: OutlierResult, now: number): void {
-    this.run(result.monitor, { kind: "outliers", result }, now);
-  }
-
-  onPerformance(result: PerformanceResult, now: number): void {
-    this.run(result.monitor, { kind: "performance", result }, now);
-  }
-
-  onDetections(monitor: string, detections: readonly DetectorStatus[], now: number): void {
-    this.run(monitor, { kind: "detections", detections }, now);
+  /**
+   * A monitor's result: its rules of the types the monitor's kind brings read it (the other
+   * rules are not concerned), and what they find goes through the lifecycle.
+   */
+  onResult<R extends { readonly monitor: string }>(kind: AlertingKind<R>, result: R, now: number): void {
+    this.run(result.monitor, { kind: kind as AlertingKind, result }, now);
   }
 
   /** Periodic: `source_silent` rules, pending alerts reaching `for`, and repeats. */

@@ -1,207 +1,35 @@
-import type { AlertRuleType } from "./types.js";
+import { commonRuleProperties } from "./rule-schema.js";
+import type { AlertRuleKind } from "./types.js";
+
+/** What composing a schema needs of a rule type. */
+type RuleSchema = Pick<AlertRuleKind, "type" | "schema">;
 
 // JSON Schema (draft-07) fragments of the alerting config, in the style of src/config/schema.ts:
 // `additionalProperties: false` everywhere, a `type` discriminator, descriptions as the reference
-// docs. The config owner wires `alertsSchemaFor(<monitor type>)` under each monitor's `alerts`
-// key and `alertingSchema` at the top level.
+// docs. A monitor's `alerts` accept the rule types its kind brings (`MonitorKind.alertRules`, each
+// with its schema) and `source_silent`, which is about sources and so belongs to every monitor.
 
-const common = {
-  name: {
-    type: "string",
-    pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$",
-    description: "the alertname label (default per type: FeatureDrift, DatasetDrift, PerformanceBelow, ...)",
-  },
-  for_secs: {
-    type: "number",
-    minimum: 0,
-    description: "seconds a condition must hold before the alert fires; pending until then (default 0)",
-  },
-  severity: {
-    enum: ["warning", "critical"],
-    description: "the severity label (default warning)",
-  },
-  labels: {
-    type: "object",
-    propertyNames: { pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$" },
-    additionalProperties: { type: "string" },
-    description:
-      "extra labels for routing in an Alertmanager (team, service); alertname, monitor, severity and the rule's own labels take precedence",
-  },
-  annotations: {
-    type: "object",
-    additionalProperties: { type: "string" },
-    description:
-      "extra or replacement annotations (summary, description, runbook_url); {{ name }} is replaced by that label's or annotation's value",
+/** `source_silent`: no event from a source for a while (any monitor). */
+export const sourceSilentSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "source", "silent_secs"],
+  properties: {
+    type: {
+      const: "source_silent",
+      description: "no event arrived from a source for a while (any monitor)",
+    },
+    source: { type: "string", minLength: 1, description: "the source, by its name under sources" },
+    silent_secs: {
+      type: "number",
+      exclusiveMinimum: 0,
+      description: "seconds without an event (by arrival time) after which the condition holds",
+    },
+    ...commonRuleProperties,
   },
 };
 
-const consecutive = {
-  type: "integer",
-  minimum: 1,
-  description: "windows in a row the condition must hold in before it is active (default 1)",
-};
-
-/** The schema of each rule type, by its `type`. */
-export const alertRuleSchemas: Readonly<Record<AlertRuleType, object>> = {
-  feature_drift: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type"],
-    properties: {
-      type: {
-        const: "feature_drift",
-        description: "a feature drifted (drift monitors); one alert per feature",
-      },
-      consecutive_windows: consecutive,
-      features: {
-        type: "array",
-        minItems: 1,
-        uniqueItems: true,
-        items: { type: "string", minLength: 1 },
-        description: "only these features of the monitor (default all)",
-      },
-      ...common,
-    },
-  },
-  dataset_drift: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type"],
-    properties: {
-      type: {
-        const: "dataset_drift",
-        description: "the share of drifted features reached the monitor's drift_share (drift monitors)",
-      },
-      consecutive_windows: consecutive,
-      ...common,
-    },
-  },
-  performance_below: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "metric", "below"],
-    properties: {
-      type: {
-        const: "performance_below",
-        description: "a model metric fell below a bound (performance monitors)",
-      },
-      metric: {
-        enum: ["accuracy", "macro_precision", "macro_recall", "macro_f1", "roc_auc", "roc_auc_ovr", "r2"],
-        description:
-          "a metric where higher is better; a classification metric on a regression monitor never fires",
-      },
-      slice: { type: "string", minLength: 1, description: "a declared slice, or all (default all)" },
-      scope: {
-        enum: ["window", "cumulative"],
-        description: "the closed window's metrics, or the cumulative ones since start (default window)",
-      },
-      below: { type: "number", description: "the condition holds while the metric's estimate is below this" },
-      min_pairs: {
-        type: "integer",
-        minimum: 1,
-        description: "joined pairs the scope must hold before its estimate is trusted (default 1)",
-      },
-      ...common,
-    },
-  },
-  concept_drift: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type"],
-    properties: {
-      type: {
-        const: "concept_drift",
-        description:
-          "a concept-drift detector fired on the error stream (performance monitors); active until a window closes without a detection",
-      },
-      detectors: {
-        type: "array",
-        minItems: 1,
-        uniqueItems: true,
-        items: { type: "string", minLength: 1 },
-        description: "only these detector types (default all of the monitor's detectors)",
-      },
-      ...common,
-    },
-  },
-  outlier_ratio_above: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "above"],
-    properties: {
-      type: {
-        const: "outlier_ratio_above",
-        description: "a scorer's share of outliers in a window went above a bound (outlier monitors)",
-      },
-      scorer: {
-        enum: ["robust_z", "iqr", "mahalanobis", "isolation_forest"],
-        description: "only this scorer (default each of the monitor's scorers, one alert each)",
-      },
-      above: {
-        type: "number",
-        minimum: 0,
-        maximum: 1,
-        description: "the condition holds while the window's outlier ratio is above this",
-      },
-      ...common,
-    },
-  },
-  expectation_failed: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type"],
-    properties: {
-      type: {
-        const: "expectation_failed",
-        description:
-          "an expectation of the suite failed in a window (checks monitors); one alert per expectation and column",
-      },
-      expectations: {
-        type: "array",
-        minItems: 1,
-        uniqueItems: true,
-        items: { type: "string", minLength: 1 },
-        description: "only these expectation types (default all)",
-      },
-      include_warn: {
-        type: "boolean",
-        description: "also alert on expectations of severity warn (default false: only fail)",
-      },
-      consecutive_windows: consecutive,
-      ...common,
-    },
-  },
-  source_silent: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "source", "silent_secs"],
-    properties: {
-      type: {
-        const: "source_silent",
-        description: "no event arrived from a source for a while (any monitor)",
-      },
-      source: { type: "string", minLength: 1, description: "the source, by its name under sources" },
-      silent_secs: {
-        type: "number",
-        exclusiveMinimum: 0,
-        description: "seconds without an event (by arrival time) after which the condition holds",
-      },
-      ...common,
-    },
-  },
-};
-
-/** Rule types each monitor type accepts. */
-export const ruleTypesByMonitor: Readonly<
-  Record<"drift" | "outliers" | "performance" | "checks", readonly AlertRuleType[]>
-> = {
-  drift: ["feature_drift", "dataset_drift", "source_silent"],
-  checks: ["expectation_failed", "source_silent"],
-  outliers: ["outlier_ratio_above", "source_silent"],
-  performance: ["performance_below", "concept_drift", "source_silent"],
-};
-
-function alertList(types: readonly AlertRuleType[]): object {
+function alertList(schemas: readonly object[]): Record<string, unknown> {
   return {
     type: "array",
     description: "alert rules of this monitor; each condition becomes an Alertmanager-shaped alert",
@@ -209,18 +37,39 @@ function alertList(types: readonly AlertRuleType[]): object {
       type: "object",
       required: ["type"],
       discriminator: { propertyName: "type" },
-      oneOf: types.map((t) => alertRuleSchemas[t]),
+      oneOf: schemas,
     },
   };
 }
 
-/** `alerts: [...]` under a monitor of the given type, accepting only the rules that apply to it. */
-export function alertsSchemaFor(monitor: keyof typeof ruleTypesByMonitor): object {
-  return alertList(ruleTypesByMonitor[monitor]);
+/**
+ * `alerts: [...]` of a monitor whose kind brings these rule types: theirs and `source_silent`.
+ * A kind registered as an extension composes the `alerts` key of its config schema with it.
+ */
+export function alertsSchemaOf(rules: readonly RuleSchema[]): Record<string, unknown> {
+  return alertList([...rules.map((r) => r.schema), sourceSilentSchema]);
 }
 
-/** `alerts: [...]` accepting every rule type. */
-export const alertsSchema: object = alertList(Object.keys(alertRuleSchemas) as AlertRuleType[]);
+/**
+ * The schema of each rule type the given kinds bring (the registry's `monitorKinds`), and
+ * `source_silent`'s, by `type`. The kinds are an argument rather than imported: the kinds import
+ * this file for their own schema.
+ */
+export function alertRuleSchemas(
+  kinds: Iterable<{ readonly alertRules?: readonly RuleSchema[] }>,
+): Record<string, object> {
+  const schemas: Record<string, object> = {};
+  for (const kind of kinds) for (const rule of kind.alertRules ?? []) schemas[rule.type] = rule.schema;
+  schemas.source_silent = sourceSilentSchema;
+  return schemas;
+}
+
+/** `alerts: [...]` accepting every rule type of the given kinds. */
+export function anyAlertsSchema(
+  kinds: Iterable<{ readonly alertRules?: readonly RuleSchema[] }>,
+): Record<string, unknown> {
+  return alertList(Object.values(alertRuleSchemas(kinds)));
+}
 
 /** Top-level `alerting: {...}`: how the engine repeats and links alerts. */
 export const alertingSchema = {

@@ -22,73 +22,6 @@ export interface AlertRuleCommon {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** Drift of individual features (drift monitors): one alert per drifting feature. */
-export interface FeatureDriftRule extends AlertRuleCommon {
-  readonly type: "feature_drift";
-  /** Windows in a row a feature must drift in before the condition holds (default 1). */
-  readonly consecutive_windows?: number;
-  /** Only these features (default: every feature of the monitor). */
-  readonly features?: readonly string[];
-}
-
-/** Dataset drift (drift monitors): the share of drifted features reached the monitor's `drift_share`. */
-export interface DatasetDriftRule extends AlertRuleCommon {
-  readonly type: "dataset_drift";
-  /** Windows in a row the dataset must drift in (default 1). */
-  readonly consecutive_windows?: number;
-}
-
-/** Model metrics whose higher values are better, the ones `performance_below` can bound. */
-export type BoundedMetric =
-  | "accuracy"
-  | "macro_precision"
-  | "macro_recall"
-  | "macro_f1"
-  | "roc_auc"
-  | "roc_auc_ovr"
-  | "r2";
-
-/** A model metric fell below a bound (performance monitors). */
-export interface PerformanceBelowRule extends AlertRuleCommon {
-  readonly type: "performance_below";
-  readonly metric: BoundedMetric;
-  /** A declared slice, or `all` (default). */
-  readonly slice?: string;
-  /** The closed window's metrics (default) or the cumulative ones since start. */
-  readonly scope?: "window" | "cumulative";
-  /** The condition holds while the metric's estimate is below this. */
-  readonly below: number;
-  /** Joined pairs the scope must hold before its estimate is trusted (default 1). */
-  readonly min_pairs?: number;
-}
-
-/** A concept-drift detector fired (performance monitors). */
-export interface ConceptDriftRule extends AlertRuleCommon {
-  readonly type: "concept_drift";
-  /** Only these detector types (default: every detector of the monitor). */
-  readonly detectors?: readonly string[];
-}
-
-/** A scorer's outlier ratio in a window went above a bound (outlier monitors). */
-export interface OutlierRatioAboveRule extends AlertRuleCommon {
-  readonly type: "outlier_ratio_above";
-  /** Only this scorer (default: each scorer of the monitor, one alert each). */
-  readonly scorer?: string;
-  /** The condition holds while the window's outlier ratio is above this, in [0, 1]. */
-  readonly above: number;
-}
-
-/** An expectation failed in a window (checks monitors): one alert per expectation and column. */
-export interface ExpectationFailedRule extends AlertRuleCommon {
-  readonly type: "expectation_failed";
-  /** Only these expectation types (default: all of the suite's). */
-  readonly expectations?: readonly string[];
-  /** Also alert on `warn`-severity expectations (default false). */
-  readonly include_warn?: boolean;
-  /** Windows in a row the expectation must fail in (default 1). */
-  readonly consecutive_windows?: number;
-}
-
 /** No event arrived from a source for a while (any monitor). */
 export interface SourceSilentRule extends AlertRuleCommon {
   readonly type: "source_silent";
@@ -101,18 +34,15 @@ export interface SourceSilentRule extends AlertRuleCommon {
   readonly silent_secs: number;
 }
 
-/** One alert rule of a monitor, by `type`. */
-export type AlertRuleConfig =
-  | FeatureDriftRule
-  | DatasetDriftRule
-  | PerformanceBelowRule
-  | ConceptDriftRule
-  | OutlierRatioAboveRule
-  | ExpectationFailedRule
-  | SourceSilentRule;
-
-/** A rule type name. */
-export type AlertRuleType = AlertRuleConfig["type"];
+/**
+ * One alert rule of a monitor, by `type`: `source_silent`, which any monitor has, or one of the
+ * rule types its monitor kind brings (each kind's `rules.ts` declares their exact shape, checked
+ * by their schema when the config is loaded).
+ */
+export interface AlertRuleConfig extends AlertRuleCommon {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
 
 /** Label set of an alert: string values only, as Alertmanager requires. */
 export type Labels = Readonly<Record<string, string>>;
@@ -142,6 +72,71 @@ export interface ConditionSet {
   /** The rule's key (`ruleKey`), stable across restarts. */
   readonly rule: string;
   readonly conditions: readonly Condition[];
+}
+
+/** Presentation settings shared by all rules. */
+export interface RuleOptions {
+  /**
+   * Template of each alert's `generatorURL`, e.g. a Grafana dashboard link
+   * `https://grafana/d/drift?var-monitor={{ monitor }}`; `{{ name }}` takes a label's or an
+   * annotation's value, URL-encoded. Default: empty.
+   */
+  readonly generator_url?: string;
+  /** How many features `top_features` lists (default 5). */
+  readonly top_features?: number;
+}
+
+/** What a rule type's evaluation gets besides its rule, the result and the rule's state. */
+export interface RuleContext {
+  /** The monitor's name (the `monitor` label). */
+  readonly monitor: string;
+  readonly options: RuleOptions;
+  /**
+   * Builds a condition of the rule: its labels under the built-in ones (`alertname`, `monitor`,
+   * `severity`) and `own` over them, the annotations with the rule's overrides expanded, and
+   * `value` as the `value` annotation.
+   */
+  condition(own: Record<string, string>, annotations: Record<string, string>, value: number): Condition;
+}
+
+/**
+ * A rule type a monitor kind brings for its results (`feature_drift` for drift monitors, ...):
+ * its config schema, its default alertname, and how a result becomes the rule's active
+ * conditions. The alerting stage knows rule types only through this, so a new kind brings its
+ * rules without a change there.
+ */
+export interface AlertRuleKind<
+  R = unknown,
+  C extends AlertRuleCommon & { readonly type: string } = AlertRuleConfig,
+> {
+  /** The rule's `type` in the config. */
+  readonly type: string;
+  /** The `alertname` label when the rule has no `name`. */
+  readonly alertname: string;
+  /**
+   * The JSON Schema of a rule of this type (draft-07, `type` a `const`, every property
+   * described); `alertRuleSchema` adds the keys every rule has.
+   */
+  readonly schema: Readonly<Record<string, unknown>>;
+  /**
+   * The full set of the rule's active conditions after this result, or null when the result
+   * does not concern the rule (its previous set stands). May update `state` (counters of
+   * `consecutive_windows`, the last window counted); it is the rule's own copy.
+   */
+  evaluate(rule: C, result: R, state: RuleState, context: RuleContext): Condition[] | null;
+  /**
+   * True for a result driven by the clock rather than by a window (a freshness check at a
+   * tick): its conditions are kept in a set of their own (`clockKey`), so that a closing window
+   * does not resolve them, nor they the window's.
+   */
+  clock?(result: R): boolean;
+}
+
+/** What the alerting stage needs of a monitor kind: its `type` and the rule types it brings. */
+export interface AlertingKind<R = unknown> {
+  readonly type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each rule type reads its own config shape, checked by its schema.
+  readonly alertRules?: readonly AlertRuleKind<R, any>[];
 }
 
 /** An alert as Alertmanager's API v2 takes it (`POST /api/v2/alerts`). */

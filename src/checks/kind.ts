@@ -1,4 +1,3 @@
-import { expectationFeature } from "../alerts/rules.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
 import {
@@ -8,6 +7,7 @@ import {
   checkChecksMonitorState,
 } from "./monitor.js";
 import { readReferenceFields } from "./reference.js";
+import { checksAlertRules, expectationFeature } from "./rules.js";
 import { loadSuite } from "./suite.js";
 import { formatChecksVerdict } from "./verdict.js";
 
@@ -124,7 +124,8 @@ export const checksKind: MonitorKind<ChecksConfig, ChecksMonitorState, ChecksRes
     }
   },
 
-  alert: (result, alerting, now) => alerting.onChecks(result, now),
+  alertRules: checksAlertRules,
+  alert: (result, alerting, now) => alerting.onResult(checksKind, result, now),
   verdict: formatChecksVerdict,
   // Clock-driven results (freshness) come every tick: their line is printed when the verdict changes.
   repeatKey: (result) => (result.trigger === "tick" ? String(result.validation.success) : undefined),

@@ -1,6 +1,6 @@
-import { expectationFeature } from "../alerts/rules.js";
 import { formatNumber } from "../report/markdown.js";
 import type { ChecksResult } from "./monitor.js";
+import { expectationFeature } from "./rules.js";
 
 /**
  * One line per evaluated window of a suite, failures named:

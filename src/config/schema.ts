@@ -1,9 +1,13 @@
-import { alertingSchema, alertsSchemaFor } from "../alerts/schema.js";
+import { alertingSchema, alertsSchemaOf } from "../alerts/schema.js";
 import { checksConfigSchema } from "../checks/config.js";
+import { checksAlertRules } from "../checks/rules.js";
 import { driftConfigSchema } from "../drift/config.js";
+import { driftAlertRules } from "../drift/rules.js";
 import { pointer, positive } from "../monitors/schema.js";
 import { outliersConfigSchema } from "../outliers/config.js";
+import { outlierAlertRules } from "../outliers/rules.js";
 import { performanceConfigSchema } from "../performance/config.js";
+import { performanceAlertRules } from "../performance/rules.js";
 import { sources } from "../sources/registry.js";
 
 // JSON Schema (draft-07) of the configuration file. The `description`s are the reference
@@ -109,10 +113,10 @@ function monitorSchemaWith(extensions: readonly object[]) {
     required: ["type"],
     discriminator: { propertyName: "type" },
     oneOf: [
-      driftConfigSchema(alertsSchemaFor("drift")),
-      outliersConfigSchema(alertsSchemaFor("outliers")),
-      performanceConfigSchema(alertsSchemaFor("performance")),
-      checksConfigSchema(alertsSchemaFor("checks")),
+      driftConfigSchema(alertsSchemaOf(driftAlertRules)),
+      outliersConfigSchema(alertsSchemaOf(outlierAlertRules)),
+      performanceConfigSchema(alertsSchemaOf(performanceAlertRules)),
+      checksConfigSchema(alertsSchemaOf(checksAlertRules)),
       ...extensions,
     ],
   };

@@ -3,6 +3,7 @@ import { sourcesOfFeatures } from "../monitors/features.js";
 import type { MonitorContext, MonitorInput, MonitorKind, RestoreState } from "../monitors/types.js";
 import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
 import { loadReference } from "./reference.js";
+import { driftAlertRules } from "./rules.js";
 import { formatVerdict } from "./verdict.js";
 
 /** A drift monitor's config entry (as the monitor takes it; `config/` composes the schema). */
@@ -107,6 +108,7 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
     m.evaluationDuration.observe({ monitor }, result.duration_secs);
   },
 
-  alert: (result, alerting, now) => alerting.onDrift(result, now),
+  alertRules: driftAlertRules,
+  alert: (result, alerting, now) => alerting.onResult(driftKind, result, now),
   verdict: formatVerdict,
 };

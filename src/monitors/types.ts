@@ -1,4 +1,5 @@
 import type { Alerting } from "../alerts/alerting.js";
+import type { AlertRuleKind } from "../alerts/types.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -106,7 +107,12 @@ export interface MonitorKind<C = never, S = unknown, R = unknown> {
   checkState(state: unknown, path: string): void;
   /** Exports a result as metrics. */
   publish(result: R, metrics: Metrics): void;
-  /** Hands a result to the alert rules. */
+  /**
+   * The alert rule types its monitors accept under `alerts` besides `source_silent` (each with
+   * its schema and how it reads a result). None: only `source_silent`.
+   */
+  readonly alertRules?: readonly AlertRuleKind<R, AnyRuleConfig>[];
+  /** Hands a result to the alert rules: `alerting.onResult(kind, result, now)`, or nothing. */
   alert(result: R, alerting: Alerting, now: number): void;
   /**
    * The line `driftwatch run` prints for a result; null for none. One line, except where one
@@ -119,6 +125,10 @@ export interface MonitorKind<C = never, S = unknown, R = unknown> {
    */
   repeatKey?(result: R): string | undefined;
 }
+
+/** A rule config of any of a kind's rule types: each type reads its own shape. */
+// biome-ignore lint/suspicious/noExplicitAny: each rule type reads its own config shape, checked by its schema.
+type AnyRuleConfig = any;
 
 /** A kind of any config, state and result type, as the registry holds them. */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of different types; each is used with its own.

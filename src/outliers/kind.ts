@@ -8,6 +8,7 @@ import {
   type OutlierMonitorState,
   type OutlierResult,
 } from "./monitor.js";
+import { outlierAlertRules } from "./rules.js";
 import { formatOutlierVerdict } from "./verdict.js";
 
 /** An outlier monitor's config entry (as the monitor takes it; `config/` composes the schema). */
@@ -93,6 +94,7 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
     m.windowsTotal.inc({ monitor, trigger: "window_close" });
   },
 
-  alert: (result, alerting, now) => alerting.onOutliers(result, now),
+  alertRules: outlierAlertRules,
+  alert: (result, alerting, now) => alerting.onResult(outliersKind, result, now),
   verdict: formatOutlierVerdict,
 };

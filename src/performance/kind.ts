@@ -7,6 +7,7 @@ import {
   type PerformanceMonitorState,
   type PerformanceResult,
 } from "./monitor.js";
+import { performanceAlertRules } from "./rules.js";
 import { formatDetection, formatPerformanceVerdict } from "./verdict.js";
 
 /** A performance monitor's config entry (as the monitor takes it; `config/` composes the schema). */
@@ -135,10 +136,8 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
     else exportWindow(result, m);
   },
 
-  alert(result, alerting, now) {
-    if (isDetections(result)) alerting.onDetections(result.monitor, result.detections, now);
-    else alerting.onPerformance(result, now);
-  },
+  alertRules: performanceAlertRules,
+  alert: (result, alerting, now) => alerting.onResult(performanceKind, result, now),
 
   verdict(result) {
     if (!isDetections(result)) return formatPerformanceVerdict(result);

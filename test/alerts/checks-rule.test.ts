@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { evaluateRules, type RuleInput } from "../../src/alerts/rules.js";
 import type { AlertRuleConfig, RulesState } from "../../src/alerts/types.js";
+import { checksKind } from "../../src/checks/kind.js";
 import { ChecksMonitor, type ChecksResult } from "../../src/checks/monitor.js";
 import { parseSuite } from "../../src/checks/suite.js";
 
@@ -63,7 +64,7 @@ describe("alerts/rules: expectation_failed", () => {
   it("raises one condition per failing fail-severity expectation, with its observation and window", () => {
     const { windows } = results();
     assert.equal(windows.length, 3);
-    const [first] = run([{ type: "expectation_failed" }], [{ kind: "checks", result: windows[0] }]);
+    const [first] = run([{ type: "expectation_failed" }], [{ kind: checksKind, result: windows[0] }]);
     const conditions = first.sets[0].conditions;
     assert.equal(conditions.length, 1, "the warn-severity row count is left out");
     const c = conditions[0];
@@ -84,7 +85,7 @@ describe("alerts/rules: expectation_failed", () => {
 
   it("honours include_warn, expectations and consecutive_windows", () => {
     const { windows } = results();
-    const input = (r: ChecksResult): RuleInput => ({ kind: "checks", result: r });
+    const input = (r: ChecksResult): RuleInput => ({ kind: checksKind, result: r });
     const warn = run([{ type: "expectation_failed", include_warn: true }], [input(windows[0])]);
     assert.deepEqual(warn[0].sets[0].conditions.map((c) => c.labels.expectation).sort(), [
       "expect_column_pair_values_a_to_be_greater_than_b",
@@ -113,8 +114,8 @@ describe("alerts/rules: expectation_failed", () => {
     const out = run(
       [{ type: "expectation_failed" }],
       [
-        { kind: "checks", result: windows[0] },
-        { kind: "checks", result: tick },
+        { kind: checksKind, result: windows[0] },
+        { kind: checksKind, result: tick },
       ],
     );
     // The window's set keeps the pair's condition; the clock's set holds the silence.

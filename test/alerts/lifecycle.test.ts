@@ -4,6 +4,7 @@ import { fingerprint } from "../../src/alerts/fingerprint.js";
 import { AlertEngine } from "../../src/alerts/lifecycle.js";
 import { evaluateRules } from "../../src/alerts/rules.js";
 import type { Alert, Condition, ConditionSet } from "../../src/alerts/types.js";
+import { driftKind } from "../../src/drift/kind.js";
 import { column, driftResult, T0 } from "./fixtures.js";
 
 const SEC = 1000;
@@ -175,7 +176,7 @@ describe("alerts/lifecycle", () => {
       "orders",
       [{ type: "feature_drift" }],
       {
-        kind: "drift",
+        kind: driftKind,
         result: driftResult(2, [column("amount", "ks", 0.31, 1e-6, 0.05, true)]),
       },
       {},

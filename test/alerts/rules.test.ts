@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import { evaluateRules, formatNumber, type RuleInput, rankColumns, ruleKey } from "../../src/alerts/rules.js";
+import { evaluateRules, formatNumber, type RuleInput, ruleKey } from "../../src/alerts/rules.js";
 import type { AlertRuleConfig, RulesState } from "../../src/alerts/types.js";
+import { driftKind } from "../../src/drift/kind.js";
+import { rankColumns } from "../../src/drift/rules.js";
+import { outliersKind } from "../../src/outliers/kind.js";
+import { performanceKind } from "../../src/performance/kind.js";
 import { classification, column, driftResult, outlierResult, performanceResult, T0 } from "./fixtures.js";
 
 function run(monitor: string, rules: AlertRuleConfig[], inputs: RuleInput[], state: RulesState = {}) {
@@ -26,7 +30,7 @@ describe("alerts/rules", () => {
         "orders",
         [{ type: "feature_drift" }],
         {
-          kind: "drift",
+          kind: driftKind,
           result: driftResult(3, [amount(true), country(false), basket(true)]),
         },
         {},
@@ -76,7 +80,7 @@ describe("alerts/rules", () => {
       const { sets } = evaluateRules(
         "orders",
         [{ type: "feature_drift" }],
-        { kind: "drift", result: driftResult(0, cols) },
+        { kind: driftKind, result: driftResult(0, cols) },
         {},
       );
       assert.equal(
@@ -88,7 +92,7 @@ describe("alerts/rules", () => {
     it("waits for consecutive_windows windows in a row and restarts the count after a clean window", () => {
       const rules: AlertRuleConfig[] = [{ type: "feature_drift", consecutive_windows: 2 }];
       const w = (i: number, drift: boolean) =>
-        ({ kind: "drift", result: driftResult(i, [amount(drift)]) }) as const;
+        ({ kind: driftKind, result: driftResult(i, [amount(drift)]) }) as const;
       assert.deepEqual(run("orders", rules, [w(0, true)]).sets[0].conditions, []);
       const second = run("orders", rules, [w(0, true), w(1, true)]).sets[0].conditions;
       assert.equal(second.length, 1);
@@ -103,11 +107,11 @@ describe("alerts/rules", () => {
 
     it("counts a replayed window once and ignores scheduled evaluations of the open window", () => {
       const rules: AlertRuleConfig[] = [{ type: "feature_drift", consecutive_windows: 2 }];
-      const after = run("orders", rules, [{ kind: "drift", result: driftResult(0, [amount(true)]) }]);
+      const after = run("orders", rules, [{ kind: driftKind, result: driftResult(0, [amount(true)]) }]);
       const replay = evaluateRules(
         "orders",
         rules,
-        { kind: "drift", result: driftResult(0, [amount(true)]) },
+        { kind: driftKind, result: driftResult(0, [amount(true)]) },
         after.state,
       );
       assert.deepEqual(replay.sets, [], "no update for a window already counted");
@@ -115,7 +119,7 @@ describe("alerts/rules", () => {
       const scheduled = evaluateRules(
         "orders",
         rules,
-        { kind: "drift", result: driftResult(1, [amount(true)], "schedule") },
+        { kind: driftKind, result: driftResult(1, [amount(true)], "schedule") },
         after.state,
       );
       assert.deepEqual(scheduled.sets, []);
@@ -127,7 +131,7 @@ describe("alerts/rules", () => {
         "orders",
         [{ type: "feature_drift", features: ["country"] }],
         {
-          kind: "drift",
+          kind: driftKind,
           result: driftResult(0, [amount(true), country(true)]),
         },
         {},
@@ -144,7 +148,7 @@ describe("alerts/rules", () => {
       evaluateRules(
         "orders",
         [{ type: "feature_drift", consecutive_windows: 3 }],
-        { kind: "drift", result: driftResult(1, [amount(true)]) },
+        { kind: driftKind, result: driftResult(1, [amount(true)]) },
         state,
       );
       assert.deepEqual(state, copy);
@@ -157,7 +161,7 @@ describe("alerts/rules", () => {
         { type: "dataset_drift", consecutive_windows: 2, severity: "critical" },
       ];
       const w = (i: number) =>
-        ({ kind: "drift", result: driftResult(i, [amount(true), country(true), basket(false)]) }) as const;
+        ({ kind: driftKind, result: driftResult(i, [amount(true), country(true), basket(false)]) }) as const;
       assert.deepEqual(run("orders", rules, [w(0)]).sets[0].conditions, []);
       const [c] = run("orders", rules, [w(0), w(1)]).sets[0].conditions;
       assert.deepEqual(c.labels, { alertname: "DatasetDrift", monitor: "orders", severity: "critical" });
@@ -173,7 +177,7 @@ describe("alerts/rules", () => {
         "orders",
         [{ type: "dataset_drift" }],
         {
-          kind: "drift",
+          kind: driftKind,
           result: driftResult(0, [amount(true), country(false), basket(false)]),
         },
         {},
@@ -194,7 +198,7 @@ describe("alerts/rules", () => {
       const { sets } = evaluateRules(
         "model",
         [rule],
-        { kind: "performance", result: performanceResult(7, classification(0.72, 120)) },
+        { kind: performanceKind, result: performanceResult(7, classification(0.72, 120)) },
         {},
       );
       const [c] = sets[0].conditions;
@@ -215,7 +219,7 @@ describe("alerts/rules", () => {
 
     it("stays inactive above the bound, under min_pairs, and for an unknown slice", () => {
       const check = (r: AlertRuleConfig, result = performanceResult(0, classification(0.72, 120))) =>
-        evaluateRules("model", [r], { kind: "performance", result }, {}).sets[0].conditions;
+        evaluateRules("model", [r], { kind: performanceKind, result }, {}).sets[0].conditions;
       assert.deepEqual(check(rule, performanceResult(0, classification(0.85, 120))), []);
       assert.deepEqual(check(rule, performanceResult(0, classification(0.5, 10))), []);
       assert.deepEqual(check({ ...rule, slice: "eu" }), []);
@@ -232,7 +236,7 @@ describe("alerts/rules", () => {
       const { sets } = evaluateRules(
         "model",
         [{ ...rule, slice: "eu" }],
-        { kind: "performance", result },
+        { kind: performanceKind, result },
         {},
       );
       assert.equal(sets[0].conditions[0].labels.slice, "eu");
@@ -248,8 +252,11 @@ describe("alerts/rules", () => {
         "model",
         rules,
         {
-          kind: "detections",
-          detections: [{ detector: "adwin", drift: true, warning: false, estimate: 0.3, drifts: 5 }],
+          kind: performanceKind,
+          result: {
+            monitor: "model",
+            detections: [{ detector: "adwin", drift: true, warning: false, estimate: 0.3, drifts: 5 }],
+          },
         },
         {},
       );
@@ -267,8 +274,11 @@ describe("alerts/rules", () => {
         "model",
         rules,
         {
-          kind: "detections",
-          detections: [{ detector: "adwin", drift: false, warning: true, estimate: 0.3, drifts: 5 }],
+          kind: performanceKind,
+          result: {
+            monitor: "model",
+            detections: [{ detector: "adwin", drift: false, warning: true, estimate: 0.3, drifts: 5 }],
+          },
         },
         detected.state,
       );
@@ -278,7 +288,7 @@ describe("alerts/rules", () => {
         "model",
         rules,
         {
-          kind: "performance",
+          kind: performanceKind,
           result: performanceResult(1, classification(0.9, 100), {}, [{ detector: "adwin", pair: 1234 }]),
         },
         detected.state,
@@ -287,7 +297,7 @@ describe("alerts/rules", () => {
       const closedWithout = evaluateRules(
         "model",
         rules,
-        { kind: "performance", result: performanceResult(2, classification(0.9, 100)) },
+        { kind: performanceKind, result: performanceResult(2, classification(0.9, 100)) },
         closedWith.state,
       );
       assert.deepEqual(closedWithout.sets[0].conditions, []);
@@ -298,8 +308,11 @@ describe("alerts/rules", () => {
         "model",
         [{ type: "concept_drift", detectors: ["ddm"] }],
         {
-          kind: "detections",
-          detections: [{ detector: "adwin", drift: true, warning: false, estimate: 0.3, drifts: 5 }],
+          kind: performanceKind,
+          result: {
+            monitor: "model",
+            detections: [{ detector: "adwin", drift: true, warning: false, estimate: 0.3, drifts: 5 }],
+          },
         },
         {},
       );
@@ -313,7 +326,7 @@ describe("alerts/rules", () => {
         "payments",
         [{ type: "outlier_ratio_above", above: 0.05 }],
         {
-          kind: "outliers",
+          kind: outliersKind,
           result: outlierResult(4, { robust_z: 20, isolation_forest: 6 }),
         },
         {},
@@ -341,7 +354,7 @@ describe("alerts/rules", () => {
         "payments",
         [{ type: "outlier_ratio_above", above: 0.01, scorer: "isolation_forest" }],
         {
-          kind: "outliers",
+          kind: outliersKind,
           result: outlierResult(4, { robust_z: 20, isolation_forest: 6 }),
         },
         {},
@@ -383,7 +396,7 @@ describe("alerts/rules", () => {
 
     it("is evaluated only on clock inputs", () => {
       assert.deepEqual(
-        evaluateRules("orders", rules, { kind: "drift", result: driftResult(0, [amount(true)]) }, {}).sets,
+        evaluateRules("orders", rules, { kind: driftKind, result: driftResult(0, [amount(true)]) }, {}).sets,
         [],
       );
     });
@@ -404,7 +417,7 @@ describe("alerts/rules", () => {
             },
           },
         ],
-        { kind: "drift", result: driftResult(0, [amount(true)]) },
+        { kind: driftKind, result: driftResult(0, [amount(true)]) },
         {},
       );
       const [c] = sets[0].conditions;
@@ -424,7 +437,7 @@ describe("alerts/rules", () => {
       const { sets } = evaluateRules(
         "my orders",
         [{ type: "feature_drift" }],
-        { kind: "drift", result: driftResult(0, [amount(true)]) },
+        { kind: driftKind, result: driftResult(0, [amount(true)]) },
         {},
         {
           generator_url:
@@ -441,7 +454,7 @@ describe("alerts/rules", () => {
       const { sets } = evaluateRules(
         "orders",
         [{ type: "feature_drift", for_secs: 600 }],
-        { kind: "drift", result: driftResult(0, [amount(true)]) },
+        { kind: driftKind, result: driftResult(0, [amount(true)]) },
         {},
       );
       assert.equal(sets[0].conditions[0].for_secs, 600);

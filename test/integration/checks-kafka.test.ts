@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Admin, type IHeaders, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
-import { expectationFeature } from "../../src/alerts/rules.js";
 import { fieldsOf, shapeOf } from "../../src/checks/expectations/stream.js";
+import { expectationFeature } from "../../src/checks/rules.js";
 import { loadSuite, validateSuite } from "../../src/checks/suite.js";
 import { ColumnTable } from "../../src/checks/table.js";
 import type { ExpectationResult } from "../../src/checks/types.js";
