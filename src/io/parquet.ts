@@ -204,7 +204,7 @@ export async function readParquet(path: string, options: ReadOptions): Promise<T
       const into = raw.open(name);
       if (into !== null) kept.set(name, into);
     }
-    return names.filter((name) => builders.has(name) || kept.has(name));
+    return names.filter((name) => builders.has(name));
   };
   const onValues = (name: string, values: ArrayLike<unknown>): void => {
     const into = kept.get(name);
@@ -229,12 +229,13 @@ export async function readParquet(path: string, options: ReadOptions): Promise<T
       else builder.addNested();
     }
   };
-  const { names, rows, bytes, invalidValues } = await readParquetColumns(
-    path,
-    select,
-    options.limits ?? defaultReadLimits,
-    onValues,
-  );
+  const limits = options.limits ?? defaultReadLimits;
+  const { names, rows, bytes, invalidValues } = await readParquetColumns(path, select, limits, onValues);
+  // Columns kept but not compared come in their own pass over their own column chunks (Parquet
+  // is columnar: no byte is decoded twice), so that invalid UTF-8 is counted, as before, only in
+  // the compared columns.
+  const keptOnly = [...kept.keys()].filter((name) => !builders.has(name));
+  if (keptOnly.length > 0) await readParquetColumns(path, () => keptOnly, limits, onValues);
   options.onProgress?.(bytes);
   const columns = [...builders.values()].map((builder) => {
     const data = builder.finish();

@@ -117,4 +117,23 @@ describe("readTable keep and rowOrder", () => {
     const n = table.columns.find((c) => c.name === "n");
     assert.equal(n?.kind === "numeric" ? n.rows : "not numeric", undefined);
   });
+
+  it("counts invalid UTF-8 of a Parquet file only in the compared columns, kept ones aside", async () => {
+    const path = join(dir, "bad.parquet");
+    parquetWriteFile({
+      filename: path,
+      columnData: [
+        { name: "n", data: [1, 2], type: "DOUBLE" },
+        { name: "bad", data: [new Uint8Array([0xff, 0x61]), new Uint8Array([0x62])], type: "BYTE_ARRAY" },
+      ],
+    });
+    const read = (include: (name: string) => boolean) =>
+      readTable(path, { hint: () => "auto", include, keep: () => true }, "parquet");
+    const all = await read(() => true);
+    assert.deepEqual(all.invalidUtf8, { records: 1 });
+    const some = await read((name) => name === "n");
+    assert.equal(some.invalidUtf8, undefined);
+    assert.deepEqual(some.raw?.get("bad"), all.raw?.get("bad"));
+    assert.deepEqual(some.raw?.get("n"), [1, 2]);
+  });
 });
