@@ -1,5 +1,7 @@
+import { alertsSchemaOf } from "../alerts/schema.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import { checksConfigSchema } from "./config.js";
 import {
   ChecksMonitor,
   type ChecksMonitorState,
@@ -22,6 +24,7 @@ type Window = ConstructorParameters<typeof ChecksMonitor>[3];
  */
 export const checksKind: MonitorKind<ChecksConfig, ChecksMonitorState, ChecksResult> = {
   type: "checks",
+  schema: checksConfigSchema(alertsSchemaOf(checksAlertRules)),
   example: {
     type: "checks",
     source: "events",

@@ -8,11 +8,11 @@ import { EventDecoder } from "../decode/validate.js";
 import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
 import { showValue, suggest } from "../errors.js";
 import { lineOf, parseYaml, readText } from "../io/yaml.js";
-import { monitorKinds } from "../monitors/registry.js";
+import { monitorKinds, monitorSchemas } from "../monitors/registry.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "../outliers/registry.js";
 import { sourceKind, sources as sourceKinds } from "../sources/registry.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
-import { builtInMonitorTypes, configSchemaWith } from "./schema.js";
+import { configSchemaWith } from "./schema.js";
 import type { ChecksMonitorConfig, Config, PerformanceMonitorConfig, SourceConfig } from "./types.js";
 
 export { lineOf, parseYaml, readText } from "../io/yaml.js";
@@ -31,14 +31,19 @@ export interface LoadedConfig {
   reject(problems: readonly ConfigProblem[]): ConfigError;
 }
 
+/**
+ * The monitor kinds whose cross-references (features, sources, suites, slices) {@link crossCheck}
+ * checks; a kind registered as an extension is checked by its own schema alone.
+ */
+const builtInMonitorTypes: readonly string[] = ["drift", "outliers", "performance", "checks"];
+
 let compiled: { readonly kinds: string; readonly validate: ValidateFunction } | null = null;
 /** The schema's validator, compiled again when a monitor kind was registered since. */
 function validator(): ValidateFunction {
   const kinds = Object.keys(monitorKinds).join();
   if (compiled?.kinds !== kinds) {
     const ajv = new Ajv({ allErrors: true, discriminator: true, strict: false, verbose: true });
-    const extensions = Object.values(monitorKinds).filter((k) => !builtInMonitorTypes.includes(k.type));
-    compiled = { kinds, validate: ajv.compile(configSchemaWith(extensions.map((k) => k.schema ?? {}))) };
+    compiled = { kinds, validate: ajv.compile(configSchemaWith(monitorSchemas())) };
   }
   return compiled.validate;
 }

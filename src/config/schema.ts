@@ -1,13 +1,6 @@
-import { alertingSchema, alertsSchemaOf } from "../alerts/schema.js";
-import { checksConfigSchema } from "../checks/config.js";
-import { checksAlertRules } from "../checks/rules.js";
-import { driftConfigSchema } from "../drift/config.js";
-import { driftAlertRules } from "../drift/rules.js";
+import { alertingSchema } from "../alerts/schema.js";
+import { monitorSchemas } from "../monitors/registry.js";
 import { pointer, positive } from "../monitors/schema.js";
-import { outliersConfigSchema } from "../outliers/config.js";
-import { outlierAlertRules } from "../outliers/rules.js";
-import { performanceConfigSchema } from "../performance/config.js";
-import { performanceAlertRules } from "../performance/rules.js";
 import { sources } from "../sources/registry.js";
 
 // JSON Schema (draft-07) of the configuration file. The `description`s are the reference
@@ -103,33 +96,23 @@ const notifierSchema = {
 };
 
 /**
- * The schema of a `monitors` entry: the built-in kinds' branches (each owned by its kind's
- * `config.ts`), then those of kinds registered as extensions (each kind gives its own), picked by
- * `type`.
+ * The schema of a `monitors` entry: the branches of the monitor kinds (each kind gives its own),
+ * picked by `type`.
  */
-function monitorSchemaWith(extensions: readonly object[]) {
+function monitorSchemaWith(branches: readonly object[]) {
   return {
     type: "object",
     required: ["type"],
     discriminator: { propertyName: "type" },
-    oneOf: [
-      driftConfigSchema(alertsSchemaOf(driftAlertRules)),
-      outliersConfigSchema(alertsSchemaOf(outlierAlertRules)),
-      performanceConfigSchema(alertsSchemaOf(performanceAlertRules)),
-      checksConfigSchema(alertsSchemaOf(checksAlertRules)),
-      ...extensions,
-    ],
+    oneOf: branches,
   };
 }
 
-/** The monitor kinds whose config branch is composed here; any other kind brings its own. */
-export const builtInMonitorTypes: readonly string[] = ["drift", "outliers", "performance", "checks"];
-
 /**
- * The configuration schema, with the config branches of monitor kinds registered as extensions
- * (`registerMonitorKind`).
+ * The configuration schema with these monitor kinds' config branches (`monitorSchemas()` of the
+ * registry, which holds the kinds registered as extensions too).
  */
-export function configSchemaWith(monitorExtensions: readonly object[]) {
+export function configSchemaWith(monitorBranches: readonly object[]) {
   return {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "https://driftwatch.dev/schemas/config.schema.json",
@@ -153,7 +136,7 @@ export function configSchemaWith(monitorExtensions: readonly object[]) {
       monitors: {
         type: "object",
         minProperties: 1,
-        additionalProperties: monitorSchemaWith(monitorExtensions),
+        additionalProperties: monitorSchemaWith(monitorBranches),
         description: "named monitors",
       },
       metrics: {
@@ -196,4 +179,4 @@ export function configSchemaWith(monitorExtensions: readonly object[]) {
 }
 
 /** The configuration schema of the built-in kinds (published as `schemas/config.schema.json`). */
-export const configSchema = configSchemaWith([]);
+export const configSchema = configSchemaWith(monitorSchemas());

@@ -1,6 +1,8 @@
+import { alertsSchemaOf } from "../alerts/schema.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import type { MonitorContext, MonitorInput, MonitorKind, RestoreState } from "../monitors/types.js";
+import { driftConfigSchema } from "./config.js";
 import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
 import { loadReference } from "./reference.js";
 import { driftAlertRules } from "./rules.js";
@@ -25,6 +27,7 @@ function featureKinds(
  */
 export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult> = {
   type: "drift",
+  schema: driftConfigSchema(alertsSchemaOf(driftAlertRules)),
   example: {
     type: "drift",
     features: ["x", "colour"],

@@ -26,6 +26,27 @@ export function registerMonitorKind(kind: AnyMonitorKind): void {
   monitorKinds[kind.type] = kind;
 }
 
+// The order the schema lists the built-in kinds' branches in, which is also the order of the "known
+// types" a config error names: kept from before the kinds gave their own branches, so that neither
+// the published schema nor the messages moved. (The registry's own order is the publishing order.)
+const schemaOrder = ["drift", "outliers", "performance", "checks"];
+
+/**
+ * The config branches of the registered kinds, for the `monitors` map of the config schema: the
+ * built-in kinds first, then those registered as extensions in the order they were registered.
+ * A kind without a schema gives an empty one (it accepts any entry).
+ */
+export function monitorSchemas(): object[] {
+  const rank = (type: string) => {
+    const i = schemaOrder.indexOf(type);
+    return i === -1 ? schemaOrder.length : i;
+  };
+  // Array.prototype.sort is stable: extensions keep their registration order.
+  return Object.values(monitorKinds)
+    .sort((a, b) => rank(a.type) - rank(b.type))
+    .map((kind) => kind.schema ?? {});
+}
+
 /** The kind of a config `type`; throws for a type no kind is registered under. */
 export function monitorKind(type: string): AnyMonitorKind {
   const kind = Object.hasOwn(monitorKinds, type) ? monitorKinds[type] : undefined;

@@ -92,9 +92,9 @@ export interface MonitorKind<C = never, S = unknown, R = unknown> {
   /** The config's `type` of this kind. */
   readonly type: string;
   /**
-   * The JSON Schema of its config entry: one branch of the `monitors` map, with `type` a `const`.
-   * A kind registered as an extension must give one; the built-in kinds' branches are composed in
-   * `config/schema.ts`.
+   * The JSON Schema of its config entry: one branch of the `monitors` map, with `type` a `const`
+   * (the built-in kinds' are in their `config.ts`). `config/schema.ts` composes the map from the
+   * registered kinds' branches; a kind registered as an extension must give one.
    */
   readonly schema?: Readonly<Record<string, unknown>>;
   /** A small valid config, for docs and the conformance test (feature names as in {@link exampleFeatures}). */

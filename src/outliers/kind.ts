@@ -1,7 +1,9 @@
+import { alertsSchemaOf } from "../alerts/schema.js";
 import { readNumericRows } from "../io/rows.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import { outliersConfigSchema } from "./config.js";
 import {
   checkOutlierMonitorState,
   OutlierMonitor,
@@ -26,6 +28,7 @@ function exportThresholds(monitor: OutlierMonitor, metrics: Metrics): void {
  */
 export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, OutlierResult> = {
   type: "outliers",
+  schema: outliersConfigSchema(alertsSchemaOf(outlierAlertRules)),
   example: {
     type: "outliers",
     features: ["x", "y"],

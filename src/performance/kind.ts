@@ -1,5 +1,7 @@
+import { alertsSchemaOf } from "../alerts/schema.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import { performanceConfigSchema } from "./config.js";
 import {
   checkPerformanceMonitorState,
   type DetectorStatus,
@@ -84,6 +86,7 @@ function exportDetections(result: Detections, m: Metrics): void {
  */
 export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorState, PerformanceOutput> = {
   type: "performance",
+  schema: performanceConfigSchema(alertsSchemaOf(performanceAlertRules)),
   example: {
     type: "performance",
     task: "classification",
