@@ -1,5 +1,6 @@
 import { alertsSchemaOf } from "../alerts/schema.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { adaptMonitor } from "../monitors/adapt.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
 import { checksConfigSchema } from "./config.js";
 import {
@@ -59,7 +60,7 @@ export const checksKind: MonitorKind<ChecksConfig, ChecksMonitorState, ChecksRes
         { monitor: name, suite: suite.name, expectation: e.type, feature: e.feature },
         0,
       );
-    return {
+    return adaptMonitor(monitor, {
       name,
       sources: [config.source],
       add: (input: MonitorInput) =>
@@ -67,19 +68,6 @@ export const checksKind: MonitorKind<ChecksConfig, ChecksMonitorState, ChecksRes
           position: input.position,
           id: monitor.idOf(input.event),
         }),
-      tick: (now: number) => monitor.tick(now),
-      get state() {
-        return monitor.state;
-      },
-      get needsTick() {
-        return monitor.needsTick;
-      },
-      get lateEvents() {
-        return monitor.lateEvents;
-      },
-      get referenceEvents() {
-        return monitor.referenceEvents;
-      },
       screen(event: unknown) {
         const failed = monitor.rejects(event);
         if (failed.length === 0) return null;
@@ -88,7 +76,7 @@ export const checksKind: MonitorKind<ChecksConfig, ChecksMonitorState, ChecksRes
           detail: `suite ${suite.name}: failed ${failed.join(", ")}`,
         };
       },
-    };
+    });
   },
 
   checkState: checkChecksMonitorState,

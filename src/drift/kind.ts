@@ -1,5 +1,6 @@
 import { alertsSchemaOf } from "../alerts/schema.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import type { MonitorContext, MonitorInput, MonitorKind, RestoreState } from "../monitors/types.js";
 import { driftConfigSchema } from "./config.js";
@@ -53,7 +54,7 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
     context.metrics.lateEventsTotal.inc({ monitor: name }, 0);
     const sources = sourcesOfFeatures(context, used);
     const schedule = config.schedule;
-    return {
+    return adaptMonitor(monitor, {
       name,
       sources,
       add: (input: MonitorInput) =>
@@ -61,19 +62,6 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
           position: input.position,
           id: monitor.idOf(input.event),
         }),
-      tick: (now: number) => monitor.tick(now),
-      get state() {
-        return monitor.state;
-      },
-      get needsTick() {
-        return monitor.needsTick;
-      },
-      get lateEvents() {
-        return monitor.lateEvents;
-      },
-      get referenceEvents() {
-        return monitor.referenceEvents;
-      },
       ...(schedule === undefined
         ? {}
         : {
@@ -85,7 +73,7 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
               },
             },
           }),
-    };
+    });
   },
 
   checkState: checkDriftMonitorState,

@@ -1,6 +1,7 @@
 import { alertsSchemaOf } from "../alerts/schema.js";
 import { readNumericRows } from "../io/rows.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
 import { outliersConfigSchema } from "./config.js";
@@ -52,7 +53,7 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
     exportThresholds(monitor, metrics);
     metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
     metrics.lateEventsTotal.inc({ monitor: name }, 0);
-    return {
+    return adaptMonitor(monitor, {
       name,
       sources: sourcesOfFeatures(context, used),
       add(input: MonitorInput) {
@@ -68,21 +69,8 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
         }
         return closed;
       },
-      tick: (now: number) => monitor.tick(now),
-      get state() {
-        return monitor.state;
-      },
-      get needsTick() {
-        return monitor.needsTick;
-      },
-      get lateEvents() {
-        return monitor.lateEvents;
-      },
-      get referenceEvents() {
-        return monitor.referenceEvents;
-      },
       observe: (m: Metrics) => exportThresholds(monitor, m),
-    };
+    });
   },
 
   checkState: checkOutlierMonitorState,

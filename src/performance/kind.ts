@@ -1,5 +1,6 @@
 import { alertsSchemaOf } from "../alerts/schema.js";
 import type { Metrics } from "../metrics/metrics.js";
+import { adaptMonitor } from "../monitors/adapt.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
 import { performanceConfigSchema } from "./config.js";
 import {
@@ -103,7 +104,7 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
     const monitor = new PerformanceMonitor(name, config, state, () => context.now());
     for (const entry of config.detectors ?? [])
       context.metrics.conceptDriftTotal.inc({ monitor: name, detector: entry.type }, 0);
-    return {
+    return adaptMonitor(monitor, {
       name,
       sources: monitor.sources,
       add(input: MonitorInput) {
@@ -115,21 +116,8 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
         if (detections.length > 0) context.emit({ monitor: name, detections } satisfies Detections);
         return closed;
       },
-      tick: (now: number) => monitor.tick(now),
-      get state() {
-        return monitor.state;
-      },
-      get needsTick() {
-        return monitor.needsTick;
-      },
-      get lateEvents() {
-        return monitor.lateEvents;
-      },
-      get referenceEvents() {
-        return monitor.referenceEvents;
-      },
       observe: (m: Metrics) => exportJoin(monitor, m),
-    };
+    });
   },
 
   checkState: checkPerformanceMonitorState,
