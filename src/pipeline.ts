@@ -17,9 +17,14 @@ import { monitorKind, monitorKinds } from "./monitors/registry.js";
 import type { AnyMonitorKind, Monitor, MonitorResult } from "./monitors/types.js";
 import type { DeadLetter, DeadLetterReceipt, DeadLetterSink } from "./sources/dead-letter.js";
 import { deadLetterDestination } from "./sources/dead-letter-sinks.js";
-import { DEFAULT_STALL_TIMEOUT_SECS } from "./sources/kafka.js";
 import { sourceKind } from "./sources/registry.js";
-import { type BatchOutcome, RejectedRecord, type Source, type SourceRecord } from "./sources/source.js";
+import {
+  type BatchOutcome,
+  DEFAULT_STALL_TIMEOUT_SECS,
+  RejectedRecord,
+  type Source,
+  type SourceRecord,
+} from "./sources/source.js";
 import { type Checkpoint, CheckpointStore, type Positions } from "./state/checkpoint.js";
 import { restoreCheckpoint } from "./state/restore.js";
 

@@ -3,15 +3,19 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { KafkaSourceConfig } from "./config.js";
 import { kafkaClient } from "./kafka-client.js";
-import type { BatchHandler, Source, SourceHealth, SourceRecord } from "./source.js";
+import {
+  type BatchHandler,
+  DEFAULT_STALL_TIMEOUT_SECS,
+  type Source,
+  type SourceHealth,
+  type SourceRecord,
+} from "./source.js";
 
 /** The position key of a partition: `topic/partition`. */
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}/${partition}`;
 }
 
-/** Default for `stall_timeout_secs`: no fetch answered for this long means the source is down. */
-export const DEFAULT_STALL_TIMEOUT_SECS = 60;
 const RESTART_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000] as const;
 
 /**

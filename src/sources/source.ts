@@ -41,6 +41,12 @@ export interface BatchOutcome {
   readonly rejected: number;
 }
 
+/**
+ * Default for every source's `stall_timeout_secs`: a source making no progress this long (a Kafka
+ * fetch unanswered, a batch not processed) is reported down.
+ */
+export const DEFAULT_STALL_TIMEOUT_SECS = 60;
+
 /** Whether a source is consuming, and if not, why (one line for `/readyz` and the log). */
 export interface SourceHealth {
   readonly up: boolean;
