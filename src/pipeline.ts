@@ -607,7 +607,7 @@ export class Pipeline {
   /** Exports a result as metrics, hands it to the alert rules and to `onResult`, through its kind. */
   private publish(kind: AnyMonitorKind, monitor: string, result: unknown): void {
     kind.publish(result, this.metrics);
-    kind.alert(result, this.alerting, this.now());
+    this.alerting.onResult(kind, monitor, result, this.now());
     this.options.onResult?.({ kind, monitor, result });
   }
 

@@ -104,8 +104,8 @@ export class Alerting {
    * A monitor's result: its rules of the types the monitor's kind brings read it (the other
    * rules are not concerned), and what they find goes through the lifecycle.
    */
-  onResult<R extends { readonly monitor: string }>(kind: AlertingKind<R>, result: R, now: number): void {
-    this.run(result.monitor, { kind: kind as AlertingKind, result }, now);
+  onResult<R>(kind: AlertingKind<R>, monitor: string, result: R, now: number): void {
+    this.run(monitor, { kind: kind as AlertingKind, result }, now);
   }
 
   /** Periodic: `source_silent` rules, pending alerts reaching `for`, and repeats. */

@@ -116,7 +116,6 @@ export const checksKind: MonitorKind<ChecksConfig, ChecksMonitorState, ChecksRes
   },
 
   alertRules: checksAlertRules,
-  alert: (result, alerting, now) => alerting.onResult(checksKind, result, now),
   verdict: formatChecksVerdict,
   // Clock-driven results (freshness) come every tick: their line is printed when the verdict changes.
   repeatKey: (result) => (result.trigger === "tick" ? String(result.validation.success) : undefined),

@@ -410,6 +410,12 @@ export class ChecksMonitor {
     return out;
   }
 
+  /** Closes the open window as it stands (the end of a replay); nothing when it is empty. */
+  flush(now: number): ChecksResult[] {
+    const window = this.windower.flush();
+    return window === null ? [] : [this.close(window, now)];
+  }
+
   private context(now: number, window: ClosedWindow | null): StreamContext {
     const s = this.stateValue;
     const reference =

@@ -100,6 +100,5 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
   },
 
   alertRules: driftAlertRules,
-  alert: (result, alerting, now) => alerting.onResult(driftKind, result, now),
   verdict: formatVerdict,
 };

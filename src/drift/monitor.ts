@@ -187,6 +187,13 @@ export class DriftMonitor {
     return this.windower.tick(now).map((w) => this.evaluate(w, "window_close"));
   }
 
+  /** Closes the open window as it stands (the end of a replay); nothing when it is empty or the reference is not ready. */
+  flush(_now: number): DriftResult[] {
+    if (this.reference === null) return [];
+    const window = this.windower.flush();
+    return window === null ? [] : [this.evaluate(window, "window_close")];
+  }
+
   /** Evaluates the open window as it stands (scheduled evaluations); null when it is empty or the reference is not ready. */
   evaluateOpen(): DriftResult | null {
     if (this.reference === null) return null;

@@ -3,6 +3,7 @@ import type { Monitor } from "./types.js";
 /** What a kind's monitor class offers that a running {@link Monitor} reads straight through. */
 export interface Adaptable<S, R> {
   tick(now: number): readonly R[];
+  flush(now: number): readonly R[];
   readonly state: S;
   readonly needsTick: boolean;
   readonly lateEvents: number;
@@ -24,6 +25,7 @@ export function adaptMonitor<S, R>(
   return {
     ...own,
     tick: (now: number) => monitor.tick(now),
+    flush: (now: number) => monitor.flush(now),
     get state() {
       return monitor.state;
     },

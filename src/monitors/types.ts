@@ -1,4 +1,3 @@
-import type { Alerting } from "../alerts/alerting.js";
 import type { AlertRuleKind } from "../alerts/types.js";
 import type { Config } from "../config/types.js";
 import type { Logger } from "../log.js";
@@ -64,6 +63,12 @@ export interface Monitor<S = unknown, R = unknown> {
   add(input: MonitorInput): readonly R[];
   /** Closes what is due at `now` (processing-time windows, expired joins). */
   tick(now: number): readonly R[];
+  /**
+   * Closes the open window as it stands, whatever its size or time, and returns its result (none
+   * when it holds no event): the end of a replay (`driftwatch report --config`), whose last window
+   * would otherwise stay open.
+   */
+  flush(now: number): readonly R[];
   /** The state to checkpoint: plain JSON data. */
   readonly state: S;
   /** True when it needs {@link tick} (processing-time windows). */
@@ -112,8 +117,6 @@ export interface MonitorKind<C = never, S = unknown, R = unknown> {
    * its schema and how it reads a result). None: only `source_silent`.
    */
   readonly alertRules?: readonly AlertRuleKind<R, AnyRuleConfig>[];
-  /** Hands a result to the alert rules: `alerting.onResult(kind, result, now)`, or nothing. */
-  alert(result: R, alerting: Alerting, now: number): void;
   /**
    * The line `driftwatch run` prints for a result; null for none. One line, except where one
    * result stands for several events at once (detectors that fire on the same pair: a line each).

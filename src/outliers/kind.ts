@@ -86,6 +86,5 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
   },
 
   alertRules: outlierAlertRules,
-  alert: (result, alerting, now) => alerting.onResult(outliersKind, result, now),
   verdict: formatOutlierVerdict,
 };

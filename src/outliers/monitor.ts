@@ -282,6 +282,13 @@ export class OutlierMonitor {
     return this.windower.tick(now).map((w) => this.close(w));
   }
 
+  /** Closes the open window as it stands (the end of a replay); nothing when it is empty or nothing is fitted. */
+  flush(_now: number): OutlierResult[] {
+    if (this.stateValue.fitted === null) return [];
+    const window = this.windower.flush();
+    return window === null ? [] : [this.close(window)];
+  }
+
   private close(window: {
     index: number;
     events: number;

@@ -128,7 +128,6 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
   },
 
   alertRules: performanceAlertRules,
-  alert: (result, alerting, now) => alerting.onResult(performanceKind, result, now),
 
   verdict(result) {
     if (!isDetections(result)) return formatPerformanceVerdict(result);

@@ -295,6 +295,11 @@ export class PerformanceMonitor {
     return this.closeDue(now);
   }
 
+  /** Closes the open window as it stands (the end of a replay); nothing when no pair joined in it. */
+  flush(now: number): PerformanceResult[] {
+    return this.s.window.events === 0 ? [] : [this.close(now)];
+  }
+
   private closeDue(now: number): PerformanceResult[] {
     const w = this.config.window;
     if (!("duration_secs" in w) || this.s.window.start === null) return [];

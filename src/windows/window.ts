@@ -330,6 +330,23 @@ export class Windower {
     return mergePanes(panes, this.kinds);
   }
 
+  /**
+   * Closes the open window as it stands, whatever its size or time: the end of a replay, whose last
+   * window would otherwise never close. Null when no event arrived since the last window closed.
+   */
+  flush(): ClosedWindow | null {
+    const open = this.state.open;
+    if (open === null || open.events === 0) return null;
+    const window = { index: this.state.emitted++, ...this.current() };
+    this.state.open = null;
+    if (this.panesPerWindow > 1) {
+      this.state.closed.push(open);
+      if (this.state.closed.length > this.panesPerWindow)
+        this.state.closed.splice(0, this.state.closed.length - this.panesPerWindow);
+    }
+    return window;
+  }
+
   private advance(time: number): ClosedWindow[] {
     const out: ClosedWindow[] = [];
     const paneMs = this.paneMs as number;

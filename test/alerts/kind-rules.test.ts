@@ -4,119 +4,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { commonRuleProperties, consecutiveWindowsProperty } from "../../src/alerts/rule-schema.js";
-import { freshWindow } from "../../src/alerts/rules.js";
-import { alertsSchemaOf } from "../../src/alerts/schema.js";
-import type { AlertRuleCommon, AlertRuleKind } from "../../src/alerts/types.js";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 import { Logger } from "../../src/log.js";
 import { monitorKinds, registerMonitorKind } from "../../src/monitors/registry.js";
-import type { MonitorKind } from "../../src/monitors/types.js";
 import { Pipeline } from "../../src/pipeline.js";
-import { expectCount, expectObject } from "../../src/shape.js";
-
-/** The toy's config: a source to count, a window length in events, and its alert rules. */
-interface CounterConfig {
-  readonly type: "window_counter";
-  readonly source: string;
-  readonly events: number;
-}
-
-/** Its result: one closed window. */
-interface CounterResult {
-  readonly monitor: string;
-  readonly window: number;
-  readonly events: number;
-}
-
-/** Its one rule type: a window closed, for N windows in a row. */
-interface WindowsClosedRule extends AlertRuleCommon {
-  readonly type: "windows_closed";
-  readonly consecutive_windows?: number;
-}
-
-/** A rule type defined outside the source tree, with the generic helpers only. */
-const windowsClosed: AlertRuleKind<CounterResult, WindowsClosedRule> = {
-  type: "windows_closed",
-  alertname: "WindowsClosed",
-  schema: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type"],
-    properties: {
-      type: { const: "windows_closed", description: "a window closed" },
-      consecutive_windows: consecutiveWindowsProperty,
-      ...commonRuleProperties,
-    },
-  },
-  evaluate(rule, result, state, context) {
-    if (!freshWindow(state, result.window)) return null;
-    const n = (state.counters[""] ?? 0) + 1;
-    state.counters = { "": n };
-    if (n < (rule.consecutive_windows ?? 1)) return [];
-    return [
-      context.condition(
-        {},
-        {
-          summary: `${n} windows closed in monitor "${context.monitor}"`,
-          in_a_row: String(n),
-          events: String(result.events),
-        },
-        n,
-      ),
-    ];
-  },
-};
-
-/** A monitor kind defined outside the source tree that brings its own alert rule type. */
-const counterKind: MonitorKind<CounterConfig, { open: number; closed: number }, CounterResult> = {
-  type: "window_counter",
-  schema: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "source", "events"],
-    properties: {
-      type: { const: "window_counter" },
-      source: { type: "string" },
-      events: { type: "integer", minimum: 1 },
-      alerts: alertsSchemaOf([windowsClosed]),
-    },
-  },
-  example: { type: "window_counter", source: "events", events: 3 },
-  exampleFeatures: {},
-  async create(_context, name, config, restore) {
-    let state = restore({ monitor: config }) ?? { open: 0, closed: 0 };
-    return {
-      name,
-      sources: [config.source],
-      add() {
-        const open = state.open + 1;
-        if (open < config.events) {
-          state = { ...state, open };
-          return [];
-        }
-        state = { open: 0, closed: state.closed + 1 };
-        return [{ monitor: name, window: state.closed - 1, events: open }];
-      },
-      tick: () => [],
-      get state() {
-        return state;
-      },
-      needsTick: false,
-      lateEvents: 0,
-      referenceEvents: 0,
-    };
-  },
-  checkState(value, path) {
-    const state = expectObject(value, path);
-    expectCount(state.open, `${path}/open`);
-    expectCount(state.closed, `${path}/closed`);
-  },
-  publish() {},
-  alertRules: [windowsClosed],
-  alert: (result, alerting, now) => alerting.onResult(counterKind, result, now),
-  verdict: () => null,
-};
+import { eventCounterKind as counterKind } from "../support/toy-kind.js";
 
 const dir = mkdtempSync(join(tmpdir(), "driftwatch-kind-rules-"));
 
@@ -125,7 +17,7 @@ function configWith(alerts: string, lines: number, hook = "http://127.0.0.1:9/no
   const file = join(dir, "driftwatch.yaml");
   writeFileSync(
     file,
-    `sources:\n  events: { type: file, path: events.jsonl }\nfeatures:\n  i: { source: events, path: /i, type: numeric }\nmonitors:\n  counter: { type: window_counter, source: events, events: 2, alerts: ${alerts} }\nnotifiers:\n  - { type: webhook, url: "${hook}" }\nstate: { dir: state }\n`,
+    `sources:\n  events: { type: file, path: events.jsonl }\nfeatures:\n  i: { source: events, path: /i, type: numeric }\nmonitors:\n  counter: { type: event_counter, source: events, events: 2, alerts: ${alerts} }\nnotifiers:\n  - { type: webhook, url: "${hook}" }\nstate: { dir: state }\n`,
   );
   return file;
 }

@@ -2,100 +2,12 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Gauge } from "prom-client";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 import { Logger } from "../../src/log.js";
-import type { Metrics } from "../../src/metrics/metrics.js";
 import { monitorKinds, registerMonitorKind } from "../../src/monitors/registry.js";
-import type { MonitorKind, MonitorResult } from "../../src/monitors/types.js";
+import type { MonitorResult } from "../../src/monitors/types.js";
 import { Pipeline } from "../../src/pipeline.js";
-import { expectCount, expectObject } from "../../src/shape.js";
-
-/** The toy's config: a source to count and a window length in events. */
-interface CounterConfig {
-  readonly type: "event_counter";
-  readonly source: string;
-  readonly events: number;
-}
-
-/** Its state: events in the open window, windows closed. */
-interface CounterState {
-  readonly open: number;
-  readonly closed: number;
-}
-
-/** Its result: one closed window. */
-interface CounterResult {
-  readonly monitor: string;
-  readonly window: number;
-  readonly events: number;
-}
-
-/** Its one metric, one per set of metrics (a pipeline's registry). */
-const gauges = new WeakMap<Metrics, Gauge<"monitor">>();
-function gaugeOf(metrics: Metrics): Gauge<"monitor"> {
-  let gauge = gauges.get(metrics);
-  if (gauge === undefined) {
-    gauge = new Gauge({
-      name: "toy_windows_closed",
-      help: "Windows an event_counter monitor closed.",
-      labelNames: ["monitor"],
-      registers: [metrics.registry],
-    });
-    gauges.set(metrics, gauge);
-  }
-  return gauge;
-}
-
-/** A monitor kind defined outside the source tree: counts a source's events in windows of N. */
-const counterKind: MonitorKind<CounterConfig, CounterState, CounterResult> = {
-  type: "event_counter",
-  schema: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "source", "events"],
-    properties: {
-      type: { const: "event_counter" },
-      source: { type: "string" },
-      events: { type: "integer", minimum: 1 },
-    },
-  },
-  example: { type: "event_counter", source: "events", events: 3 },
-  exampleFeatures: {},
-  async create(_context, name, config, restore) {
-    let state = restore({ monitor: config }) ?? { open: 0, closed: 0 };
-    return {
-      name,
-      sources: [config.source],
-      add() {
-        const open = state.open + 1;
-        if (open < config.events) {
-          state = { ...state, open };
-          return [];
-        }
-        state = { open: 0, closed: state.closed + 1 };
-        return [{ monitor: name, window: state.closed - 1, events: open }];
-      },
-      tick: () => [],
-      get state() {
-        return state;
-      },
-      needsTick: false,
-      lateEvents: 0,
-      referenceEvents: 0,
-    };
-  },
-  checkState(value, path) {
-    const state = expectObject(value, path);
-    expectCount(state.open, `${path}/open`);
-    expectCount(state.closed, `${path}/closed`);
-  },
-  publish(result, metrics) {
-    gaugeOf(metrics).set({ monitor: result.monitor }, result.window + 1);
-  },
-  alert() {},
-  verdict: (result) => `[${result.monitor}] window ${result.window}: ${result.events} events`,
-};
+import { eventCounterKind as counterKind } from "../support/toy-kind.js";
 
 const dir = mkdtempSync(join(tmpdir(), "driftwatch-toy-kind-"));
 

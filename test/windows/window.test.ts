@@ -44,6 +44,23 @@ describe("Windower", () => {
     ]);
   });
 
+  it("flushes the open window as it stands at the end of input, once, and nothing when it is empty", () => {
+    const tumbling = new Windower({ type: "tumbling", events: 3 }, kinds);
+    feed(tumbling, [1, 2, 3, 4, 5]);
+    const last = tumbling.flush();
+    assert.deepEqual(last && values(last), [4, 5]);
+    assert.equal(last?.index, 1);
+    assert.equal(tumbling.flush(), null, "a flushed window is closed");
+    feed(tumbling, [6, 7, 8]);
+    assert.equal(tumbling.flush(), null, "a full window closed on its own");
+    // A sliding window's flush covers its closed panes in range and the open one, like a full window.
+    const sliding = new Windower({ type: "sliding", events: 4, step_events: 2 }, kinds);
+    assert.equal(feed(sliding, [1, 2, 3, 4, 5]).length, 1);
+    const partial = sliding.flush();
+    assert.deepEqual(partial && values(partial), [3, 4, 5]);
+    assert.deepEqual(feed(sliding, [6, 7]).map(values), [[5, 6, 7]]);
+  });
+
   it("closes event-time windows when a later event arrives and counts late events", () => {
     const w = new Windower({ type: "tumbling", duration_secs: 10, time: "event" }, kinds);
     const times = [1000, 5000, 9999, 10000, 3000, 25000];
