@@ -9,6 +9,7 @@ import {
   type ChecksResult,
   checkChecksMonitorState,
 } from "./monitor.js";
+import { checksProblems } from "./problems.js";
 import { readReferenceFields } from "./reference.js";
 import { checksAlertRules, expectationFeature } from "./rules.js";
 import { loadSuite } from "./suite.js";
@@ -37,6 +38,10 @@ export const checksKind: MonitorKind<ChecksConfig, ChecksMonitorState, ChecksRes
     temp_max: { source: "events", path: "/temp_max", type: "numeric" },
     weather: { source: "events", path: "/weather", type: "categorical" },
   },
+
+  sources: (config) => [config.source],
+
+  problems: checksProblems,
 
   async create(context, name, config, restore) {
     const suite = loadSuite(context.resolvePath(config.suite));

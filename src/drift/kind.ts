@@ -1,8 +1,12 @@
+import { validate as validateCron } from "node-cron";
 import { alertsSchemaOf } from "../alerts/schema.js";
+import { showValue } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
+import { featureProblems, missingFile, windowSource } from "../monitors/problems.js";
 import type { MonitorContext, MonitorInput, MonitorKind, RestoreState } from "../monitors/types.js";
+import { windowProblems } from "../windows/config.js";
 import { driftConfigSchema } from "./config.js";
 import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
 import { loadReference } from "./reference.js";
@@ -40,6 +44,23 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
     colour: { source: "events", path: "/colour", type: "categorical" },
   },
 
+  sources: (config, all) => sourcesOfFeatures(all, config.features),
+
+  problems(config, { config: all, resolvePath, path: base }) {
+    const { problems, source } = featureProblems(all, "drift", config.features, base);
+    problems.push(
+      ...windowProblems(config.window as Record<string, unknown>, base, windowSource(all, source)),
+    );
+    if (config.schedule !== undefined && !validateCron(config.schedule))
+      problems.push({
+        path: `${base}/schedule`,
+        message: `not a valid cron expression (got ${showValue(config.schedule)})`,
+      });
+    if (config.reference.type !== "first")
+      problems.push(...missingFile(resolvePath, config.reference.path, `${base}/reference/path`));
+    return problems;
+  },
+
   async create(context, name, config, restore: RestoreState<DriftMonitorState>) {
     const used = config.features;
     const state = restore({ monitor: config, features: used.map((f) => context.config.features[f]) });
@@ -52,7 +73,7 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
     const monitor = new DriftMonitor(name, config, kinds, reference, state);
     context.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
     context.metrics.lateEventsTotal.inc({ monitor: name }, 0);
-    const sources = sourcesOfFeatures(context, used);
+    const sources = sourcesOfFeatures(context.config, used);
     const schedule = config.schedule;
     return adaptMonitor(monitor, {
       name,

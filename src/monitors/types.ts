@@ -1,5 +1,6 @@
 import type { AlertRuleKind } from "../alerts/types.js";
 import type { Config } from "../config/types.js";
+import type { ConfigProblem } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 
@@ -106,6 +107,14 @@ export interface MonitorKind<C = never, S = unknown, R = unknown> {
   readonly example: C;
   /** The features {@link example} refers to, as the config's `features` map has them. */
   readonly exampleFeatures: Readonly<Record<string, unknown>>;
+  /** The sources its monitors read, from the config alone (before any is built). */
+  sources(config: C, all: Config): readonly string[];
+  /**
+   * Cross-checks its config entry beyond the schema (names that must exist in the config's other
+   * sections, files on disk, windows that fit their source), each problem with its JSON path. The
+   * loader runs them after the schema, also on a config the schema refused: read defensively.
+   */
+  problems?(config: C, context: ProblemContext): readonly ConfigProblem[];
   /** Builds a running monitor, from the state saved under the same identity when there is one. */
   create(context: MonitorContext, name: string, config: C, restore: RestoreState<S>): Promise<Monitor<S, R>>;
   /** Checks a checkpointed state's shape; throws a `StateShapeError` naming the JSON path. */
@@ -127,6 +136,16 @@ export interface MonitorKind<C = never, S = unknown, R = unknown> {
    * when the key changes for the monitor. Undefined prints every result.
    */
   repeatKey?(result: R): string | undefined;
+}
+
+/** What a kind's `problems` reads besides its own entry. */
+export interface ProblemContext {
+  /** The whole config, as the loader read it (not yet trusted). */
+  readonly config: Config;
+  /** Resolves a path of the config (relative to the config file). */
+  resolvePath(path: string): string;
+  /** The JSON path of the monitor's entry (`/monitors/NAME`), the prefix of every problem's. */
+  readonly path: string;
 }
 
 /** A rule config of any of a kind's rule types: each type reads its own shape. */

@@ -1,9 +1,12 @@
 import { alertsSchemaOf } from "../alerts/schema.js";
+import { showValue } from "../errors.js";
 import { readNumericRows } from "../io/rows.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
+import { featureProblems, missingFile, windowSource } from "../monitors/problems.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import { windowProblems } from "../windows/config.js";
 import { outliersConfigSchema } from "./config.js";
 import {
   checkOutlierMonitorState,
@@ -11,6 +14,7 @@ import {
   type OutlierMonitorState,
   type OutlierResult,
 } from "./monitor.js";
+import { outlierScorers, paramProblems, thresholdProblems } from "./registry.js";
 import { outlierAlertRules } from "./rules.js";
 import { formatOutlierVerdict } from "./verdict.js";
 
@@ -42,6 +46,39 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
     y: { source: "events", path: "/y", type: "numeric" },
   },
 
+  sources: (config, all) => sourcesOfFeatures(all, config.features),
+
+  problems(config, { config: all, resolvePath, path: base }) {
+    const { problems, source } = featureProblems(all, "outliers", config.features, base);
+    for (const [i, feature] of config.features.entries()) {
+      if (all.features[feature]?.type === "categorical") {
+        problems.push({
+          path: `${base}/features/${i}`,
+          message: `outlier scorers take numeric features; ${showValue(feature)} is categorical`,
+        });
+      }
+    }
+    const seen = new Set<string>();
+    for (const [i, scorer] of (config.scorers ?? []).entries()) {
+      const { type, threshold, ...params } = scorer;
+      if (seen.has(type))
+        problems.push({
+          path: `${base}/scorers/${i}/type`,
+          message: `scorer ${showValue(type)} appears twice; give each scorer once`,
+        });
+      seen.add(type);
+      if (type in outlierScorers) problems.push(...paramProblems(type, params, `${base}/scorers/${i}`));
+      if (threshold !== undefined)
+        problems.push(...thresholdProblems(threshold, `${base}/scorers/${i}/threshold`));
+    }
+    problems.push(
+      ...windowProblems(config.window as Record<string, unknown>, base, windowSource(all, source)),
+    );
+    if (config.reference.type !== "first")
+      problems.push(...missingFile(resolvePath, config.reference.path, `${base}/reference/path`));
+    return problems;
+  },
+
   async create(context, name, config, restore) {
     const used = config.features;
     const state = restore({ monitor: config, features: used.map((f) => context.config.features[f]) });
@@ -55,7 +92,7 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
     metrics.lateEventsTotal.inc({ monitor: name }, 0);
     return adaptMonitor(monitor, {
       name,
-      sources: sourcesOfFeatures(context, used),
+      sources: sourcesOfFeatures(context.config, used),
       add(input: MonitorInput) {
         const { scores, closed } = monitor.add(
           input.values as Record<string, unknown>,

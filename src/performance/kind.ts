@@ -10,6 +10,7 @@ import {
   type PerformanceMonitorState,
   type PerformanceResult,
 } from "./monitor.js";
+import { performanceProblems } from "./problems.js";
 import { performanceAlertRules } from "./rules.js";
 import { formatDetection, formatPerformanceVerdict } from "./verdict.js";
 
@@ -97,6 +98,10 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
     detectors: [{ type: "ddm" }],
   },
   exampleFeatures: {},
+
+  sources: (config) => [...new Set([config.predictions.source, config.labels.source])],
+
+  problems: performanceProblems,
 
   async create(context, name, config, restore) {
     // The features are not part of its identity (it reads events, not features), as before.

@@ -1,3 +1,5 @@
+import { type ConfigProblem, showValue } from "../errors.js";
+
 // The window a monitor evaluates: its configuration type and JSON Schema branch, owned here beside
 // the windows; `src/config/types.ts` re-exports the type and the monitors' schemas embed the branch.
 
@@ -48,3 +50,41 @@ export const windowSchema = {
     },
   ],
 };
+
+/** Window shape problems the schema cannot express (steps, event time without `event_time`). */
+export function windowProblems(
+  w: Record<string, unknown>,
+  base: string,
+  source: { readonly name: string; readonly eventTime: boolean } | undefined,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (w.type === "sliding") {
+    if ("events" in w && !("step_events" in w))
+      problems.push({ path: `${base}/window`, message: "a sliding window by events needs `step_events`" });
+    if ("duration_secs" in w && !("step_secs" in w))
+      problems.push({ path: `${base}/window`, message: "a sliding window by time needs `step_secs`" });
+    const [length, step] = "events" in w ? [w.events, w.step_events] : [w.duration_secs, w.step_secs];
+    if (
+      typeof length === "number" &&
+      typeof step === "number" &&
+      (step > length || Math.abs(length / step - Math.round(length / step)) > 1e-9)
+    ) {
+      problems.push({
+        path: `${base}/window`,
+        message: `the window length (${length}) must be a whole multiple of the step (${step})`,
+      });
+    }
+  } else if ("step_events" in w || "step_secs" in w) {
+    problems.push({
+      path: `${base}/window`,
+      message: "a tumbling window takes no step; use type: sliding",
+    });
+  }
+  if (w.time === "event" && source !== undefined && !source.eventTime) {
+    problems.push({
+      path: `${base}/window/time`,
+      message: `event time needs \`event_time\` on source ${showValue(source.name)}`,
+    });
+  }
+  return problems;
+}

@@ -114,6 +114,16 @@ describe("monitor kinds", () => {
         });
         assert.equal(monitor.name, "m");
         assert.deepEqual(monitor.sources, ["events"]);
+        assert.deepEqual(
+          kind.sources(config, loaded.config),
+          monitor.sources,
+          "its sources, from the config alone",
+        );
+        assert.deepEqual(
+          kind.problems?.(config, { ...loaded, path: "/monitors/m" }) ?? [],
+          [],
+          "its example passes its cross-checks",
+        );
         assert.notEqual(identity, null, "asks for its state under an identity");
         assert.equal(typeof JSON.stringify(identity), "string");
         // Its own state passes its shape check, before and after events, as the checkpoint reads it.

@@ -39,11 +39,21 @@ describe("registerMonitorKind", () => {
     );
   });
 
-  it("checks a registered kind's config with the schema it brings", () => {
+  it("checks a registered kind's config with the schema and the cross-checks it brings", () => {
     assert.throws(
       () => loadConfig(configWith("{ type: event_counter, source: events, events: 0 }", 1)),
       (error: unknown) =>
         error instanceof ConfigError && error.problems.some((p) => p.path === "/monitors/counter/events"),
+    );
+    assert.throws(
+      () => loadConfig(configWith("{ type: event_counter, source: evnets, events: 2 }", 1)),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.some(
+          (p) =>
+            p.path === "/monitors/counter/source" &&
+            /unknown source "evnets" \(did you mean "events"\?\)/.test(p.message),
+        ),
     );
   });
 

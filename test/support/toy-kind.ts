@@ -4,6 +4,7 @@ import { freshWindow } from "../../src/alerts/rules.js";
 import { alertsSchemaOf } from "../../src/alerts/schema.js";
 import type { AlertRuleCommon, AlertRuleKind } from "../../src/alerts/types.js";
 import type { Metrics } from "../../src/metrics/metrics.js";
+import { unknownSource } from "../../src/monitors/problems.js";
 import type { MonitorKind } from "../../src/monitors/types.js";
 import { expectCount, expectObject } from "../../src/shape.js";
 
@@ -101,6 +102,8 @@ export const eventCounterKind: MonitorKind<CounterConfig, CounterState, CounterR
   },
   example: { type: "event_counter", source: "events", events: 3 },
   exampleFeatures: {},
+  sources: (config) => [config.source],
+  problems: (config, { config: all, path }) => unknownSource(all, config.source, `${path}/source`),
   async create(_context, name, config, restore) {
     let state = restore({ monitor: config }) ?? { open: 0, closed: 0 };
     const close = (events: number): CounterResult => {

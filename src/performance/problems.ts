@@ -1,0 +1,41 @@
+import { type AnyDetectorKind, detectors, isDetectorName } from "../detectors/registry.js";
+import { type ConfigProblem, showValue } from "../errors.js";
+import { unknownFeature, unknownSource } from "../monitors/problems.js";
+import type { ProblemContext } from "../monitors/types.js";
+import type { PerformanceMonitorConfig } from "./config.js";
+
+/** Cross-checks of a performance monitor: its sources, slice features and detectors. */
+export function performanceProblems(
+  monitor: PerformanceMonitorConfig,
+  context: ProblemContext,
+): ConfigProblem[] {
+  const { config, path: base } = context;
+  const problems: ConfigProblem[] = [];
+  for (const side of ["predictions", "labels"] as const)
+    problems.push(...unknownSource(config, monitor[side].source, `${base}/${side}/source`));
+  for (const [slice, definition] of Object.entries(monitor.slices ?? {})) {
+    const feature = config.features[definition.feature];
+    if (feature === undefined) {
+      problems.push(...unknownFeature(config, definition.feature, `${base}/slices/${slice}/feature`));
+    } else if (feature.source !== monitor.predictions.source) {
+      problems.push({
+        path: `${base}/slices/${slice}/feature`,
+        message: `slices read features of the predictions source ${showValue(monitor.predictions.source)}; ${showValue(definition.feature)} is on ${showValue(feature.source)}`,
+      });
+    }
+  }
+  for (const [i, entry] of (monitor.detectors ?? []).entries()) {
+    const { type, ...params } = entry;
+    if (!isDetectorName(type)) continue;
+    const kind = detectors[type] as AnyDetectorKind;
+    if (monitor.task === "regression" && kind.input !== "real") {
+      problems.push({
+        path: `${base}/detectors/${i}/type`,
+        message: `${type} takes ${kind.input === "binary" ? "a 0/1 error stream" : "values in [0, 1]"}; a regression monitor feeds absolute errors (use adwin, page_hinkley or kswin)`,
+      });
+    }
+    for (const p of kind.check(params))
+      problems.push({ path: `${base}/detectors/${i}${p.path}`, message: p.message });
+  }
+  return problems;
+}
