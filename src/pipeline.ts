@@ -590,6 +590,20 @@ export class Pipeline {
     return { accepted, rejected: letters.length };
   }
 
+  /**
+   * Closes every monitor's open window as it stands and publishes the results, kind by kind in the
+   * registry's order: the end of a replay (`driftwatch report --config`), whose last windows would
+   * otherwise stay open. Call it after {@link finished}.
+   */
+  flush(): void {
+    const now = this.now();
+    const entries = [...this.monitors.values()].sort((a, b) => rankOf(a.kind) - rankOf(b.kind));
+    for (const { monitor, kind } of entries) {
+      for (const result of monitor.flush(now)) this.publish(kind, monitor.name, result);
+      monitor.observe?.(this.metrics);
+    }
+  }
+
   private tick(): void {
     const now = this.now();
     for (const { monitor, kind } of this.monitors.values()) {

@@ -1,14 +1,19 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadSuite } from "../checks/suite.js";
+import { loadConfig } from "../config/load.js";
 import { type DriftOptions, defaultDriftOptions } from "../drift/evaluate.js";
-import { UserError } from "../errors.js";
+import { showValue, suggest, UserError } from "../errors.js";
 import { type InputFormat, inputFormats } from "../io/read.js";
 import { invalidUtf8Warning } from "../io/utf8.js";
+import { monitorKind } from "../monitors/registry.js";
+import { replayMonitors } from "../replay.js";
 import { buildReport } from "../report/build.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { DriftReport } from "../report/model.js";
+import { renderMonitorsMarkdown } from "../report/monitors.js";
 import { type DriftTestName, testsFor } from "../stats/registry.js";
 import { addLimitOptions, type LimitFlags, limitsOf } from "./limits.js";
 
@@ -36,8 +41,10 @@ const list = (value: string, previous: string[]): string[] => [
 ];
 
 interface ReportFlags extends LimitFlags {
-  reference: string;
-  current: string;
+  reference?: string;
+  current: string[];
+  config?: string;
+  monitor: string[];
   format: "json" | "markdown" | "html";
   out?: string;
   inputFormat?: InputFormat;
@@ -80,13 +87,24 @@ export async function renderReport(report: DriftReport, format: ReportFlags["for
 
 /**
  * The `report` command: compares a reference and a current data file column by column, and runs
- * expectation suites (`--suite`) over the current file.
+ * expectation suites (`--suite`) over the current file; or, with `--config`, runs a config's
+ * monitors over files through the daemon's own pipeline (`replayMonitors`).
  */
 export function reportCommand(setExitCode: (code: number) => void): Command {
   const command = new Command("report")
     .description("compare a reference and a current data file column by column and report drift")
-    .requiredOption("--reference <file>", "reference data (CSV, TSV, JSON Lines, JSON array or Parquet)")
-    .requiredOption("--current <file>", "current data, same formats")
+    .option("--reference <file>", "reference data (CSV, TSV, JSON Lines, JSON array or Parquet)")
+    .option(
+      "--current <file>",
+      "current data, same formats; with --config, events (JSON Lines or CSV) as NAME=FILE in place of a source (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--config <file>",
+      "run this config's monitors over files as the daemon runs them (its references, windows and suites), instead of comparing two files",
+    )
+    .option("--monitor <name>", "with --config: run only this monitor (repeatable)", collect, [])
     .addOption(
       new Option("--format <format>", "output format").choices(["json", "markdown", "html"]).default("json"),
     )
@@ -163,7 +181,20 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
     )
     .option("--fail-on-drift", "exit with code 1 when the dataset drifted")
     .option("--quiet", "no progress bar");
-  return addLimitOptions(command).action(async (flags: ReportFlags) => {
+  return addLimitOptions(command).action(async (flags: ReportFlags, self: Command) => {
+    if (flags.config !== undefined) {
+      await reportMonitors(flags, self);
+      return;
+    }
+    if (flags.monitor.length > 0) throw new UserError("--monitor needs --config");
+    if (flags.reference === undefined) throw new UserError("--reference <file> is required (or --config)");
+    if (flags.current.length !== 1)
+      throw new UserError(
+        flags.current.length === 0
+          ? "--current <file> is required (or --config)"
+          : "--current is given more than once; compare one reference with one current file",
+      );
+    const current = flags.current[0];
     const bar =
       !flags.quiet && process.stderr.isTTY
         ? new SingleBar({
@@ -199,7 +230,7 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       outliers: flags.outliers,
       suites,
       reference: flags.reference,
-      current: flags.current,
+      current,
       inputFormat: flags.inputFormat,
       numeric: flags.numeric,
       categorical: flags.categorical,
@@ -234,19 +265,97 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       if (input.invalid_utf8 !== undefined && !warned.has(input.path) && warned.add(input.path))
         process.stderr.write(`driftwatch: warning: ${invalidUtf8Warning(input.path, input.invalid_utf8)}\n`);
     }
-    const text = await renderReport(report, flags.format);
-    if (flags.out === undefined) {
-      process.stdout.write(text);
-    } else {
-      try {
-        await writeFile(flags.out, text);
-      } catch (error) {
-        throw new UserError(
-          `${flags.out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-        );
-      }
-    }
+    await writeOut(flags.out, await renderReport(report, flags.format));
     if (flags.failOnDrift && report.dataset.drift) setExitCode(1);
     if (report.checks?.some((c) => !c.success)) setExitCode(1);
   });
+}
+
+/** Options of the two-file comparison, refused with --config (whose monitors say all of that). */
+const comparisonOnly = [
+  "reference",
+  "inputFormat",
+  "categorical",
+  "numeric",
+  "columns",
+  "ignore",
+  "numericTest",
+  "categoricalTest",
+  "alpha",
+  "threshold",
+  "correction",
+  "driftShare",
+  "minEffect",
+  "failOnDrift",
+  "target",
+  "prediction",
+  "score",
+  "positive",
+  "task",
+  "outliers",
+  "suite",
+];
+
+/** `report --config`: the config's monitors over files, through the daemon's pipeline. */
+async function reportMonitors(flags: ReportFlags, self: Command): Promise<void> {
+  for (const key of comparisonOnly) {
+    if (self.getOptionValueSource(key) === "cli") {
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UserError(
+        `${flag} compares two files; with --config the monitors' own settings (references, tests, suites) apply`,
+      );
+    }
+  }
+  if (flags.format === "html")
+    throw new UserError("--format html compares two files; with --config use json or markdown");
+  const loaded = loadConfig(flags.config as string);
+  const files: Record<string, string> = {};
+  const plain: string[] = [];
+  for (const value of flags.current) {
+    const at = value.indexOf("=");
+    const name = at > 0 ? value.slice(0, at) : "";
+    const sources = Object.keys(loaded.config.sources);
+    if (at > 0 && sources.includes(name)) {
+      if (files[name] !== undefined) throw new UserError(`--current ${name}=... is given more than once`);
+      files[name] = value.slice(at + 1);
+    } else if (at > 0 && !existsSync(value))
+      throw new UserError(
+        `--current ${value}: no source ${showValue(name)} in ${flags.config}${suggest(name, sources)}; sources: ${sources.join(", ")}`,
+      );
+    else plain.push(value);
+  }
+  if (plain.length > 0) {
+    // A bare file stands for the one source the monitors read.
+    const read = new Set<string>();
+    for (const name of flags.monitor.length > 0 ? flags.monitor : Object.keys(loaded.config.monitors)) {
+      const monitor = loaded.config.monitors[name];
+      if (monitor !== undefined)
+        for (const source of monitorKind(monitor.type).sources(monitor, loaded.config)) read.add(source);
+    }
+    if (plain.length > 1 || read.size !== 1)
+      throw new UserError(
+        `--current ${plain[0]}: the monitors read ${read.size === 1 ? "one source" : `the sources ${[...read].join(", ")}`}; give each file as --current SOURCE=FILE`,
+      );
+    const [only] = read;
+    if (files[only] !== undefined) throw new UserError(`--current ${only}=... is given more than once`);
+    files[only] = plain[0];
+  }
+  const report = await replayMonitors(loaded, { files, monitors: flags.monitor });
+  await writeOut(
+    flags.out,
+    flags.format === "markdown" ? renderMonitorsMarkdown(report) : `${JSON.stringify(report, null, 2)}\n`,
+  );
+}
+
+/** Writes a report to `--out`, or to standard output without it. */
+async function writeOut(out: string | undefined, text: string): Promise<void> {
+  if (out === undefined) {
+    process.stdout.write(text);
+    return;
+  }
+  try {
+    await writeFile(out, text);
+  } catch (error) {
+    throw new UserError(`${out}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }

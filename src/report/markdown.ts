@@ -13,7 +13,7 @@ export function formatNumber(value: number | null): string {
 }
 
 // Markdown table cells: escape the characters that would end the cell or start markup.
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/[\\|`*_[\]<>]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
 }
 
@@ -169,7 +169,7 @@ function outliersMarkdown(section: OutlierSection): string[] {
 }
 
 /** Inline code that cannot be closed early by a backtick in the text. */
-function code(text: string): string {
+export function code(text: string): string {
   return `\`${text.replaceAll("`", "'").replace(/\r?\n/g, " ")}\``;
 }
 

@@ -210,7 +210,7 @@ describe("driftwatch report", () => {
     );
     assertUserError(
       driftwatch("report", "--current", CUR),
-      /required option '--reference <file>' not specified/,
+      /--reference <file> is required \(or --config\)/,
     );
   });
 
