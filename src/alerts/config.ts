@@ -1,18 +1,14 @@
+import type { FromSchema } from "json-schema-to-ts";
 import type { NotifierConfig } from "./notifiers/types.js";
+import type { alertingSchema } from "./schema.js";
 import type { AlertRuleConfig } from "./types.js";
 
 // What the alerting reads of the configuration, owned here beside it: `src/config/types.ts` uses
 // these types for its `alerting` section, and the whole config satisfies {@link AlertingConfig}, so
 // the alerting never imports config/.
 
-/** The top-level `alerting` section: how alerts are repeated, resolved and linked. */
-export interface AlertingSettings {
-  readonly repeat_interval_secs?: number;
-  readonly resolve_timeout_secs?: number;
-  readonly evaluation_interval_secs?: number;
-  readonly generator_url?: string;
-  readonly top_features?: number;
-}
+/** The top-level `alerting` section: how alerts are repeated, resolved and linked (its schema's type). */
+export type AlertingSettings = FromSchema<typeof alertingSchema>;
 
 /** The alerting's input: each monitor's alert rules, the `alerting` section and the notifiers. */
 export interface AlertingConfig {

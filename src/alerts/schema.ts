@@ -105,4 +105,4 @@ export const alertingSchema = {
     },
   },
   description: "how alerts are repeated, timed out and linked",
-};
+} as const;

@@ -1,3 +1,4 @@
+import type { FromSchema } from "json-schema-to-ts";
 import type { AlertingSettings } from "../alerts/config.js";
 import type { NotifierConfig } from "../alerts/notifiers/types.js";
 import type { ChecksMonitorConfig } from "../checks/config.js";
@@ -5,13 +6,17 @@ import type { DriftMonitorConfig } from "../drift/config.js";
 import type { OutlierMonitorConfig } from "../outliers/config.js";
 import type { PerformanceMonitorConfig } from "../performance/config.js";
 import type { SourceConfig } from "../sources/config.js";
+import type { featureSchema, metricsSchema, stateSchema } from "./sections.js";
 
-// Windows and monitor kinds own theirs (src/windows/config.ts, src/<kind>/config.ts).
+// The configuration's type, composed of the types its components make from their own schema
+// branches (src/<kind>/config.ts, src/sources/config.ts, src/alerts/) and of this folder's sections
+// (`sections.ts`): every type here comes from the schema the loader applies, nothing is written
+// twice. A monitor kind registered as an extension is checked by its schema and typed by itself.
+
 export type { ChecksMonitorConfig } from "../checks/config.js";
 export type { DriftMonitorConfig, ReferenceConfig } from "../drift/config.js";
 export type { OutlierMonitorConfig, OutlierScorerConfig } from "../outliers/config.js";
 export type { PerformanceMonitorConfig } from "../performance/config.js";
-// Sources own their configuration types (src/sources/config.ts); re-exported for the config's users.
 export type {
   DeadLetterConfig,
   FileSourceConfig,
@@ -22,12 +27,9 @@ export type {
 export type { WindowConfig } from "../windows/config.js";
 
 /** A feature: a JSON pointer into one source's events. */
-export interface FeatureConfig {
-  readonly source: string;
-  readonly path: string;
-  readonly type: "numeric" | "categorical";
-}
+export type FeatureConfig = FromSchema<typeof featureSchema>;
 
+/** A monitor of any built-in kind, told apart by `type`. */
 export type MonitorConfig =
   | DriftMonitorConfig
   | OutlierMonitorConfig
@@ -39,16 +41,10 @@ export interface Config {
   readonly sources: Readonly<Record<string, SourceConfig>>;
   readonly features: Readonly<Record<string, FeatureConfig>>;
   readonly monitors: Readonly<Record<string, MonitorConfig>>;
-  readonly metrics?: { readonly listen: string };
-  readonly state?: {
-    readonly dir: string;
-    readonly checkpoint_interval_secs?: number;
-    /**
-     * How long shutdown retries its final checkpoint, and a `--once` replay waits, while state
-     * cannot be written (a full disk); then the daemon exits with an error (default 20).
-     */
-    readonly persist_timeout_secs?: number;
-  };
+  /** The Prometheus endpoint. */
+  readonly metrics?: FromSchema<typeof metricsSchema>;
+  /** Where state is checkpointed (`persist_timeout_secs`: how long a full disk is waited out). */
+  readonly state?: FromSchema<typeof stateSchema>;
   /** How alerts are repeated, resolved and linked. */
   readonly alerting?: AlertingSettings;
   /** Where alerts are sent. */

@@ -1,133 +1,121 @@
-import type { AlertRuleConfig } from "../alerts/types.js";
 import { detectorEntrySchema } from "../detectors/registry.js";
-import { pointer, positive, positiveInt } from "../monitors/schema.js";
+import { alertsSlot, type ConfigOf, pointer, positive, positiveInt } from "../monitors/schema.js";
 import { sliceSchema } from "./slices.js";
-import type { Slice } from "./types.js";
 
 // A performance monitor's configuration: its type and its JSON Schema branch, owned here beside the
 // monitor; `src/config/types.ts` re-exports the type, and the kind hands the branch to the schema.
 
-/** A performance monitor: predictions joined with late labels, windowed model metrics, detectors. */
-export interface PerformanceMonitorConfig {
-  readonly type: "performance";
-  /** Alert rules on this monitor's results. */
-  readonly alerts?: readonly AlertRuleConfig[];
-  readonly task: "classification" | "regression";
-  /** Where predictions come from: JSON pointers for the id, the predicted label (or value) and an optional score. */
-  readonly predictions: {
-    readonly source: string;
-    readonly id: string;
-    readonly label: string;
-    readonly score?: string;
-  };
-  /** Where ground truth comes from: JSON pointers for the id and the true label (or value). */
-  readonly labels: { readonly source: string; readonly id: string; readonly label: string };
-  /** How long a prediction waits for its label (and the reverse), and how many may wait per side. */
-  readonly join?: { readonly ttl_secs?: number; readonly max_pending?: number };
-  /** Tumbling windows of joined pairs, by count or by (processing) time. */
-  readonly window:
-    | { readonly type: "tumbling"; readonly events: number }
-    | { readonly type: "tumbling"; readonly duration_secs: number };
-  /** Declarative slices on features of the predictions source. */
-  readonly slices?: Readonly<Record<string, Slice>>;
-  /** Concept-drift detectors on the error stream (0/1 misclassification, or absolute error). */
-  readonly detectors?: readonly ({ readonly type: string } & Readonly<Record<string, unknown>>)[];
-  /** Positive class for ROC AUC, log loss and calibration of binary scores. */
-  readonly positive?: string;
-  /** Confidence level of the intervals (default 0.95). */
-  readonly level?: number;
-}
+/** The schema branch of the config entry; `alerts` is filled in by {@link performanceConfigSchema}. */
+export const performanceSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "task", "predictions", "labels", "window"],
+  properties: {
+    type: { const: "performance", description: "model quality from predictions joined with late labels" },
+    task: { enum: ["classification", "regression"] },
+    predictions: {
+      type: "object",
+      additionalProperties: false,
+      required: ["source", "id", "label"],
+      description: "where predictions come from",
+      properties: {
+        source: { type: "string", description: "name of a source under `sources`" },
+        id: { ...pointer, description: "JSON pointer to the id that labels refer to" },
+        label: {
+          ...pointer,
+          description: "JSON pointer to the predicted label (or value, for regression)",
+        },
+        score: {
+          ...pointer,
+          description: "JSON pointer to the probability of the positive label (optional)",
+        },
+      },
+    },
+    labels: {
+      type: "object",
+      additionalProperties: false,
+      required: ["source", "id", "label"],
+      description: "where ground truth comes from",
+      properties: {
+        source: { type: "string", description: "name of a source under `sources`" },
+        id: { ...pointer, description: "JSON pointer to the prediction id" },
+        label: { ...pointer, description: "JSON pointer to the true label (or value)" },
+      },
+    },
+    join: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        ttl_secs: {
+          ...positive,
+          description: "how long a prediction waits for its label, and the reverse (default 86400)",
+        },
+        max_pending: {
+          ...positiveInt,
+          description: "most entries waiting per side; the oldest are evicted beyond (default 1000000)",
+        },
+      },
+    },
+    window: {
+      $comment: "driftwatch:pair-window",
+      type: "object",
+      additionalProperties: false,
+      required: ["type"],
+      properties: {
+        type: { const: "tumbling" },
+        events: { ...positiveInt, description: "window length in joined pairs" },
+        duration_secs: { ...positive, description: "window length in seconds of processing time" },
+      },
+      oneOf: [
+        { required: ["events"], not: { required: ["duration_secs"] } },
+        { required: ["duration_secs"], not: { required: ["events"] } },
+      ],
+    },
+    slices: {
+      type: "object",
+      additionalProperties: sliceSchema,
+      description: "declarative slices on features of the predictions source",
+    },
+    detectors: {
+      type: "array",
+      items: { ...detectorEntrySchema(), $comment: "driftwatch:detector" },
+      description: "concept-drift detectors on the error stream",
+    },
+    positive: {
+      type: "string",
+      description: "positive class for ROC AUC, log loss and calibration of binary scores",
+    },
+    alerts: alertsSlot,
+    level: {
+      type: "number",
+      exclusiveMinimum: 0,
+      exclusiveMaximum: 1,
+      description: "confidence level of the intervals (default 0.95)",
+    },
+  },
+} as const;
+
+/** A performance monitor: predictions joined with late labels, windowed model metrics, detectors (its type is its schema's). */
+export type PerformanceMonitorConfig = ConfigOf<
+  typeof performanceSchema,
+  [
+    {
+      pattern: { $comment: "driftwatch:pair-window" };
+      output:
+        | { readonly type: "tumbling"; readonly events: number }
+        | { readonly type: "tumbling"; readonly duration_secs: number };
+    },
+    {
+      pattern: { $comment: "driftwatch:detector" };
+      output: { readonly type: string } & Readonly<Record<string, unknown>>;
+    },
+  ]
+>;
 
 /**
  * The schema branch of a performance monitor's config entry, with `alerts` the schema of its `alerts` key
  * (the rule types the kind brings, which the alerting side composes).
  */
 export function performanceConfigSchema(alerts: object): Record<string, unknown> {
-  return {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "task", "predictions", "labels", "window"],
-    properties: {
-      type: { const: "performance", description: "model quality from predictions joined with late labels" },
-      task: { enum: ["classification", "regression"] },
-      predictions: {
-        type: "object",
-        additionalProperties: false,
-        required: ["source", "id", "label"],
-        description: "where predictions come from",
-        properties: {
-          source: { type: "string", description: "name of a source under `sources`" },
-          id: { ...pointer, description: "JSON pointer to the id that labels refer to" },
-          label: {
-            ...pointer,
-            description: "JSON pointer to the predicted label (or value, for regression)",
-          },
-          score: {
-            ...pointer,
-            description: "JSON pointer to the probability of the positive label (optional)",
-          },
-        },
-      },
-      labels: {
-        type: "object",
-        additionalProperties: false,
-        required: ["source", "id", "label"],
-        description: "where ground truth comes from",
-        properties: {
-          source: { type: "string", description: "name of a source under `sources`" },
-          id: { ...pointer, description: "JSON pointer to the prediction id" },
-          label: { ...pointer, description: "JSON pointer to the true label (or value)" },
-        },
-      },
-      join: {
-        type: "object",
-        additionalProperties: false,
-        properties: {
-          ttl_secs: {
-            ...positive,
-            description: "how long a prediction waits for its label, and the reverse (default 86400)",
-          },
-          max_pending: {
-            ...positiveInt,
-            description: "most entries waiting per side; the oldest are evicted beyond (default 1000000)",
-          },
-        },
-      },
-      window: {
-        type: "object",
-        additionalProperties: false,
-        required: ["type"],
-        properties: {
-          type: { const: "tumbling" },
-          events: { ...positiveInt, description: "window length in joined pairs" },
-          duration_secs: { ...positive, description: "window length in seconds of processing time" },
-        },
-        oneOf: [
-          { required: ["events"], not: { required: ["duration_secs"] } },
-          { required: ["duration_secs"], not: { required: ["events"] } },
-        ],
-      },
-      slices: {
-        type: "object",
-        additionalProperties: sliceSchema,
-        description: "declarative slices on features of the predictions source",
-      },
-      detectors: {
-        type: "array",
-        items: detectorEntrySchema(),
-        description: "concept-drift detectors on the error stream",
-      },
-      positive: {
-        type: "string",
-        description: "positive class for ROC AUC, log loss and calibration of binary scores",
-      },
-      alerts,
-      level: {
-        type: "number",
-        exclusiveMinimum: 0,
-        exclusiveMaximum: 1,
-        description: "confidence level of the intervals (default 0.95)",
-      },
-    },
-  };
+  return { ...performanceSchema, properties: { ...performanceSchema.properties, alerts } };
 }

@@ -52,8 +52,8 @@ export function matchingSlices(
   return names;
 }
 
-const sliceValue = { anyOf: [{ type: "string" }, { type: "number" }, { type: "boolean" }] };
-const bound = { type: "number" };
+const sliceValue = { anyOf: [{ type: "string" }, { type: "number" }, { type: "boolean" }] } as const;
+const bound = { type: "number" } as const;
 
 /**
  * JSON Schema (draft-07) of one slice, for the config schema to include under `slices`'

@@ -1,4 +1,4 @@
-import { DEFAULT_DECODER, decoders } from "../decode/registry.js";
+import { DEFAULT_DECODER, type DecoderName, decoders } from "../decode/registry.js";
 
 // The JSON Schema branch of each source type; `src/config/schema.ts` composes them through the
 // source registry. The `description`s are the reference documentation.
@@ -7,14 +7,14 @@ const pointer = {
   type: "string",
   pattern: "^(/([^~/]|~[01])*)*$",
   description: "JSON pointer (RFC 6901) into the event, e.g. /inputs/temp_max",
-};
+} as const;
 const listen = {
   type: "string",
   pattern: "^[^\\s:]+:\\d{1,5}$|^\\[[0-9a-fA-F:]+\\]:\\d{1,5}$",
   description: "host:port to listen on, e.g. 127.0.0.1:9464",
-};
-const positiveInt = { type: "integer", minimum: 1 };
-const positive = { type: "number", exclusiveMinimum: 0 };
+} as const;
+const positiveInt = { type: "integer", minimum: 1 } as const;
+const positive = { type: "number", exclusiveMinimum: 0 } as const;
 
 const deadLetter = {
   description: "where malformed and invalid events go, with their original bytes and the reason",
@@ -36,7 +36,7 @@ const deadLetter = {
       },
     },
   ],
-};
+} as const;
 
 /** Keys every source type accepts. */
 const sourceCommon = {
@@ -66,7 +66,7 @@ const sourceCommon = {
     description:
       "a source that makes no progress for this long (no fetch answered, a batch not processed) is reported down and the daemon not ready (default 60)",
   },
-};
+} as const;
 
 /**
  * The decoder of a record-oriented source (kafka, http), one of the registered formats. A file
@@ -75,9 +75,9 @@ const sourceCommon = {
  * container layout of its own rather than a decoder applied to lines.
  */
 const format = {
-  enum: Object.keys(decoders),
+  enum: Object.keys(decoders) as DecoderName[],
   description: `the wire format of each event (default ${DEFAULT_DECODER})`,
-};
+} as const;
 
 /** A Kafka consumer group. */
 export const kafkaSchema = {
@@ -109,7 +109,7 @@ export const kafkaSchema = {
     },
     ...sourceCommon,
   },
-};
+} as const;
 
 /** A file replayed as events. */
 export const fileSchema = {
@@ -123,7 +123,7 @@ export const fileSchema = {
     rate_per_sec: { ...positive, description: "events per second (default: as fast as possible)" },
     ...sourceCommon,
   },
-};
+} as const;
 
 /** An HTTP endpoint producers POST events to. */
 export const httpSchema = {
@@ -153,4 +153,4 @@ export const httpSchema = {
     },
     ...sourceCommon,
   },
-};
+} as const;

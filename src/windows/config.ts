@@ -15,14 +15,17 @@ export type WindowConfig =
       readonly time?: "event" | "processing";
     };
 
-const positiveInt = { type: "integer", minimum: 1 };
-const positive = { type: "number", exclusiveMinimum: 0 };
+const positiveInt = { type: "integer", minimum: 1 } as const;
+const positive = { type: "number", exclusiveMinimum: 0 } as const;
 
 /**
  * The schema of a {@link WindowConfig}: by event count or by time, never both (the config loader
- * words the `oneOf` failure of a `window` key as such).
+ * words the `oneOf` failure of a `window` key as such). The type is narrower than the schema
+ * (a step only on sliding windows): `windowProblems` checks the rest, and a compile-time test
+ * checks that every `WindowConfig` passes this schema. Its `$comment` marks it for `ConfigOf`.
  */
 export const windowSchema = {
+  $comment: "driftwatch:window",
   type: "object",
   additionalProperties: false,
   required: ["type"],
@@ -49,7 +52,7 @@ export const windowSchema = {
       not: { anyOf: [{ required: ["events"] }, { required: ["step_events"] }] },
     },
   ],
-};
+} as const;
 
 /** Window shape problems the schema cannot express (steps, event time without `event_time`). */
 export function windowProblems(

@@ -208,10 +208,7 @@ describe("driftwatch report", () => {
       driftwatch("report", "--reference", REF, "--current", CUR, "--numeric-test", "kss"),
       /argument 'kss' is invalid\. Allowed choices are ks, /,
     );
-    assertUserError(
-      driftwatch("report", "--current", CUR),
-      /--reference <file> is required \(or --config\)/,
-    );
+    assertUserError(driftwatch("report", "--current", CUR), /--reference <file> is required \(or --config\)/);
   });
 
   it("refuses the z test on a column with more than two categories", () => {

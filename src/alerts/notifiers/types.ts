@@ -1,3 +1,5 @@
+import type { FromSchema } from "json-schema-to-ts";
+import type { alertmanagerSchema, faroSchema, slackSchema, webhookSchema } from "./schema.js";
 /**
  * The notifier contract, as Alertmanager's: one method, and a result that says whether a failure
  * is worth retrying. Notifiers never throw for delivery problems; the dispatcher decides what to
@@ -46,49 +48,19 @@ export interface Notifier {
 }
 
 /**
- * Generic JSON webhook: POSTs `{ version: "1", status, alerts }`, like Alertmanager's webhook.
- * `url` and header values may reference environment variables as `${NAME}`.
+ * POSTs Alertmanager-style JSON to a URL (its schema's type). `url` and header values may
+ * reference environment variables as `${NAME}`.
  */
-export interface WebhookNotifierConfig {
-  readonly type: "webhook";
-  /** Name used in logs and metrics; defaults to the type. */
-  readonly name?: string;
-  /** Receiver URL, e.g. `${ALERT_WEBHOOK_URL}` or `https://hooks.example.com/driftwatch?token=${TOKEN}`. */
-  readonly url: string;
-  /** Extra request headers, e.g. `{ Authorization: "Bearer ${WEBHOOK_TOKEN}" }`. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Per-request timeout, in seconds (default 10). */
-  readonly timeout_secs?: number;
-}
+export type WebhookNotifierConfig = FromSchema<typeof webhookSchema>;
 
 /** An Alertmanager to hand alerts to (`POST <url>/api/v2/alerts`), for routing, grouping and silencing. */
-export interface AlertmanagerNotifierConfig {
-  readonly type: "alertmanager";
-  /** Name used in logs and metrics; defaults to the type. */
-  readonly name?: string;
-  /** Base URL of the Alertmanager, e.g. `http://alertmanager:9093`. */
-  readonly url: string;
-}
+export type AlertmanagerNotifierConfig = FromSchema<typeof alertmanagerSchema>;
 
 /** A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat): POSTs `{ text }`. */
-export interface SlackNotifierConfig {
-  readonly type: "slack";
-  /** Name used in logs and metrics; defaults to the type. */
-  readonly name?: string;
-  /** Incoming-webhook URL; it holds a token, so reference it from the environment: `${SLACK_WEBHOOK_URL}`. */
-  readonly url: string;
-}
+export type SlackNotifierConfig = FromSchema<typeof slackSchema>;
 
 /** A Grafana Faro collector (e.g. Grafana Alloy's `faro.receiver`): alerts as Faro events and measurements. */
-export interface FaroNotifierConfig {
-  readonly type: "faro";
-  /** Name used in logs and metrics; defaults to the type. */
-  readonly name?: string;
-  /** Collector URL, e.g. `http://alloy:12347/collect`. */
-  readonly url: string;
-  /** `meta.app.name` of every payload (default `driftwatch`). */
-  readonly app_name?: string;
-}
+export type FaroNotifierConfig = FromSchema<typeof faroSchema>;
 
 /** Any notifier's config; the `type` key picks the kind. */
 export type NotifierConfig =
