@@ -6,6 +6,7 @@ import type { Config, FileSourceConfig, SourceConfig } from "./config/types.js";
 import { showValue, suggest, UserError } from "./errors.js";
 import { Logger } from "./log.js";
 import { monitorKind } from "./monitors/registry.js";
+import { verdictLines } from "./monitors/verdicts.js";
 import { Pipeline } from "./pipeline.js";
 import { GENERATED_BY } from "./report/build.js";
 import type { MonitorOutcome, MonitorsReport, SourceTally } from "./report/monitors.js";
@@ -70,7 +71,8 @@ export async function replayMonitors(loaded: LoadedConfig, request: ReplayReques
   const outcomes = new Map<string, { type: string; results: unknown[]; verdicts: string[] }>();
   for (const [name, monitor] of Object.entries(monitors))
     outcomes.set(name, { type: monitor.type, results: [], verdicts: [] });
-  const repeated = new Map<string, string>();
+  // As `driftwatch run` prints them.
+  const verdictOf = verdictLines();
   const state = mkdtempSync(join(tmpdir(), "driftwatch-replay-"));
   try {
     const pipeline = await Pipeline.create(
@@ -80,20 +82,13 @@ export async function replayMonitors(loaded: LoadedConfig, request: ReplayReques
         metricsListen: null,
         stateDir: state,
         ...(request.now === undefined ? {} : { now: request.now }),
-        onResult: ({ kind, monitor, result }) => {
-          const outcome = outcomes.get(monitor);
+        onResult: (published) => {
+          const outcome = outcomes.get(published.monitor);
           if (outcome === undefined) return;
           // A copy: results are the kinds' plain data, and nothing may change them after.
-          outcome.results.push(structuredClone(result));
-          const line = kind.verdict(result);
-          if (line === null) return;
-          // As `driftwatch run` prints them: results that repeat every tick only when they change.
-          const key = kind.repeatKey?.(result);
-          if (key !== undefined) {
-            if (repeated.get(monitor) === key) return;
-            repeated.set(monitor, key);
-          }
-          outcome.verdicts.push(line);
+          outcome.results.push(structuredClone(published.result));
+          const line = verdictOf(published);
+          if (line !== null) outcome.verdicts.push(line);
         },
       },
     );

@@ -3,6 +3,7 @@ import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { type Level, Logger } from "../log.js";
 import { Metrics } from "../metrics/metrics.js";
+import { verdictLines } from "../monitors/verdicts.js";
 import { Pipeline } from "../pipeline.js";
 
 interface RunFlags {
@@ -46,8 +47,8 @@ export function runCommand(): Command {
       const log = new Logger(flags.logLevel);
       // One set of metrics for the process: a reload clears the series of the old pipeline.
       const metrics = new Metrics();
-      // The last repeat key per monitor, across reloads.
-      const repeated = new Map<string, string>();
+      // Verdict lines, with the last repeat key per monitor kept across reloads.
+      const verdictOf = verdictLines();
       // Only the first start may reset: a reload restores what the stopping pipeline just wrote.
       let resetState = flags.resetState === true;
       const create = async (loaded: LoadedConfig): Promise<Pipeline> => {
@@ -58,16 +59,9 @@ export function runCommand(): Command {
           metricsListen: flags.metricsListen,
           stateDir: flags.stateDir,
           resetState,
-          onResult: ({ kind, monitor, result }) => {
-            const line = kind.verdict(result);
-            if (line === null) return;
-            // Results that repeat every tick (freshness) print only when their verdict changes.
-            const key = kind.repeatKey?.(result);
-            if (key !== undefined) {
-              if (repeated.get(monitor) === key) return;
-              repeated.set(monitor, key);
-            }
-            process.stdout.write(`${line}\n`);
+          onResult: (result) => {
+            const line = verdictOf(result);
+            if (line !== null) process.stdout.write(`${line}\n`);
           },
         });
         resetState = false;
