@@ -6,6 +6,14 @@
 #   KAFKA_CONTROLLER_PORT  KRaft controller listener on 127.0.0.1 (default 9093)
 #   KAFKA_DIR              instance dir: server.properties, data/, broker.log, broker.pid
 #                          (default <repo>/.kafka); the data dir is wiped on every start
+#   KAFKA_SASL_SSL_PORT    also a SASL_SSL listener on this port, advertised as localhost:<port>
+#                          (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, and OAUTHBEARER with Kafka's
+#                          validator of unsecured tokens, for tests only), which needs:
+#   KAFKA_SSL_KEYSTORE     PEM file holding the broker's unencrypted private key and certificate
+#   KAFKA_SSL_TRUSTSTORE   PEM file of the CA that signs client certificates (mutual TLS is
+#                          requested, not required)
+#   KAFKA_SASL_USERS       user:password pairs separated by spaces, for every mechanism (SCRAM
+#                          credentials are written when the storage is formatted)
 #
 # Prints "kafka-up: listening on 127.0.0.1:<port> ..." and exits 0 once the broker answers;
 # otherwise exits non-zero with the tail of the broker log and leaves nothing running. Exit code 3
@@ -31,9 +39,17 @@ port_taken() {
 }
 
 valid_port() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$1" -le 65535 ]; }
+SPORT="${KAFKA_SASL_SSL_PORT:-}"
 valid_port "$PORT" || die "KAFKA_PORT must be a port number (got $PORT)"
 valid_port "$CPORT" || die "KAFKA_CONTROLLER_PORT must be a port number (got $CPORT)"
 [ "$PORT" != "$CPORT" ] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ (both $PORT)"
+if [ -n "$SPORT" ]; then
+  valid_port "$SPORT" || die "KAFKA_SASL_SSL_PORT must be a port number (got $SPORT)"
+  [ "$SPORT" != "$PORT" ] && [ "$SPORT" != "$CPORT" ] || die "KAFKA_SASL_SSL_PORT must differ from the other ports"
+  [ -f "${KAFKA_SSL_KEYSTORE:-}" ] || die "KAFKA_SASL_SSL_PORT needs KAFKA_SSL_KEYSTORE, a PEM file (got '${KAFKA_SSL_KEYSTORE:-}')"
+  [ -f "${KAFKA_SSL_TRUSTSTORE:-}" ] || die "KAFKA_SASL_SSL_PORT needs KAFKA_SSL_TRUSTSTORE, a PEM file (got '${KAFKA_SSL_TRUSTSTORE:-}')"
+  [ -n "${KAFKA_SASL_USERS:-}" ] || die "KAFKA_SASL_SSL_PORT needs KAFKA_SASL_USERS (user:password ...)"
+fi
 
 # log.dirs and the pid check in kafka-down.sh both need one absolute spelling of the dir.
 mkdir -p "${KAFKA_DIR:-$ROOT/.kafka}"
@@ -93,7 +109,7 @@ if broker_alive; then
   die "a broker from $KDIR is already running (pid $(cat "$PIDFILE")); stop it with scripts/kafka-down.sh"
 fi
 # Otherwise the readiness probe could be answered by whatever already holds the port.
-for p in "$PORT" "$CPORT"; do
+for p in "$PORT" "$CPORT" $SPORT; do
   if port_open "$p"; then port_taken "127.0.0.1:$p is already in use"; fi
 done
 
@@ -129,6 +145,37 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 EOF
 
+# The secured listener: TLS with the given PEM stores, then SASL. Clients verify the broker's
+# certificate against the name they connect to, so it is advertised as localhost.
+scram_args=()
+if [ -n "$SPORT" ]; then
+  plain_users=""
+  for pair in $KAFKA_SASL_USERS; do
+    user="${pair%%:*}"
+    password="${pair#*:}"
+    plain_users="$plain_users user_$user=\"$password\""
+    scram_args+=(--add-scram "SCRAM-SHA-256=[name=$user,password=$password]")
+    scram_args+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$password]")
+  done
+  sed -i \
+    -e "s|^listeners=.*|listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT,SASL_SSL://127.0.0.1:$SPORT|" \
+    -e "s|^advertised.listeners=.*|advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_SSL://localhost:$SPORT|" \
+    -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL|" \
+    "$KDIR/server.properties"
+  cat >>"$KDIR/server.properties" <<EOF
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required$plain_users;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$KAFKA_SSL_KEYSTORE
+listener.name.sasl_ssl.ssl.truststore.type=PEM
+listener.name.sasl_ssl.ssl.truststore.location=$KAFKA_SSL_TRUSTSTORE
+listener.name.sasl_ssl.ssl.client.auth=requested
+EOF
+fi
+
 CLASSPATH_JARS="$LIBS/*" # quoted: java expands the wildcard, not the shell
 JAVA_LOG_OPTS=(-Dlog4j2.configurationFile="$LOG_CONFIG")
 
@@ -140,7 +187,7 @@ while [ -z "$cluster_id" ] || [ "${cluster_id:0:1}" = "-" ]; do
 done
 
 if ! java -Xmx256m "${JAVA_LOG_OPTS[@]}" -cp "$CLASSPATH_JARS" kafka.tools.StorageTool \
-  format -t "$cluster_id" -c "$KDIR/server.properties" >"$KDIR/format.log" 2>&1; then
+  format -t "$cluster_id" -c "$KDIR/server.properties" "${scram_args[@]}" >"$KDIR/format.log" 2>&1; then
   cat "$KDIR/format.log" >&2
   die "formatting $KDIR/data failed"
 fi
@@ -177,4 +224,4 @@ until broker_answers; do
   sleep 0.5
 done
 ready=1
-echo "kafka-up: listening on 127.0.0.1:$PORT (controller 127.0.0.1:$CPORT), pid $(cat "$PIDFILE"), dir $KDIR"
+echo "kafka-up: listening on 127.0.0.1:$PORT${SPORT:+ and SASL_SSL on localhost:$SPORT} (controller 127.0.0.1:$CPORT), pid $(cat "$PIDFILE"), dir $KDIR"

@@ -113,7 +113,11 @@ async function produce(brokers: string[], messages: number, partitions: number):
 
 /** The baseline: a consumer like KafkaSource's whose batch handler only runs JSON.parse. */
 async function runBaseline(brokers: string[], group: string, total: number): Promise<KafkaRun> {
-  const consumer: Consumer = kafkaClient(brokers, "driftwatch-bench", quietLog).consumer({
+  const consumer: Consumer = kafkaClient(
+    { brokers, resolvePath: (path) => path },
+    "driftwatch-bench",
+    quietLog,
+  ).consumer({
     groupId: group,
     allowAutoTopicCreation: false,
   });

@@ -42,7 +42,12 @@ function topic(
     key: `kafka:${dl.topic}#${name}`,
     open: () =>
       new KafkaDeadLetter(
-        origin?.brokers ?? [],
+        {
+          brokers: origin?.brokers ?? [],
+          ...(origin?.tls === undefined ? {} : { tls: origin.tls }),
+          ...(origin?.sasl === undefined ? {} : { sasl: origin.sasl }),
+          resolvePath: context.resolvePath,
+        },
         dl.topic,
         {
           transactionalId: `driftwatch-dead-letter-${context.instance}-${name}`,

@@ -13,6 +13,7 @@ import { dirname } from "node:path";
 import type { Producer } from "kafkajs";
 import type { Logger } from "../log.js";
 import { kafkaClient } from "./kafka-client.js";
+import type { KafkaConnection } from "./kafka-security.js";
 import type { SourceRecord } from "./source.js";
 
 /** A rejected event with its reason, as written to the dead-letter destination. */
@@ -348,7 +349,7 @@ export class KafkaDeadLetter implements DeadLetterSink {
   private progress = new Map<string, number>();
 
   constructor(
-    private readonly brokers: readonly string[],
+    private readonly connection: KafkaConnection,
     private readonly topic: string,
     private readonly options: KafkaDeadLetterOptions,
     private readonly log: Logger,
@@ -376,7 +377,7 @@ export class KafkaDeadLetter implements DeadLetterSink {
   }
 
   private async connect(): Promise<Producer> {
-    const kafka = kafkaClient(this.brokers, "driftwatch-dead-letter", this.log, EXPECTED_KAFKAJS_LINES);
+    const kafka = kafkaClient(this.connection, "driftwatch-dead-letter", this.log, EXPECTED_KAFKAJS_LINES);
     const producer = kafka.producer({
       transactionalId: this.options.transactionalId,
       idempotent: true,

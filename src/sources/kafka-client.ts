@@ -1,19 +1,25 @@
 import { Kafka, type LogEntry, logLevel } from "kafkajs";
 import type { Logger } from "../log.js";
+import { type KafkaConnection, saslOptions, tlsOptions } from "./kafka-security.js";
 
 /**
- * A kafkajs client whose logs go through our logger (warnings and errors only); messages matching
- * `ignore` are dropped (a warning the caller has dealt with).
+ * A kafkajs client for a connection (TLS and SASL as configured; their files and secrets are read
+ * now, so a missing one throws here) whose logs go through our logger (warnings and errors only);
+ * messages matching `ignore` are dropped (a warning the caller has dealt with).
  */
 export function kafkaClient(
-  brokers: readonly string[],
+  connection: KafkaConnection,
   clientId: string,
   log: Logger,
   ignore?: RegExp,
 ): Kafka {
+  const ssl = tlsOptions(connection);
+  const sasl = saslOptions(connection);
   return new Kafka({
     clientId,
-    brokers: [...brokers],
+    brokers: [...connection.brokers],
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(sasl === undefined ? {} : { sasl }),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

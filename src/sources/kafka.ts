@@ -19,6 +19,20 @@ export function partitionKey(topic: string, partition: number): string {
 const RESTART_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000] as const;
 
 /**
+ * One line saying why a Kafka connection failed, with the cause kafkajs wraps (a refused
+ * certificate, bad credentials) and the topic when it is the topic that is missing.
+ */
+export function describeKafkaError(error: unknown, topic: string): string {
+  const e = error as { type?: string; message?: string; cause?: { message?: string } } | null;
+  if (e?.type === "UNKNOWN_TOPIC_OR_PARTITION")
+    return `topic ${JSON.stringify(topic)} does not exist (yet); consuming starts when it does`;
+  const message = e?.message ?? String(error);
+  const cause = e?.cause?.message;
+  const text = cause !== undefined && !message.includes(cause) ? `${message}: ${cause}` : message;
+  return text.split("\n")[0];
+}
+
+/**
  * Consumes a topic in a consumer group with kafkajs, one batch at a time, committing offsets
  * only when told (after the checkpoint that includes them is durable).
  *
@@ -52,6 +66,7 @@ export class KafkaSource implements Source {
   constructor(
     readonly name: string,
     private readonly config: KafkaSourceConfig,
+    private readonly resolvePath: (path: string) => string,
     private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly now: () => number = Date.now,
@@ -63,11 +78,22 @@ export class KafkaSource implements Source {
     this.handler = handler;
     this.positions = positions;
     this.lastFetch = this.now();
-    await this.launch();
+    // A cluster that cannot be reached, refuses the credentials or the certificate, or lacks the
+    // topic yet does not stop the daemon: the source is down, says why, and tries again.
+    await this.launch().catch((error: unknown) => this.launchFailed(error));
+  }
+
+  /** Records why connecting failed (one line, for the log and `/readyz`) and tries again later. */
+  private launchFailed(error: unknown): void {
+    const reason = describeKafkaError(error, this.config.topic);
+    this.joined = false;
+    this.crashed = reason;
+    this.log.error("kafka source cannot consume", { error: reason, brokers: this.config.brokers.join(",") });
+    this.scheduleRestart(this.consumer);
   }
 
   health(now: number): SourceHealth {
-    if (this.crashed !== null) return { up: false, reason: `consumer crashed: ${this.crashed}` };
+    if (this.crashed !== null) return { up: false, reason: this.crashed };
     if (!this.joined) return { up: false, reason: "not a member of the consumer group yet" };
     if (this.draining) return { up: true };
     const silent = now - this.lastFetch;
@@ -79,7 +105,11 @@ export class KafkaSource implements Source {
   private async launch(): Promise<void> {
     const handler = this.handler as BatchHandler;
     const positions = this.positions;
-    const kafka = kafkaClient(this.config.brokers, this.config.client_id ?? "driftwatch", this.log);
+    const kafka = kafkaClient(
+      { ...this.config, resolvePath: this.resolvePath },
+      this.config.client_id ?? "driftwatch",
+      this.log,
+    );
     const sessionTimeout = (this.config.session_timeout_secs ?? 30) * 1000;
     const consumer = kafka.consumer({
       groupId: this.config.group_id,
@@ -92,8 +122,8 @@ export class KafkaSource implements Source {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       const error = payload.error as Error;
       this.joined = false;
-      this.crashed = error.message.split("\n")[0];
-      this.log.error("kafka consumer crashed", { error, restart: payload.restart });
+      this.crashed = `consumer crashed: ${describeKafkaError(error, this.config.topic)}`;
+      this.log.error("kafka consumer crashed", { error: this.crashed, restart: payload.restart });
       // kafkajs restarts by itself from retriable errors; the rest would leave the source dead.
       if (!payload.restart) this.scheduleRestart(consumer);
     });
@@ -169,7 +199,7 @@ export class KafkaSource implements Source {
   }
 
   /** Replaces a consumer that kafkajs gave up on, after a backoff that grows with each restart. */
-  private scheduleRestart(dead: Consumer): void {
+  private scheduleRestart(dead: Consumer | null): void {
     if (this.stopped || this.draining || this.restartTimer !== null) return;
     const delay = RESTART_BACKOFF_MS[Math.min(this.restarts, RESTART_BACKOFF_MS.length - 1)];
     this.restarts++;
@@ -178,15 +208,10 @@ export class KafkaSource implements Source {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.stopped || this.draining) return;
-      dead
-        .disconnect()
+      (dead?.disconnect() ?? Promise.resolve())
         .catch(() => {})
         .then(() => (this.stopped || this.draining ? undefined : this.launch()))
-        .catch((error: Error) => {
-          this.crashed = error.message.split("\n")[0];
-          this.log.error("kafka consumer restart failed", { error });
-          this.scheduleRestart(this.consumer ?? dead);
-        });
+        .catch((error: unknown) => this.launchFailed(error));
     }, delay);
     this.restartTimer.unref();
   }

@@ -6,6 +6,7 @@ import type { FileSourceConfig, HttpSourceConfig, KafkaSourceConfig, SourceConfi
 import { FileSource } from "./file.js";
 import { HttpSource } from "./http.js";
 import { KafkaSource } from "./kafka.js";
+import { type KafkaConnection, securityProblems } from "./kafka-security.js";
 import { fileSchema, httpSchema, kafkaSchema } from "./schema.js";
 import type { Source } from "./source.js";
 
@@ -20,9 +21,8 @@ export interface SourceContext {
   readonly clock: () => number;
 }
 
-/** The Kafka cluster a source reads, on which a dead-letter topic is produced. */
-export interface KafkaOrigin {
-  readonly brokers: readonly string[];
+/** The Kafka cluster a source reads, on which a dead-letter topic is produced (with the same security). */
+export interface KafkaOrigin extends Omit<KafkaConnection, "resolvePath"> {
   readonly groupId: string;
   readonly topics: readonly string[];
 }
@@ -64,11 +64,19 @@ const kafka: SourceKind<KafkaSourceConfig> = {
   name: "kafka",
   schema: kafkaSchema,
   example: { type: "kafka", brokers: ["localhost:9092"], topic: "predictions", group_id: "driftwatch" },
-  create: (name, config, { log, metrics, clock }) => new KafkaSource(name, config, log, metrics, clock),
+  create: (name, config, { resolvePath, log, metrics, clock }) =>
+    new KafkaSource(name, config, resolvePath, log, metrics, clock),
   finite: false,
   commitsOffsets: true,
   decoder: (config) => config.format ?? DEFAULT_DECODER,
-  kafka: (config) => ({ brokers: config.brokers, groupId: config.group_id, topics: [config.topic] }),
+  kafka: (config) => ({
+    brokers: config.brokers,
+    ...(config.tls === undefined ? {} : { tls: config.tls }),
+    ...(config.sasl === undefined ? {} : { sasl: config.sasl }),
+    groupId: config.group_id,
+    topics: [config.topic],
+  }),
+  problems: securityProblems,
   unchecked: (name, config) => [
     `Kafka brokers ${config.brokers.join(", ")} reachable, topic ${JSON.stringify(config.topic)} readable (source ${name})`,
     ...(config.dead_letter !== undefined && "topic" in config.dead_letter

@@ -79,6 +79,67 @@ const format = {
   description: `the wire format of each event (default ${DEFAULT_DECODER})`,
 } as const;
 
+/** A file a source reads a secret or a certificate from. */
+const secretFile = { type: "string", minLength: 1 } as const;
+/** An environment variable's name. */
+const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
+
+/** TLS to the brokers (hostname verification on unless turned off). */
+const tls = {
+  description: "TLS to the brokers: true to trust the system's certificate authorities, or the files to use",
+  anyOf: [
+    { type: "boolean" },
+    {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        ca_file: {
+          ...secretFile,
+          description:
+            "PEM file of the certificate authorities to trust instead of the system's (relative to this file)",
+        },
+        cert_file: { ...secretFile, description: "client certificate (PEM) for mutual TLS, with key_file" },
+        key_file: { ...secretFile, description: "the client certificate's private key (PEM, unencrypted)" },
+        servername: {
+          type: "string",
+          minLength: 1,
+          description: "the name the brokers' certificates must carry (default: the host connected to)",
+        },
+        verify_hostname: {
+          type: "boolean",
+          description: "check that a broker's certificate names the host connected to (default true)",
+        },
+      },
+    },
+  ],
+} as const;
+
+/** SASL authentication; secrets come from the environment or a file, never from this file. */
+const sasl = {
+  type: "object",
+  additionalProperties: false,
+  required: ["mechanism"],
+  description: "SASL authentication (SASL_SSL with tls, SASL_PLAINTEXT without)",
+  properties: {
+    mechanism: { enum: ["plain", "scram-sha-256", "scram-sha-512", "oauthbearer"] },
+    username: { type: "string", minLength: 1, description: "the user (plain and scram)" },
+    password_env: { ...envName, description: "environment variable holding the password" },
+    password_file: {
+      ...secretFile,
+      description: "file holding the password (a final newline is ignored), relative to this file",
+    },
+    token_env: {
+      ...envName,
+      description: "oauthbearer: environment variable holding the bearer token",
+    },
+    token_file: {
+      ...secretFile,
+      description:
+        "oauthbearer: file holding the bearer token, read again whenever one is needed (a sidecar may refresh it)",
+    },
+  },
+} as const;
+
 /** A Kafka consumer group. */
 export const kafkaSchema = {
   type: "object",
@@ -107,6 +168,8 @@ export const kafkaSchema = {
       description:
         "consumer-group session timeout: how long a dead instance keeps its partitions (default 30)",
     },
+    tls,
+    sasl,
     ...sourceCommon,
   },
 } as const;

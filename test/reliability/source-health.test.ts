@@ -138,6 +138,7 @@ describe("source health", () => {
         group_id: "crash",
         session_timeout_secs: 6,
       },
+      (path) => path,
       log,
       metrics,
     );

@@ -37,12 +37,20 @@ export interface KafkaOptions {
   readonly stopTimeoutSecs?: number;
   /** Keep the instance dir (config, data, broker.log) after `stop()`, for debugging (default false). */
   readonly keepDir?: boolean;
+  /**
+   * Also a SASL_SSL listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER with unsecured
+   * tokens) on a free port, advertised as `localhost`: the broker's key and certificate (one PEM
+   * file), the CA of client certificates, and `user:password` pairs separated by spaces.
+   */
+  readonly saslSsl?: { readonly keystore: string; readonly truststore: string; readonly users: string };
 }
 
 /** A running broker: where to connect, and how to stop it. */
 export interface KafkaBroker {
   /** Bootstrap servers for kafkajs, e.g. `["127.0.0.1:40123"]`. */
   readonly brokers: string[];
+  /** With `saslSsl`: the secured listener's bootstrap servers, e.g. `["localhost:40125"]`. */
+  readonly secureBrokers: string[];
   /** The instance dir holding server.properties, data/ and broker.log. */
   readonly dir: string;
   /** Stops the broker (SIGTERM, then SIGKILL after the bounded wait) and removes its dir; idempotent. */
@@ -164,7 +172,20 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaBroker> 
 
   await mkdir(join(repoRoot, ".kafka"), { recursive: true });
   const dir = await mkdtemp(join(repoRoot, ".kafka", "test-"));
-  const env = { ...process.env, KAFKA_DIR: dir, KAFKA_STOP_TIMEOUT: String(stopTimeoutSecs) };
+  const securePort = opts.saslSsl === undefined ? null : await freePortPair().then(([a]) => a);
+  const env = {
+    ...process.env,
+    KAFKA_DIR: dir,
+    KAFKA_STOP_TIMEOUT: String(stopTimeoutSecs),
+    ...(opts.saslSsl === undefined
+      ? {}
+      : {
+          KAFKA_SASL_SSL_PORT: String(securePort),
+          KAFKA_SSL_KEYSTORE: opts.saslSsl.keystore,
+          KAFKA_SSL_TRUSTSTORE: opts.saslSsl.truststore,
+          KAFKA_SASL_USERS: opts.saslSsl.users,
+        }),
+  };
 
   // If mocha exits (or crashes) without calling stop(), do not leave the JVM behind.
   const onExit = () => signalBrokerSync(dir);
@@ -194,7 +215,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaBroker> 
         `${err instanceof Error ? err.message : String(err)}\nlast lines of broker.log:\n${tail}`,
       );
     });
-    return { brokers, dir, stop };
+    return { brokers, secureBrokers: securePort === null ? [] : [`localhost:${securePort}`], dir, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
