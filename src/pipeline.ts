@@ -10,6 +10,7 @@ import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js
 import { decoders } from "./decode/registry.js";
 import { EventDecoder } from "./decode/validate.js";
 import { UserError } from "./errors.js";
+import { EndpointSecurity } from "./io/endpoint.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics/metrics.js";
 import { MetricsServer } from "./metrics/server.js";
@@ -98,6 +99,15 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
+/** The metrics endpoint's token and certificate, read now; a file gone since the config was checked is one line. */
+function metricsSecurity(loaded: LoadedConfig): EndpointSecurity {
+  try {
+    return new EndpointSecurity(loaded.config.metrics ?? {}, loaded.resolvePath);
+  } catch (error) {
+    throw new UserError(`metrics: ${(error as Error).message}`);
+  }
+}
+
 function hashOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 }
@@ -176,7 +186,7 @@ export class Pipeline {
       options.metricsListen === undefined
         ? (config.metrics?.listen ?? "127.0.0.1:9464")
         : options.metricsListen;
-    this.server = listen === null ? null : new MetricsServer(this.metrics, listen);
+    this.server = listen === null ? null : new MetricsServer(this.metrics, listen, metricsSecurity(loaded));
     this.stuck = new Promise<never>((_, reject) => {
       this.markStuck = reject;
     });

@@ -4,6 +4,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { valueAt } from "../decode/pointer.js";
 import { EventDecoder } from "../decode/validate.js";
 import { showValue, suggest } from "../errors.js";
+import { endpointProblems } from "../io/endpoint.js";
 import { lineOf, parseYaml, readText } from "../io/yaml.js";
 import { monitorKinds, monitorSchemas } from "../monitors/registry.js";
 import { sourceKind, sources as sourceKinds } from "../sources/registry.js";
@@ -163,6 +164,8 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
     for (const problem of kind.problems?.(source, resolvePath) ?? [])
       problems.push({ path: `/sources/${name}/${problem.key}`, message: problem.message });
   }
+  for (const problem of endpointProblems(config.metrics ?? {}, resolvePath))
+    problems.push({ path: `/metrics/${problem.key}`, message: problem.message });
   for (const [name, feature] of Object.entries(config.features)) {
     if (!sources.includes(feature.source)) {
       problems.push({

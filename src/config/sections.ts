@@ -1,3 +1,4 @@
+import { endpointAuthSchema, endpointTlsSchema } from "../io/endpoint.js";
 import { pointer, positive } from "../monitors/schema.js";
 
 // The schemas of the config's own sections (features, metrics, state), from which their types in
@@ -27,8 +28,9 @@ export const metricsSchema = {
   type: "object",
   additionalProperties: false,
   required: ["listen"],
-  properties: { listen },
-  description: "the Prometheus endpoint (/metrics, /healthz, /readyz)",
+  properties: { listen, auth: endpointAuthSchema, tls: endpointTlsSchema },
+  description:
+    "the Prometheus endpoint (/metrics, /healthz, /readyz); with auth, /metrics needs the token and /readyz names its reasons only with it",
 } as const;
 
 /** Where state is checkpointed, how often, and how long a full disk is waited out. */

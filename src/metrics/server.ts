@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
+import { EndpointSecurity } from "../io/endpoint.js";
 import { parseListen } from "../sources/http.js";
 import type { Metrics } from "./metrics.js";
 
@@ -7,6 +8,10 @@ import type { Metrics } from "./metrics.js";
  * once references are loaded and sources started and while no condition holds it back; 503
  * before, while stopping, and while any condition is set, e.g. a source down or state that cannot
  * be persisted; the body names each condition).
+ *
+ * With `auth`, `/metrics` needs the bearer token (401 without); `/healthz` and `/readyz` answer
+ * without it, for probes, but `/readyz` names its conditions only to a request with the token.
+ * With `tls`, everything is served over HTTPS.
  */
 export class MetricsServer {
   private server: Server | null = null;
@@ -21,6 +26,7 @@ export class MetricsServer {
   constructor(
     private readonly metrics: Metrics,
     private readonly listen: string,
+    private readonly security: EndpointSecurity = new EndpointSecurity({}, (path) => path),
   ) {}
 
   /** Marks the daemon not ready for `reason` until {@link clearUnready} is called with `key`. */
@@ -46,9 +52,13 @@ export class MetricsServer {
   async start(): Promise<void> {
     const { host, port } = parseListen(this.listen);
     this.host = host.includes(":") ? `[${host}]` : host;
-    this.server = createServer((request, response) => {
+    this.server = this.security.createServer({}, (request, response) => {
       const path = request.url?.split("?")[0];
-      if (path === "/metrics") {
+      const allowed = this.security.allows(request);
+      if (path === "/metrics" && !allowed) {
+        response.writeHead(401, { "content-type": "text/plain", "www-authenticate": "Bearer" });
+        response.end("missing or wrong bearer token\n");
+      } else if (path === "/metrics") {
         this.metrics.registry.metrics().then(
           (text) => {
             response.writeHead(200, { "content-type": this.metrics.registry.contentType });
@@ -66,7 +76,8 @@ export class MetricsServer {
         const ready = this.isReady;
         response.writeHead(ready ? 200 : 503, { "content-type": "text/plain" });
         const reasons = this.ready ? this.unreadyReasons : ["starting or stopping"];
-        response.end(ready ? "ready\n" : `not ready\n${reasons.join("\n")}\n`);
+        // The conditions may name brokers and files: only for a request that has the token.
+        response.end(ready ? "ready\n" : allowed ? `not ready\n${reasons.join("\n")}\n` : "not ready\n");
       } else {
         response.writeHead(404, { "content-type": "text/plain" });
         response.end("not found: try /metrics, /healthz or /readyz\n");

@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { splitJsonArray } from "../decode/limits.js";
+import { UserError } from "../errors.js";
+import { type EndpointConfig, EndpointSecurity } from "../io/endpoint.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { BatchHandler, Source, SourceHealth, SourceRecord } from "./source.js";
@@ -12,7 +14,7 @@ export function parseListen(listen: string): { host: string; port: number } {
 }
 
 /** Options of an HTTP source (the config keys; defaults below). */
-export interface HttpSourceOptions {
+export interface HttpSourceOptions extends EndpointConfig {
   readonly listen: string;
   readonly max_body_bytes?: number;
   readonly max_connections?: number;
@@ -47,7 +49,8 @@ const NEWLINE = 0x0a;
 export class HttpSource implements Source {
   readonly finished = new Promise<void>(() => {});
   private server: Server | null = null;
-  private readonly limits: Required<Omit<HttpSourceOptions, "listen">>;
+  private readonly limits: Required<Omit<HttpSourceOptions, "listen" | keyof EndpointConfig>>;
+  private security: EndpointSecurity | null = null;
   private stopping = false;
   /** Batches handed to the pipeline and not yet processed. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -59,6 +62,7 @@ export class HttpSource implements Source {
     private readonly options: HttpSourceOptions,
     private readonly metrics?: Metrics,
     private readonly log?: Logger,
+    private readonly resolvePath: (path: string) => string = (path) => path,
   ) {
     this.limits = {
       max_body_bytes: options.max_body_bytes ?? httpDefaults.max_body_bytes,
@@ -72,11 +76,17 @@ export class HttpSource implements Source {
     return this.server === null && !this.stopping ? { up: false, reason: "not listening" } : { up: true };
   }
 
-  private reply(response: ServerResponse, status: number, body: unknown): void {
+  private reply(
+    response: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Readonly<Record<string, string>> = {},
+  ): void {
     this.metrics?.httpRequestsTotal.inc({ source: this.name, code: String(status) });
     if (response.headersSent || response.destroyed) return;
     const text = JSON.stringify(body);
     response.writeHead(status, {
+      ...headers,
       "content-type": "application/json",
       "content-length": Buffer.byteLength(text),
     });
@@ -86,7 +96,15 @@ export class HttpSource implements Source {
   async start(handler: BatchHandler): Promise<void> {
     const { host, port } = parseListen(this.options.listen);
     const headersTimeout = this.limits.header_timeout_secs * 1000;
-    const server = createServer(
+    let security: EndpointSecurity;
+    try {
+      security = new EndpointSecurity(this.options, this.resolvePath);
+    } catch (error) {
+      // A token or certificate file gone since the config was checked: one line, no start.
+      throw new UserError(`source ${this.name}: ${(error as Error).message}`);
+    }
+    this.security = security;
+    const server = security.createServer(
       {
         headersTimeout,
         // Node wants the whole-request timeout to be at least the headers' one.
@@ -140,6 +158,13 @@ export class HttpSource implements Source {
     if (this.stopping) {
       response.setHeader("connection", "close");
       return this.reply(response, 503, { error: "stopping" });
+    }
+    if (this.security?.allows(request) === false) {
+      // Nothing of the body is read: a client without the token takes no memory.
+      response.setHeader("connection", "close");
+      this.reply(response, 401, { error: "missing or wrong bearer token" }, { "www-authenticate": "Bearer" });
+      request.destroy();
+      return;
     }
     if (request.url?.split("?")[0] !== "/v1/events")
       return this.reply(response, 404, { error: "not found; POST events to /v1/events" });

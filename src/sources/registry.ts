@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { DEFAULT_DECODER, type DecoderName } from "../decode/registry.js";
+import { endpointProblems } from "../io/endpoint.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { FileSourceConfig, HttpSourceConfig, KafkaSourceConfig, SourceConfig } from "./config.js";
@@ -105,11 +106,13 @@ const http: SourceKind<HttpSourceConfig> = {
   name: "http",
   schema: httpSchema,
   example: { type: "http", listen: "127.0.0.1:0" },
-  create: (name, config, { log, metrics }) => new HttpSource(name, config, metrics, log),
+  create: (name, config, { resolvePath, log, metrics }) =>
+    new HttpSource(name, config, metrics, log, resolvePath),
   finite: false,
   commitsOffsets: false,
   decoder: (config) => config.format ?? DEFAULT_DECODER,
   unchecked: (name, config) => [`listen address ${config.listen} (source ${name}) free`],
+  problems: endpointProblems,
 };
 
 /**

@@ -1,4 +1,5 @@
 import { DEFAULT_DECODER, type DecoderName, decoders } from "../decode/registry.js";
+import { endpointAuthSchema, endpointTlsSchema } from "../io/endpoint.js";
 
 // The JSON Schema branch of each source type; `src/config/schema.ts` composes them through the
 // source registry. The `description`s are the reference documentation.
@@ -214,6 +215,8 @@ export const httpSchema = {
       description:
         "time a client has to send the whole request, body included; slower ones get 408 (default 60)",
     },
+    auth: endpointAuthSchema,
+    tls: endpointTlsSchema,
     ...sourceCommon,
   },
 } as const;
