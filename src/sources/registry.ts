@@ -79,7 +79,7 @@ const kafka: SourceKind<KafkaSourceConfig> = {
   }),
   problems: securityProblems,
   unchecked: (name, config) => [
-    `Kafka brokers ${config.brokers.join(", ")} reachable, topic ${JSON.stringify(config.topic)} readable (source ${name})`,
+    `Kafka brokers ${config.brokers.join(", ")} reachable, credentials and certificates accepted, topic ${JSON.stringify(config.topic)} readable (source ${name})`,
     ...(config.dead_letter !== undefined && "topic" in config.dead_letter
       ? [`dead-letter topic ${JSON.stringify(config.dead_letter.topic)} writable (source ${name})`]
       : []),
