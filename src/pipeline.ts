@@ -5,10 +5,8 @@ import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import { Alerting, type AlertingState } from "./alerts/alerting.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { MonitorConfig, SourceConfig } from "./config/types.js";
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from "./decode/limits.js";
 import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
-import { decoders } from "./decode/registry.js";
-import { EventDecoder } from "./decode/validate.js";
+import type { EventDecoder } from "./decode/validate.js";
 import { UserError } from "./errors.js";
 import { EndpointSecurity } from "./io/endpoint.js";
 import type { Logger } from "./log.js";
@@ -18,6 +16,7 @@ import { monitorKind, monitorKinds } from "./monitors/registry.js";
 import type { AnyMonitorKind, Monitor, MonitorResult } from "./monitors/types.js";
 import type { DeadLetter, DeadLetterReceipt, DeadLetterSink } from "./sources/dead-letter.js";
 import { deadLetterDestination } from "./sources/dead-letter-sinks.js";
+import { eventDecoderOf } from "./sources/decoding.js";
 import { sourceKind } from "./sources/registry.js";
 import {
   type BatchOutcome,
@@ -149,6 +148,8 @@ export class Pipeline {
     { up: boolean; reason?: string; busySince: number | null; failed: string | null }
   >();
   private stopped = false;
+  /** Aborted when {@link stop} begins: ends waits on outside services (a schema registry). */
+  private readonly aborted = new AbortController();
   /** Dead-letter destinations by id: sources that name the same file share one. */
   private readonly deadLetters = new Map<string, DeadLetterSink>();
   /** Destinations no checkpoint has recorded a mark for yet (a new file): one is taken before their first letter. */
@@ -301,19 +302,15 @@ export class Pipeline {
         clock: this.now,
       });
       const deadLetter = this.deadLetterOf(name, sourceConfig, sourceLog);
-      const limits = {
-        maxBytes: sourceConfig.max_event_bytes ?? DEFAULT_MAX_EVENT_BYTES,
-        maxDepth: sourceConfig.max_depth ?? DEFAULT_MAX_DEPTH,
-      };
       this.runtimes.push({
         name,
         config: sourceConfig,
         source,
-        decoder: new EventDecoder(
-          sourceConfig.schema === undefined ? undefined : resolvePath(sourceConfig.schema),
-          limits,
-          decoders[kind.decoder(sourceConfig)].create(limits),
-        ),
+        decoder: eventDecoderOf(name, sourceConfig, kind.decoder(sourceConfig), {
+          resolvePath,
+          log: sourceLog,
+          metrics: this.metrics,
+        }),
         features,
         values: Object.fromEntries(features.map((f) => [f.name, undefined])),
         monitors,
@@ -497,6 +494,10 @@ export class Pipeline {
     // While checkpoints fail, batches wait: the sources are held back rather than run ahead of
     // what a restart could restore.
     if (this.gate !== null) await this.gate.wait;
+    // Schemas the batch names are fetched first; while the registry is down the batch waits here.
+    const raws: (Buffer | string)[] = [];
+    for (const record of records) if (record.parsed === undefined) raws.push(record.value);
+    if (raws.length > 0) await runtime.decoder.prepare(raws, this.aborted.signal);
     const decoded = records.map((record) => {
       if (record.parsed instanceof RejectedRecord)
         return { ok: false as const, reason: record.parsed.reason, detail: record.parsed.detail };
@@ -847,6 +848,7 @@ export class Pipeline {
     if (this.stopped) return;
     this.stopped = true;
     this.signalStop();
+    this.aborted.abort(new Error("stopping"));
     if (this.server) this.server.ready = false;
     for (const task of this.tasks) task.stop();
     for (const timer of this.timers) clearInterval(timer);

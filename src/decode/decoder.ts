@@ -1,4 +1,5 @@
 import type { EventLimits } from "./limits.js";
+import type { SchemaRegistryClient } from "./schema-registry.js";
 
 /** Why an event was rejected; bounded values, used as the `reason` metric label. */
 export type RejectReason =
@@ -7,7 +8,17 @@ export type RejectReason =
   | "not_an_object"
   | "schema"
   | "too_large"
-  | "too_deep";
+  | "too_deep"
+  /** The first byte of a schema-registry record is not the wire format's 0. */
+  | "decode:bad_magic_byte"
+  /** The registry has no schema under the record's id. */
+  | "decode:unknown_schema_id"
+  /** The id names a schema of another kind (a Protobuf schema for the Avro decoder). */
+  | "decode:wrong_schema_type"
+  /** The record ends before its schema says it does, or has bytes after it. */
+  | "decode:truncated"
+  /** The bytes do not decode with the record's schema. */
+  | "decode:schema_mismatch";
 
 /** The outcome of decoding one record. */
 export type Decoded =
@@ -21,6 +32,28 @@ export type Decoded =
  */
 export interface Decoder {
   decode(raw: Buffer | string): Decoded;
+  /**
+   * Readies what decoding a batch needs that takes I/O (schemas fetched from a registry by id),
+   * before `decode` is called on its records. While the registry cannot be reached it waits and
+   * tries again (holding the batch, so consumption pauses rather than good events being
+   * dead-lettered), until `signal` aborts it.
+   */
+  prepare?(raws: readonly (Buffer | string)[], signal: AbortSignal): Promise<void>;
+}
+
+/** What a decoder is made from: the limits, and the source's schema settings where it has them. */
+export interface DecoderContext {
+  readonly limits: EventLimits;
+  /** The schema registry of records in the Confluent wire format, when the source names one. */
+  readonly registry?: SchemaRegistryClient;
+  /** A local schema's text (`value_schema`: an `.avsc`, a `.proto`), for records without the wire header. */
+  readonly valueSchema?: { readonly file: string; readonly text: string };
+  /** Protobuf: the message type records hold (`value_message`). */
+  readonly message?: string;
+  /** Called when records start to carry another schema id: for the log and the metrics. */
+  readonly onSchema?: (id: number) => void;
+  /** Called once each time the registry becomes unreachable and once when it answers again. */
+  readonly onRegistry?: (up: boolean, reason: string) => void;
 }
 
 /**
@@ -32,8 +65,19 @@ export interface DecoderKind {
   readonly name: string;
   /** One line for the config schema and `list`. */
   readonly description: string;
-  /** One valid record in this format, which decodes to an event object. */
+  /** Whether its records are text (a text record is also tried as a string). */
+  readonly text: boolean;
+  /** One valid record in this format, which decodes to an event object (with {@link exampleContext}). */
   readonly example: Buffer;
+  /** What its example needs besides the limits (a local schema). */
+  readonly exampleContext?: Omit<DecoderContext, "limits">;
+  /**
+   * A record nested `depth` deep and what decoding it needs, for the conformance test's depth
+   * check (a text format nests the example; a binary one needs a recursive schema).
+   */
+  deepRecord?(depth: number): { readonly record: Buffer; readonly context: Omit<DecoderContext, "limits"> };
+  /** Whether it needs a schema: a registry or a local one (`value_schema`). */
+  readonly needsSchema: boolean;
   /** A decoder that rejects records over the limits before it looks inside them. */
-  create(limits: EventLimits): Decoder;
+  create(context: DecoderContext): Decoder;
 }

@@ -48,6 +48,8 @@ export function asObject(event: unknown): Decoded {
 export const json: DecoderKind = {
   name: "json",
   description: "a JSON object per record (UTF-8)",
+  text: true,
+  needsSchema: false,
   example: Buffer.from('{"inputs":{"temp_max":12.5,"weather":"rain"},"prediction":0.7}'),
-  create: (limits) => new JsonDecoder(limits),
+  create: (context) => new JsonDecoder(context.limits),
 };

@@ -35,7 +35,7 @@ export class EventDecoder {
   private readonly decoder: Decoder;
 
   constructor(schemaPath?: string, limits: EventLimits = defaultLimits, decoder?: Decoder) {
-    this.decoder = decoder ?? json.create(limits);
+    this.decoder = decoder ?? json.create({ limits });
     if (schemaPath === undefined) {
       this.validate = null;
       return;
@@ -43,6 +43,11 @@ export class EventDecoder {
     const ajv = new Ajv({ allErrors: false, strict: false });
     addFormats(ajv);
     this.validate = ajv.compile(JSON.parse(readFileSync(schemaPath, "utf8")));
+  }
+
+  /** Readies the decoder for a batch (schemas from a registry); see `Decoder.prepare`. */
+  async prepare(raws: readonly (Buffer | string)[], signal: AbortSignal): Promise<void> {
+    await this.decoder.prepare?.(raws, signal);
   }
 
   /** Decodes bytes or text into a validated event object. */

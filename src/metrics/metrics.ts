@@ -300,6 +300,18 @@ export class Metrics {
     labelNames: ["source"] as const,
     registers: [this.registry],
   });
+  readonly schemaId = new Gauge({
+    name: "driftwatch_schema_id",
+    help: "Schema-registry id of the schema the source's latest records were written with.",
+    labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
+  readonly schemaChangesTotal = new Counter({
+    name: "driftwatch_schema_changes_total",
+    help: "Times a source's records started to carry another schema id (a new schema version, or records of several).",
+    labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
   readonly httpRequestsTotal = new Counter({
     name: "driftwatch_http_requests_total",
     help: "Requests to an HTTP source by status code (202 accepted, 4xx refused, 503 over max_connections or stopping).",

@@ -4,6 +4,7 @@ import { endpointProblems } from "../io/endpoint.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { FileSourceConfig, HttpSourceConfig, KafkaSourceConfig, SourceConfig } from "./config.js";
+import { decodingProblems } from "./decoding.js";
 import { FileSource } from "./file.js";
 import { HttpSource } from "./http.js";
 import { KafkaSource } from "./kafka.js";
@@ -77,7 +78,10 @@ const kafka: SourceKind<KafkaSourceConfig> = {
     groupId: config.group_id,
     topics: [config.topic],
   }),
-  problems: securityProblems,
+  problems: (config, resolvePath) => [
+    ...securityProblems(config, resolvePath),
+    ...decodingProblems(config, config.format ?? DEFAULT_DECODER, resolvePath),
+  ],
   unchecked: (name, config) => [
     `Kafka brokers ${config.brokers.join(", ")} reachable, credentials and certificates accepted, topic ${JSON.stringify(config.topic)} readable (source ${name})`,
     ...(config.dead_letter !== undefined && "topic" in config.dead_letter
@@ -112,7 +116,10 @@ const http: SourceKind<HttpSourceConfig> = {
   commitsOffsets: false,
   decoder: (config) => config.format ?? DEFAULT_DECODER,
   unchecked: (name, config) => [`listen address ${config.listen} (source ${name}) free`],
-  problems: endpointProblems,
+  problems: (config, resolvePath) => [
+    ...endpointProblems(config, resolvePath),
+    ...decodingProblems(config, config.format ?? DEFAULT_DECODER, resolvePath),
+  ],
 };
 
 /**

@@ -69,6 +69,51 @@ const sourceCommon = {
   },
 } as const;
 
+/** A file a source reads a secret or a certificate from. */
+const secretFile = { type: "string", minLength: 1 } as const;
+/** An environment variable's name. */
+const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
+
+/** A Confluent-compatible schema registry (records in the Confluent wire format). */
+const schemaRegistry = {
+  type: "object",
+  additionalProperties: false,
+  required: ["url"],
+  description:
+    "a Confluent-compatible schema registry: records in the Confluent wire format name their schema by id, fetched once",
+  properties: {
+    url: { type: "string", pattern: "^https?://", description: "e.g. http://schema-registry:8081" },
+    username: {
+      type: "string",
+      minLength: 1,
+      description: "basic auth user, with password_env or password_file",
+    },
+    password_env: { ...envName, description: "environment variable holding the basic auth password" },
+    password_file: { ...secretFile, description: "file holding the basic auth password" },
+    token_env: {
+      ...envName,
+      description: "environment variable holding a bearer token, instead of basic auth",
+    },
+    token_file: { ...secretFile, description: "file holding a bearer token" },
+    ca_file: { ...secretFile, description: "PEM of the CA(s) to trust for an https url" },
+  },
+} as const;
+
+/** The schema settings of a source whose format needs a schema (avro, protobuf). */
+const decoderKeys = {
+  schema_registry: schemaRegistry,
+  value_schema: {
+    ...secretFile,
+    description:
+      "a local schema for records without the wire header: an .avsc (avro) or a .proto (protobuf), relative to this file",
+  },
+  value_message: {
+    type: "string",
+    minLength: 1,
+    description: "protobuf with value_schema: the message type of the records, e.g. weather.Input",
+  },
+} as const;
+
 /**
  * The decoder of a record-oriented source (kafka, http), one of the registered formats. A file
  * source's `format` keeps its older meaning, the file's layout (jsonl or csv), because there the
@@ -79,11 +124,6 @@ const format = {
   enum: Object.keys(decoders) as DecoderName[],
   description: `the wire format of each event (default ${DEFAULT_DECODER})`,
 } as const;
-
-/** A file a source reads a secret or a certificate from. */
-const secretFile = { type: "string", minLength: 1 } as const;
-/** An environment variable's name. */
-const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
 
 /** TLS to the brokers (hostname verification on unless turned off). */
 const tls = {
@@ -171,6 +211,7 @@ export const kafkaSchema = {
     },
     tls,
     sasl,
+    ...decoderKeys,
     ...sourceCommon,
   },
 } as const;
@@ -217,6 +258,7 @@ export const httpSchema = {
     },
     auth: endpointAuthSchema,
     tls: endpointTlsSchema,
+    ...decoderKeys,
     ...sourceCommon,
   },
 } as const;

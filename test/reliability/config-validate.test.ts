@@ -173,7 +173,10 @@ ${drift("{ type: file, path: reference.csv }")}notifiers:
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /valid \(2 sources, 2 features, 1 monitors\)/);
     assert.match(r.stdout, /^not checked \(only `run` can\):/m);
-    assert.match(r.stdout, /Kafka brokers 127\.0\.0\.1:9092 reachable, credentials and certificates accepted, topic "t" readable/);
+    assert.match(
+      r.stdout,
+      /Kafka brokers 127\.0\.0\.1:9092 reachable, credentials and certificates accepted, topic "t" readable/,
+    );
     assert.match(r.stdout, /listen address 127\.0\.0\.1:8080 \(source web\) free/);
     assert.match(r.stdout, /metrics listen address 127\.0\.0\.1:9464 free/);
     assert.match(r.stdout, /state directory .* writable, and its checkpoint usable/);

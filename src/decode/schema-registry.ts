@@ -1,0 +1,121 @@
+import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+
+// A read-only client of a Confluent-compatible schema registry: the one call a consumer needs,
+// `GET /schemas/ids/{id}`, answered from a cache after the first time (ids never change). Written
+// here rather than taken from a client library because the decoders need the schema's text and
+// type as the registry gives them, and need to tell "no such id" (a bad record: dead letter)
+// from "registry unreachable" (hold the batch and try again), which the libraries fold together.
+
+/** A schema as the registry holds it. */
+export interface RegistrySchema {
+  readonly type: "AVRO" | "PROTOBUF" | "JSON";
+  readonly schema: string;
+}
+
+/** The registry could not be asked (network, timeout, 5xx): try again later. */
+export class RegistryUnavailable extends Error {}
+
+/** How to reach a registry: its URL, its credentials and the CA to trust. */
+export interface RegistryOptions {
+  readonly url: string;
+  /** HTTP basic auth. */
+  readonly username?: string;
+  readonly password?: string;
+  /** A bearer token, instead. */
+  readonly token?: string;
+  /** PEM of the CA(s) to trust for an https URL. */
+  readonly ca?: Buffer;
+  /** Per-request timeout (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+export class SchemaRegistryClient {
+  /** Schemas by id; null for ids the registry does not have. */
+  private readonly cache = new Map<number, RegistrySchema | null>();
+
+  constructor(private readonly options: RegistryOptions) {}
+
+  /** The registry's URL, for messages (never with credentials). */
+  get url(): string {
+    return this.options.url;
+  }
+
+  /** A schema known without asking: undefined when it was never fetched, null when the registry has none. */
+  cached(id: number): RegistrySchema | null | undefined {
+    return this.cache.get(id);
+  }
+
+  /** Fetches the schema of `id` (once; then from the cache); null when the registry has none. */
+  async schemaById(id: number): Promise<RegistrySchema | null> {
+    const known = this.cache.get(id);
+    if (known !== undefined) return known;
+    const { status, body } = await this.get(`/schemas/ids/${id}`);
+    let found: RegistrySchema | null;
+    if (status === 404) found = null;
+    else if (status === 200) {
+      const parsed = JSON.parse(body) as { schema?: unknown; schemaType?: unknown };
+      if (typeof parsed.schema !== "string")
+        throw new RegistryUnavailable(`schema ${id}: the answer has no schema`);
+      const type = parsed.schemaType === undefined ? "AVRO" : parsed.schemaType;
+      if (type !== "AVRO" && type !== "PROTOBUF" && type !== "JSON")
+        throw new RegistryUnavailable(`schema ${id}: unknown schemaType ${JSON.stringify(type)}`);
+      found = { type, schema: parsed.schema };
+    } else throw new RegistryUnavailable(`GET /schemas/ids/${id} answered ${status}`);
+    this.cache.set(id, found);
+    return found;
+  }
+
+  private get(path: string): Promise<{ status: number; body: string }> {
+    const url = new URL(
+      path.replace(/^\//, ""),
+      this.options.url.endsWith("/") ? this.options.url : `${this.options.url}/`,
+    );
+    const headers: Record<string, string> = {
+      accept: "application/vnd.schemaregistry.v1+json, application/json",
+    };
+    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
+    else if (this.options.username !== undefined)
+      headers.authorization = `Basic ${Buffer.from(`${this.options.username}:${this.options.password ?? ""}`).toString("base64")}`;
+    const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          headers,
+          timeout: this.options.timeoutMs ?? 10_000,
+          ...(this.options.ca ? { ca: this.options.ca } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            // A schema is small; an endless answer is an outage, not something to hold in memory.
+            if (size > 16 * 1024 * 1024) req.destroy(new Error("answer larger than 16 MiB"));
+            else chunks.push(chunk);
+          });
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+          );
+          res.on("error", (error) => reject(new RegistryUnavailable(`${this.url}: ${error.message}`)));
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("timed out")));
+      req.on("error", (error) => reject(new RegistryUnavailable(`${this.url}: ${error.message}`)));
+      req.end();
+    });
+  }
+}
+
+/** Reads a PEM file for `ca`, with an error naming the file. */
+export function readCa(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(
+      `CA file ${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+}

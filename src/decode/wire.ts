@@ -1,0 +1,117 @@
+import type { DecoderContext, RejectReason } from "./decoder.js";
+import { RegistryUnavailable, type SchemaRegistryClient } from "./schema-registry.js";
+
+// What the schema-registry decoders share: the Confluent wire format's header, fetching the
+// schemas a batch names before it is decoded, and turning a decoded record into a plain JSON-like
+// event that features address by JSON pointer.
+
+/** A rejection of one record. */
+export interface Rejection {
+  readonly ok: false;
+  readonly reason: RejectReason;
+  readonly detail: string;
+}
+
+/** The Confluent wire format's header: magic byte 0, then the schema id as a 4-byte big-endian int. */
+export function wireHeader(raw: Buffer): { readonly id: number; readonly at: number } | Rejection {
+  if (raw.length < 5)
+    return {
+      ok: false,
+      reason: "decode:truncated",
+      detail: `${raw.length} bytes, shorter than the 5-byte header`,
+    };
+  if (raw[0] !== 0)
+    return {
+      ok: false,
+      reason: "decode:bad_magic_byte",
+      detail: `first byte ${raw[0]}, not the wire format's 0`,
+    };
+  return { id: raw.readInt32BE(1), at: 5 };
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * Fetches the schema of every id in the batch the registry has not answered for yet. While it is
+ * unreachable, waits (0.5 s doubling to 10 s) and asks again, telling `onRegistry` once when it
+ * goes and once when it is back; an abort (the pipeline stopping) ends the wait with an error.
+ */
+export async function fetchSchemas(
+  registry: SchemaRegistryClient,
+  raws: readonly (Buffer | string)[],
+  signal: AbortSignal,
+  onRegistry: DecoderContext["onRegistry"],
+  state: { down: boolean },
+): Promise<void> {
+  const ids = new Set<number>();
+  for (const raw of raws) {
+    if (typeof raw === "string" || raw.length < 5 || raw[0] !== 0) continue;
+    const id = raw.readInt32BE(1);
+    if (registry.cached(id) === undefined) ids.add(id);
+  }
+  for (const id of ids) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await registry.schemaById(id);
+        if (state.down) {
+          state.down = false;
+          onRegistry?.(true, "answering again");
+        }
+        break;
+      } catch (error) {
+        if (!(error instanceof RegistryUnavailable)) throw error;
+        if (!state.down) {
+          state.down = true;
+          onRegistry?.(false, error.message);
+        }
+        await sleep(Math.min(10_000, 500 * 2 ** attempt), signal);
+      }
+    }
+  }
+}
+
+/**
+ * A decoded record as a plain event: objects and arrays as they are, bytes as base64 text, 64-bit
+ * integers as numbers when exact and as decimal text beyond 2^53, class instances as plain
+ * objects. Null when it nests deeper than `maxDepth`.
+ */
+export function plainEvent(value: unknown, maxDepth: number): unknown {
+  let tooDeep = false;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (tooDeep) return null;
+    if (v === null || v === undefined) return null;
+    if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    if (typeof v !== "object") return typeof v === "number" && !Number.isFinite(v) ? null : v;
+    if (depth >= maxDepth) {
+      tooDeep = true;
+      return null;
+    }
+    if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v).toString("base64");
+    if (v instanceof Date) return v.toISOString();
+    if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
+    const long = v as { low?: unknown; high?: unknown; unsigned?: unknown; toString?: () => string };
+    if (typeof long.low === "number" && typeof long.high === "number" && typeof long.unsigned === "boolean") {
+      // A protobufjs Long.
+      const text = String(long.toString?.());
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : text;
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(v)) out[key] = walk((v as Record<string, unknown>)[key], depth + 1);
+    return out;
+  };
+  const event = walk(value, 0);
+  return tooDeep ? undefined : event;
+}

@@ -1,0 +1,247 @@
+import { strict as assert } from "node:assert";
+import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import protobuf from "protobufjs";
+import { avroDecoder } from "../../src/decode/avro.js";
+import type { Decoded, Decoder } from "../../src/decode/decoder.js";
+import { protobufDecoder } from "../../src/decode/protobuf.js";
+import { SchemaRegistryClient } from "../../src/decode/schema-registry.js";
+import { SchemaRegistryStandIn } from "../support/schema-registry.js";
+
+// The registry path of the Avro and Protobuf decoders against the registry stand-in (a real
+// registry cannot be had here), with records written by the real producer-side serializer of
+// @kafkajs/confluent-schema-registry, as producers write them.
+
+const limits = { maxBytes: 1 << 20, maxDepth: 64 };
+
+const weatherAvro = {
+  type: "record",
+  name: "WeatherInput",
+  namespace: "weather",
+  fields: [
+    { name: "date", type: "string" },
+    { name: "temp_max", type: "double" },
+    {
+      name: "weather",
+      type: { type: "enum", name: "Weather", symbols: ["drizzle", "rain", "sun", "snow", "fog"] },
+    },
+    { name: "wind", type: ["null", "double"], default: null },
+    { name: "observed_at", type: { type: "long", logicalType: "timestamp-millis" } },
+    {
+      name: "station",
+      type: {
+        type: "record",
+        name: "Station",
+        fields: [
+          { name: "id", type: "int" },
+          { name: "raw", type: "bytes" },
+        ],
+      },
+    },
+  ],
+};
+
+const weatherProto = `syntax = "proto3";
+package weather;
+message Station { int32 id = 1; bytes raw = 2; }
+message Input {
+  string date = 1;
+  double temp_max = 2;
+  enum Weather { DRIZZLE = 0; RAIN = 1; SUN = 2; SNOW = 3; FOG = 4; }
+  Weather weather = 3;
+  optional double wind = 4;
+  int64 observed_at = 5;
+  Station station = 6;
+  message Note { string text = 1; }
+}
+`;
+
+const rows = [
+  {
+    date: "2012-01-01",
+    temp_max: 12.8,
+    weather: "drizzle",
+    wind: 4.7,
+    observed_at: 1325376000000,
+    station: { id: 7, raw: Buffer.from([1, 2, 3]) },
+  },
+  {
+    date: "2012-01-02",
+    temp_max: 10.6,
+    weather: "rain",
+    wind: null,
+    observed_at: 1325462400000,
+    station: { id: 8, raw: Buffer.alloc(0) },
+  },
+];
+/** The events the decoders must give for `rows`: bytes as base64, everything else as in JSON. */
+const events = rows.map((r) => ({
+  ...r,
+  station: { id: r.station.id, raw: r.station.raw.toString("base64") },
+}));
+
+/** The Confluent wire header and the message indexes of the first message ([0] as one 0 byte). */
+function protobufWire(id: number, indexes: Buffer, payload: Uint8Array): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeInt32BE(id, 1);
+  return Buffer.concat([header, indexes, payload]);
+}
+
+async function decodeAll(decoder: Decoder, records: Buffer[]): Promise<Decoded[]> {
+  await decoder.prepare?.(records, new AbortController().signal);
+  return records.map((r) => decoder.decode(r));
+}
+
+describe("decoders with a schema registry (stand-in)", () => {
+  const standIn = new SchemaRegistryStandIn();
+  let producer: SchemaRegistry;
+
+  before(async () => {
+    await standIn.start();
+    producer = new SchemaRegistry({ host: standIn.url, retry: { retries: 0 } });
+  });
+  after(() => standIn.stop());
+  beforeEach(() => {
+    standIn.down = false;
+  });
+
+  it("decodes Avro records a producer wrote through the registry into plain events, fetching each schema once", async () => {
+    const { id } = await producer.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(weatherAvro) },
+      { subject: "weather-value" },
+    );
+    const records = await Promise.all(rows.map((r) => producer.encode(id, r)));
+    const registry = new SchemaRegistryClient({ url: standIn.url });
+    const seen: number[] = [];
+    const decoder = avroDecoder.create({ limits, registry, onSchema: (s) => seen.push(s) });
+    const before = standIn.requests.filter((r) => r.startsWith("GET /schemas/ids")).length;
+    const decoded = await decodeAll(decoder, [...records, ...records]);
+    assert.deepEqual(
+      decoded,
+      [...events, ...events].map((event) => ({ ok: true, event })),
+    );
+    assert.equal(standIn.requests.filter((r) => r.startsWith("GET /schemas/ids")).length - before, 1);
+    assert.deepEqual(seen, [id], "the schema is reported when records start to carry it");
+  });
+
+  it("decodes Protobuf records in the Confluent wire format, message indexes included", async () => {
+    const { id } = await producer.register(
+      { type: SchemaType.PROTOBUF, schema: weatherProto },
+      { subject: "weather-proto-value" },
+    );
+    const root = protobuf.parse(weatherProto, { keepCase: true }).root;
+    const Input = root.lookupType("weather.Input");
+    const Note = root.lookupType("weather.Input.Note");
+    const enumOf = { drizzle: 0, rain: 1, sun: 2, snow: 3, fog: 4 } as const;
+    const records = rows.map((r) =>
+      protobufWire(
+        id,
+        // Input is the second message of the file: indexes [1] are count 1 then 1, zigzag: 0x02 0x02.
+        Buffer.from([0x02, 0x02]),
+        Input.encode({
+          ...r,
+          weather: enumOf[r.weather as keyof typeof enumOf],
+          ...(r.wind === null ? { wind: undefined } : {}),
+        }).finish(),
+      ),
+    );
+    // A nested message: [1, 0] is Input.Note (count 2, then 1 and 0: 0x04 0x02 0x00).
+    records.push(protobufWire(id, Buffer.from([0x04, 0x02, 0x00]), Note.encode({ text: "gusty" }).finish()));
+    // [0] written as the single 0 byte: Station.
+    records.push(
+      protobufWire(id, Buffer.from([0x00]), root.lookupType("weather.Station").encode({ id: 3 }).finish()),
+    );
+    const decoder = protobufDecoder.create({
+      limits,
+      registry: new SchemaRegistryClient({ url: standIn.url }),
+    });
+    const decoded = await decodeAll(decoder, records);
+    assert.deepEqual(decoded, [
+      { ok: true, event: { ...events[0], weather: "DRIZZLE" } },
+      // proto3: an absent optional field is absent; scalars at their default are present.
+      { ok: true, event: (({ wind: _wind, ...rest }) => ({ ...rest, weather: "RAIN" }))(events[1]) },
+      { ok: true, event: { text: "gusty" } },
+      { ok: true, event: { id: 3, raw: "" } },
+    ]);
+  });
+
+  it("dead-letters what does not decode, each with its reason, and never throws", async () => {
+    const { id } = await producer.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(weatherAvro) },
+      { subject: "weather-value" },
+    );
+    const good = await producer.encode(id, rows[0]);
+    const { id: protoId } = await producer.register(
+      { type: SchemaType.PROTOBUF, schema: weatherProto },
+      { subject: "weather-proto-value" },
+    );
+    const unknown = Buffer.from(good);
+    unknown.writeInt32BE(999, 1);
+    const wrongType = Buffer.from(good);
+    wrongType.writeInt32BE(protoId, 1);
+    const garbled = Buffer.concat([good.subarray(0, 5), Buffer.from([0x7f, 0xff, 0xff, 0xff, 0x0f])]);
+    const cases: [string, Buffer, string][] = [
+      ["no wire header", Buffer.from('{"temp_max":1}'), "decode:bad_magic_byte"],
+      ["shorter than the header", Buffer.from([0, 0, 0]), "decode:truncated"],
+      ["an id the registry does not have", unknown, "decode:unknown_schema_id"],
+      ["the id of a Protobuf schema", wrongType, "decode:wrong_schema_type"],
+      ["cut short", good.subarray(0, good.length - 3), "decode:truncated"],
+      ["bytes after the record", Buffer.concat([good, Buffer.from([1])]), "decode:truncated"],
+      ["bytes that are no such record", garbled, "decode:truncated"],
+    ];
+    const decoder = avroDecoder.create({ limits, registry: new SchemaRegistryClient({ url: standIn.url }) });
+    const decoded = await decodeAll(
+      decoder,
+      cases.map(([, record]) => record),
+    );
+    assert.deepEqual(
+      decoded.map((d, i) => [cases[i][0], d.ok ? "ok" : d.reason]),
+      cases.map(([what, , reason]) => [what, reason]),
+    );
+  });
+
+  it("holds a batch while the registry is down and decodes it when it is back, instead of dead-lettering it", async () => {
+    const { id } = await producer.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify({ ...weatherAvro, name: "Later" }) },
+      { subject: "later-value" },
+    );
+    const record = await producer.encode(id, rows[1]);
+    standIn.down = true;
+    const changes: [boolean, string][] = [];
+    const decoder = avroDecoder.create({
+      limits,
+      registry: new SchemaRegistryClient({ url: standIn.url }),
+      onRegistry: (up, reason) => changes.push([up, reason]),
+    });
+    const prepared = decoder.prepare?.([record], new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.deepEqual(
+      changes.map(([up]) => up),
+      [false],
+      "told once that it is down",
+    );
+    assert.match(changes[0][1], /answered 503/);
+    standIn.down = false;
+    await prepared;
+    assert.deepEqual(
+      changes.map(([up]) => up),
+      [false, true],
+    );
+    assert.deepEqual(decoder.decode(record), { ok: true, event: events[1] });
+
+    // A pipeline that stops while the registry is down ends the wait.
+    standIn.down = true;
+    const other = await producer
+      .register(
+        { type: SchemaType.AVRO, schema: JSON.stringify({ ...weatherAvro, name: "Other" }) },
+        { subject: "other-value" },
+      )
+      .catch(() => null);
+    assert.equal(other, null, "the producer cannot register either");
+    const stopping = new AbortController();
+    const waiting = avroDecoder
+      .create({ limits, registry: new SchemaRegistryClient({ url: standIn.url }) })
+      .prepare?.([Buffer.from([0, 0, 0, 0, 77, 2])], stopping.signal);
+    stopping.abort(new Error("stopping"));
+    await assert.rejects(waiting as Promise<void>, /stopping/);
+  });
+});
