@@ -16,6 +16,7 @@ import type { DriftReport } from "../report/model.js";
 import { renderMonitorsMarkdown } from "../report/monitors.js";
 import { type DriftTestName, testsFor } from "../stats/registry.js";
 import { addLimitOptions, type LimitFlags, limitsOf } from "./limits.js";
+import { isTopicRange, type MaterializedRange, materializeRange, quietLog } from "./topics.js";
 
 /** Parses a number flag within bounds, with a message naming the flag. */
 export function numberIn(flag: string, min: number, max: number, { exclusiveMin = false } = {}) {
@@ -45,6 +46,7 @@ interface ReportFlags extends LimitFlags {
   current: string[];
   config?: string;
   monitor: string[];
+  sourceConfig?: string;
   format: "json" | "markdown" | "html";
   out?: string;
   inputFormat?: InputFormat;
@@ -93,7 +95,10 @@ export async function renderReport(report: DriftReport, format: ReportFlags["for
 export function reportCommand(setExitCode: (code: number) => void): Command {
   const command = new Command("report")
     .description("compare a reference and a current data file column by column and report drift")
-    .option("--reference <file>", "reference data (CSV, TSV, JSON Lines, JSON array or Parquet)")
+    .option(
+      "--reference <file>",
+      "reference data (CSV, TSV, JSON Lines, JSON array or Parquet), or a topic range: kafka://HOST:PORT/TOPIC?from=...&to=... or source:NAME?from=...&to=...",
+    )
     .option(
       "--current <file>",
       "current data, same formats; with --config, events (JSON Lines or CSV) as NAME=FILE in place of a source (repeatable)",
@@ -105,6 +110,10 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       "run this config's monitors over files as the daemon runs them (its references, windows and suites), instead of comparing two files",
     )
     .option("--monitor <name>", "with --config: run only this monitor (repeatable)", collect, [])
+    .option(
+      "--source-config <file>",
+      "the config whose kafka sources --reference/--current name as source:NAME?from=...&to=... (brokers, TLS, SASL, format, registry, schema)",
+    )
     .addOption(
       new Option("--format <format>", "output format").choices(["json", "markdown", "html"]).default("json"),
     )
@@ -216,49 +225,99 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
     }
     // Suites first: a suite that does not load is reported before any data is read.
     const suites = flags.suite.map((file) => loadSuite(file));
-    const report = await buildReport({
-      quality:
-        flags.target !== undefined && flags.prediction !== undefined
-          ? {
-              target: flags.target,
-              prediction: flags.prediction,
-              score: flags.score,
-              positive: flags.positive,
-              task: flags.task,
+    // Topic ranges are read first, each into a temporary JSON Lines file the report reads as a file.
+    const ranges: MaterializedRange[] = [];
+    const fileOf = async (value: string, flag: string): Promise<string> => {
+      if (!isTopicRange(value)) return value;
+      if (flags.inputFormat !== undefined)
+        throw new UserError(`--input-format is for files; ${flag} ${value} is read as events`);
+      const topicBar =
+        !flags.quiet && process.stderr.isTTY
+          ? new SingleBar({
+              stream: process.stderr,
+              format: `reading ${flag} [{bar}] {value}/{total} messages`,
+              clearOnComplete: true,
+            })
+          : null;
+      let barStarted = false;
+      const range = await materializeRange(value, flag, flags.sourceConfig, quietLog, (done, total) => {
+        if (topicBar === null) return;
+        if (!barStarted) topicBar.start(total, 0);
+        barStarted = true;
+        topicBar.update(done);
+      }).finally(() => {
+        if (barStarted) topicBar?.stop();
+      });
+      ranges.push(range);
+      const rejected = Object.entries(range.outcome.rejected).map(([reason, n]) => `${n} ${reason}`);
+      if (rejected.length > 0)
+        process.stderr.write(
+          `driftwatch: warning: ${flag} ${value}: records rejected and left out: ${rejected.join(", ")}\n`,
+        );
+      return range.path;
+    };
+    const build = (referenceFile: string, currentFile: string): Promise<DriftReport> =>
+      buildReport({
+        quality:
+          flags.target !== undefined && flags.prediction !== undefined
+            ? {
+                target: flags.target,
+                prediction: flags.prediction,
+                score: flags.score,
+                positive: flags.positive,
+                task: flags.task,
+              }
+            : undefined,
+        outliers: flags.outliers,
+        suites,
+        reference: referenceFile,
+        current: currentFile,
+        inputFormat: flags.inputFormat,
+        numeric: flags.numeric,
+        categorical: flags.categorical,
+        columns: flags.columns,
+        ignore: flags.ignore,
+        drift: {
+          numeric_test: flags.numericTest,
+          categorical_test: flags.categoricalTest,
+          alpha: flags.alpha,
+          threshold: flags.threshold,
+          correction: flags.correction,
+          drift_share: flags.driftShare,
+          min_effect: flags.minEffect,
+        },
+        limits: limitsOf(flags),
+        onProgress: bar
+          ? (done, total) => {
+              const mb = (n: number): number => Math.round(n / 1e6);
+              if (!started) {
+                bar.start(mb(total), 0);
+                started = true;
+              }
+              bar.update(mb(done));
             }
           : undefined,
-      outliers: flags.outliers,
-      suites,
-      reference: flags.reference,
-      current,
-      inputFormat: flags.inputFormat,
-      numeric: flags.numeric,
-      categorical: flags.categorical,
-      columns: flags.columns,
-      ignore: flags.ignore,
-      drift: {
-        numeric_test: flags.numericTest,
-        categorical_test: flags.categoricalTest,
-        alpha: flags.alpha,
-        threshold: flags.threshold,
-        correction: flags.correction,
-        drift_share: flags.driftShare,
-        min_effect: flags.minEffect,
+      }).finally(() => {
+        if (started) bar?.stop();
+      });
+    let report: DriftReport;
+    try {
+      const referenceFile = await fileOf(flags.reference, "--reference");
+      const currentFile = await fileOf(current, "--current");
+      report = await build(referenceFile, currentFile);
+    } finally {
+      for (const range of ranges) range.remove();
+    }
+    // A topic range is named as given, not by its temporary file.
+    const named = (value: string, input: DriftReport["inputs"]["current"]) =>
+      isTopicRange(value) ? { ...input, path: value } : input;
+    report = {
+      ...report,
+      inputs: {
+        reference: named(flags.reference, report.inputs.reference),
+        current: named(current, report.inputs.current),
       },
-      limits: limitsOf(flags),
-      onProgress: bar
-        ? (done, total) => {
-            const mb = (n: number): number => Math.round(n / 1e6);
-            if (!started) {
-              bar.start(mb(total), 0);
-              started = true;
-            }
-            bar.update(mb(done));
-          }
-        : undefined,
-    }).finally(() => {
-      if (started) bar?.stop();
-    });
+    };
     // Once per file, before the report: values were used with U+FFFD, and the report says so too.
     const warned = new Set<string>();
     for (const input of [report.inputs.reference, report.inputs.current]) {

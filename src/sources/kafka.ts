@@ -23,8 +23,8 @@ const RESTART_BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000] as const;
  * certificate, bad credentials) and the topic when it is the topic that is missing.
  */
 export function describeKafkaError(error: unknown, topic: string): string {
-  const e = error as { type?: string; message?: string; cause?: { message?: string } } | null;
-  if (e?.type === "UNKNOWN_TOPIC_OR_PARTITION")
+  const e = error as { type?: string; message?: string; cause?: { message?: string; type?: string } } | null;
+  if (e?.type === "UNKNOWN_TOPIC_OR_PARTITION" || e?.cause?.type === "UNKNOWN_TOPIC_OR_PARTITION")
     return `topic ${JSON.stringify(topic)} does not exist (yet); consuming starts when it does`;
   const message = e?.message ?? String(error);
   const cause = e?.cause?.message;
