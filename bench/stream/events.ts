@@ -213,3 +213,43 @@ export function eventAt(i: number): Record<string, unknown> {
 export function eventText(i: number): string {
   return JSON.stringify(eventAt(i));
 }
+
+const double = "double";
+const long = "long";
+const text = "string";
+const record = (name: string, fields: Record<string, unknown>) => ({
+  type: "record",
+  name,
+  fields: Object.entries(fields).map(([field, type]) => ({ name: field, type })),
+});
+
+/** The events' Avro schema (numbers as double, counts as long), for the Avro case of part 2. */
+export const eventAvroSchema = record("ScoringEvent", {
+  event_id: text,
+  ts: long,
+  request: record("Request", { trace_id: text, endpoint: text }),
+  model: record("Model", { name: text, version: text, score: double }),
+  features: record("Features", {
+    amount: double,
+    income: double,
+    age: long,
+    credit_score: long,
+    utilization: double,
+    debt_ratio: double,
+    late_payments: long,
+    risk_index: double,
+    account: record("Account", {
+      balance: double,
+      tenure_months: long,
+      open_accounts: long,
+      days_since_login: long,
+    }),
+    session: record("Session", {
+      duration_secs: double,
+      pages_viewed: long,
+      latency_ms: double,
+      temperature_c: double,
+    }),
+  }),
+  context: record("Context", { country: text, device: text, channel: text, segment: text }),
+});

@@ -10,11 +10,14 @@
  * window closed, evaluated). Connecting and joining, which are the same on both sides, are timed
  * apart. Completion is polled every 10 ms on both sides.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import avro from "avsc";
 import { type Consumer, Kafka, logLevel, Partitioners } from "kafkajs";
 import { Logger } from "../../src/log.js";
 import { kafkaClient } from "../../src/sources/kafka-client.js";
 import { createTopic, type KafkaBroker, startKafka } from "../../test/support/kafka.js";
-import { eventText } from "./events.js";
+import { eventAvroSchema, eventText } from "./events.js";
 import {
   acceptedEvents,
   collectGarbage,
@@ -25,10 +28,14 @@ import {
   type RunSummary,
   summarise,
   type Timing,
+  workDir,
   writeConfig,
 } from "./harness.js";
 
 const TOPIC = "bench-stream";
+
+/** The events' Avro type (the same schema the pipeline's source is given as `value_schema`). */
+const avroType = avro.Type.forSchema(eventAvroSchema as avro.Schema, { wrapUnions: "never" });
 /** Messages per produce request (about 300 KB per partition's record batch). */
 const PRODUCE_BATCH = 1500;
 const PRODUCE_IN_FLIGHT = 4;
@@ -38,6 +45,8 @@ const STALL_MS = 60_000;
 
 /** Options of part 2. */
 export interface KafkaOptions extends MonitorShape {
+  /** The wire format of the messages: JSON text (default) or bare Avro records. */
+  readonly format?: "json" | "avro";
   readonly messages: number;
   readonly partitions: number;
   readonly rounds: number;
@@ -78,7 +87,12 @@ async function waitFor(what: string, done: () => number, total: number): Promise
   }
 }
 
-async function produce(brokers: string[], messages: number, partitions: number): Promise<number> {
+async function produce(
+  brokers: string[],
+  messages: number,
+  partitions: number,
+  format: "json" | "avro",
+): Promise<number> {
   const kafka = new Kafka({ clientId: "driftwatch-bench-producer", brokers, logLevel: logLevel.WARN });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -90,7 +104,11 @@ async function produce(brokers: string[], messages: number, partitions: number):
         const from = next;
         next = Math.min(messages, next + PRODUCE_BATCH);
         const batch = [];
-        for (let i = from; i < next; i++) batch.push({ partition: i % partitions, value: eventText(i) });
+        for (let i = from; i < next; i++)
+          batch.push({
+            partition: i % partitions,
+            value: format === "avro" ? avroType.toBuffer(JSON.parse(eventText(i))) : eventText(i),
+          });
         await producer.send({ topic: TOPIC, acks: -1, messages: batch });
       }
     };
@@ -111,8 +129,16 @@ async function produce(brokers: string[], messages: number, partitions: number):
   return messages / seconds;
 }
 
-/** The baseline: a consumer like KafkaSource's whose batch handler only runs JSON.parse. */
-async function runBaseline(brokers: string[], group: string, total: number): Promise<KafkaRun> {
+/**
+ * The baseline: a consumer like KafkaSource's whose batch handler only decodes: JSON.parse, or
+ * avsc's `fromBuffer` with the same library and schema the pipeline's Avro decoder uses.
+ */
+async function runBaseline(
+  brokers: string[],
+  group: string,
+  total: number,
+  format: "json" | "avro",
+): Promise<KafkaRun> {
   const consumer: Consumer = kafkaClient(
     { brokers, resolvePath: (path) => path },
     "driftwatch-bench",
@@ -139,7 +165,9 @@ async function runBaseline(brokers: string[], group: string, total: number): Pro
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale()) return;
         for (const message of batch.messages) {
-          if (JSON.parse((message.value ?? Buffer.alloc(0)).toString("utf8")) !== null) parsed++;
+          const value = message.value ?? Buffer.alloc(0);
+          const event = format === "avro" ? avroType.fromBuffer(value) : JSON.parse(value.toString("utf8"));
+          if (event !== null) parsed++;
         }
         await heartbeat();
       },
@@ -161,10 +189,18 @@ async function runPipeline(
   group: string,
   total: number,
   shape: MonitorShape,
+  format: "json" | "avro",
 ): Promise<KafkaRun & { evaluations: number }> {
+  let decoding = {};
+  if (format === "avro") {
+    mkdirSync(workDir, { recursive: true });
+    const schema = join(workDir, "event.avsc");
+    writeFileSync(schema, JSON.stringify(eventAvroSchema));
+    decoding = { format: "avro", value_schema: schema };
+  }
   const loaded = writeConfig(
-    "kafka",
-    { type: "kafka", brokers, topic: TOPIC, group_id: group, client_id: "driftwatch-bench" },
+    `kafka-${format}`,
+    { type: "kafka", brokers, topic: TOPIC, group_id: group, client_id: "driftwatch-bench", ...decoding },
     shape,
   );
   let joined = 0;
@@ -222,14 +258,16 @@ export async function benchKafka(options: KafkaOptions): Promise<KafkaResult> {
     broker = await startKafka();
     const brokers = broker.brokers;
     await createTopic(brokers, TOPIC, options.partitions);
-    const produceRate = await produce(brokers, options.messages, options.partitions);
+    const format = options.format ?? "json";
+    const produceRate = await produce(brokers, options.messages, options.partitions, format);
 
     const baselineRuns: KafkaRun[] = [];
     const pipelineRuns: KafkaRun[] = [];
     let evaluations = 0;
     for (let round = 0; round < options.rounds; round++) {
-      const baseline = () => runBaseline(brokers, `bench-baseline-${round}`, options.messages);
-      const pipeline = () => runPipeline(brokers, `bench-pipeline-${round}`, options.messages, options);
+      const baseline = () => runBaseline(brokers, `bench-baseline-${round}`, options.messages, format);
+      const pipeline = () =>
+        runPipeline(brokers, `bench-pipeline-${round}`, options.messages, options, format);
       if (round % 2 === 0) {
         baselineRuns.push(await baseline());
         const run = await pipeline();

@@ -5,7 +5,9 @@
  * 1. In-process pipeline vs a JSON.parse loop over the same messages (goal ≥ 0.7), fed as
  *    in-memory batches and through the file source.
  * 2. End to end from a real Kafka broker: Pipeline with a kafka source vs a bare kafkajs consumer
- *    that only parses (goal ≥ 0.8).
+ *    that only parses (goal ≥ 0.8); `kafka-avro` the same with the messages as Avro records, the
+ *    pipeline's source decoding them with `format: avro` and the baseline with avsc (goal ≥ 0.8),
+ *    and Avro's events/s beside JSON's when both parts run.
  * 3. Memory of a 1M-event tumbling window of the 20 features against the raw size of its values,
  *    and the time of one checkpoint and one evaluation of that window (in a child process).
  *
@@ -13,7 +15,7 @@
  * validate, extract, window, evaluate), to see where the time goes without a profiler.
  *
  * Environment knobs (all optional):
- *   BENCH_STREAM_PARTS=batches,file,stages,window,kafka   which parts to run
+ *   BENCH_STREAM_PARTS=batches,file,stages,window,kafka,kafka-avro   which parts to run
  *   BENCH_STREAM_EVENTS=200000       part 1 (and stages) events per run
  *   BENCH_STREAM_ROUNDS=5            part 1 (and stages) interleaved rounds
  *   BENCH_STREAM_MESSAGES=300000     part 2 messages
@@ -34,11 +36,13 @@ import { benchKafka, type KafkaResult } from "./kafka.js";
 import { benchStages, type StageCost } from "./stages.js";
 import type { WindowMemoryResult } from "./window-memory.js";
 
-const parts = new Set((process.env.BENCH_STREAM_PARTS ?? "batches,file,stages,window,kafka").split(","));
+const parts = new Set(
+  (process.env.BENCH_STREAM_PARTS ?? "batches,file,stages,window,kafka,kafka-avro").split(","),
+);
 for (const part of parts)
-  if (!["batches", "file", "window", "kafka", "stages"].includes(part))
+  if (!["batches", "file", "window", "kafka", "kafka-avro", "stages"].includes(part))
     throw new Error(
-      `BENCH_STREAM_PARTS: unknown part "${part}"; parts: batches, file, window, kafka, stages`,
+      `BENCH_STREAM_PARTS: unknown part "${part}"; parts: batches, file, window, kafka, kafka-avro, stages`,
     );
 
 /** Window and reference of parts 1 and 2: small enough that windows close and are evaluated during the run. */
@@ -105,9 +109,15 @@ function printStages(costs: readonly StageCost[], events: number, rounds: number
   console.log(table(["stage (cumulative)", "best µs/event", "median", "added", "parse / this"], rows));
 }
 
-function printKafka(result: KafkaResult, messages: number, partitions: number, rounds: number): void {
+function printKafka(
+  result: KafkaResult,
+  messages: number,
+  partitions: number,
+  rounds: number,
+  format: "json" | "avro" = "json",
+): void {
   console.log(
-    `\n== 2. end to end from Kafka: ${messages} messages on ${partitions} partitions ` +
+    `\n== 2${format === "avro" ? "b" : ""}. end to end from Kafka, ${format === "avro" ? "Avro records" : "JSON"}: ${messages} messages on ${partitions} partitions ` +
       `(produced at ${rate(result.produceRate)}); ${result.evaluations} evaluations per pipeline run; ` +
       `${rounds} interleaved rounds, timed from group join to the last message`,
   );
@@ -115,8 +125,14 @@ function printKafka(result: KafkaResult, messages: number, partitions: number, r
     table(
       ["events/s", "best", "median", "best per CPU-s", "best time"],
       [
-        summaryRow("kafkajs eachBatch + JSON.parse", result.baseline),
-        summaryRow("Pipeline, kafka source", result.pipeline),
+        summaryRow(
+          format === "avro" ? "kafkajs eachBatch + avsc fromBuffer" : "kafkajs eachBatch + JSON.parse",
+          result.baseline,
+        ),
+        summaryRow(
+          format === "avro" ? "Pipeline, kafka source, format: avro" : "Pipeline, kafka source",
+          result.pipeline,
+        ),
       ],
     ),
   );
@@ -242,6 +258,22 @@ async function main(): Promise<void> {
       throw new Error(`pipeline evaluated ${r.evaluations} windows, expected ${expected}`);
     results.kafka = r;
     printKafka(r, messages, partitions, rounds);
+  }
+  if (parts.has("kafka-avro")) {
+    const messages = knob("BENCH_STREAM_MESSAGES", 300_000);
+    const partitions = knob("BENCH_STREAM_PARTITIONS", 3);
+    const rounds = knob("BENCH_STREAM_KAFKA_ROUNDS", 3);
+    const r = await benchKafka({ messages, partitions, rounds, ...streamShape, format: "avro" });
+    const expected = Math.floor((messages - streamShape.referenceEvents) / streamShape.windowEvents);
+    if (r.evaluations !== expected)
+      throw new Error(`pipeline evaluated ${r.evaluations} windows, expected ${expected}`);
+    results.kafkaAvro = r;
+    printKafka(r, messages, partitions, rounds, "avro");
+    const json = results.kafka as KafkaResult | undefined;
+    if (json !== undefined)
+      console.log(
+        `  Avro pipeline / JSON pipeline, best events/s: ${fixed(r.pipeline.best / json.pipeline.best)} (the same events, the same broker setup)`,
+      );
   }
   if (parts.has("window")) {
     const r = await runWindowChild(
