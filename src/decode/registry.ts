@@ -1,6 +1,7 @@
 import { avroDecoder } from "./avro.js";
 import type { DecoderKind } from "./decoder.js";
 import { json } from "./json.js";
+import { jsonSchemaDecoder } from "./json-schema.js";
 import { protobufDecoder } from "./protobuf.js";
 
 /**

@@ -134,7 +134,10 @@ export function decodingProblems(
   ].filter((k) => k !== null);
   if (!kind.needsSchema) {
     for (const key of [...given, ...(settings.value_message === undefined ? [] : ["value_message"])])
-      problems.push({ key, message: `format ${showValue(format)} takes no schema (for avro and protobuf)` });
+      problems.push({
+        key,
+        message: `format ${showValue(format)} takes no schema (for avro, protobuf and json_schema)`,
+      });
     return problems;
   }
   if (given.length !== 1)

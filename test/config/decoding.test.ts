@@ -60,7 +60,7 @@ describe("avro and protobuf in the config", () => {
       '/sources/inputs/format format "avro" needs exactly one of schema_registry (the Confluent wire format) and value_schema (a local schema)',
     ]);
     assert.deepEqual(problemsOf("    value_schema: weather.avsc"), [
-      '/sources/inputs/value_schema format "json" takes no schema (for avro and protobuf)',
+      '/sources/inputs/value_schema format "json" takes no schema (for avro, protobuf and json_schema)',
     ]);
     assert.match(
       problemsOf("    format: avro\n    value_schema: broken.avsc")[0],

@@ -3,6 +3,7 @@ import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import protobuf from "protobufjs";
 import { avroDecoder } from "../../src/decode/avro.js";
 import type { Decoded, Decoder } from "../../src/decode/decoder.js";
+import { jsonSchemaDecoder } from "../../src/decode/json-schema.js";
 import { protobufDecoder } from "../../src/decode/protobuf.js";
 import { SchemaRegistryClient } from "../../src/decode/schema-registry.js";
 import { SchemaRegistryStandIn } from "../support/schema-registry.js";
@@ -162,6 +163,29 @@ describe("decoders with a schema registry (stand-in)", () => {
       { ok: true, event: { text: "gusty" } },
       { ok: true, event: { id: 3, raw: "" } },
     ]);
+  });
+
+  it("decodes JSON Schema records in the Confluent wire format and holds them to their schema", async () => {
+    const schema = {
+      type: "object",
+      required: ["temp_max"],
+      properties: { temp_max: { type: "number" }, weather: { type: "string" } },
+    };
+    const { id } = await producer.register(
+      { type: SchemaType.JSON, schema: JSON.stringify(schema) },
+      { subject: "weather-json-value" },
+    );
+    const good = await producer.encode(id, { temp_max: 12.8, weather: "rain" });
+    // What a producer that skipped validation would write.
+    const bad = Buffer.concat([good.subarray(0, 5), Buffer.from('{"temp_max":"hot"}')]);
+    const decoder = jsonSchemaDecoder.create({
+      limits,
+      registry: new SchemaRegistryClient({ url: standIn.url }),
+    });
+    const [ok, refused] = await decodeAll(decoder, [good, bad]);
+    assert.deepEqual(ok, { ok: true, event: { temp_max: 12.8, weather: "rain" } });
+    assert.equal(refused.ok ? "ok" : refused.reason, "schema");
+    assert.match(refused.ok ? "" : refused.detail, /^\/temp_max: must be number/);
   });
 
   it("dead-letters what does not decode, each with its reason, and never throws", async () => {
