@@ -1,7 +1,7 @@
 import avro from "avsc";
-import type { Decoded, Decoder, DecoderContext, DecoderKind } from "./decoder.js";
+import type { Decoded, DecoderContext, DecoderKind } from "./decoder.js";
 import { asObject } from "./json.js";
-import { fetchSchemas, plainEvent, type Rejection, wireHeader } from "./wire.js";
+import { plainEvent, SchemaDecoder } from "./wire.js";
 
 // Avro records: in the Confluent wire format with their writer's schema from the registry, or bare
 // with a local `.avsc` (`value_schema`). Decoded with avsc; the record becomes a plain event:
@@ -20,56 +20,23 @@ function typeOf(text: string): avro.Type {
   return avro.Type.forSchema(JSON.parse(text), { wrapUnions: "never" });
 }
 
-class AvroDecoder implements Decoder {
-  /** Registry mode: types by schema id (null: the id is not an Avro schema). */
-  private readonly types = new Map<number, avro.Type | null>();
-  private readonly local: avro.Type | null;
-  private readonly registryState = { down: false };
-  private lastId: number | null = null;
-
-  constructor(private readonly context: DecoderContext) {
-    this.local = context.valueSchema === undefined ? null : typeOf(context.valueSchema.text);
+class AvroDecoder extends SchemaDecoder<avro.Type> {
+  constructor(context: DecoderContext) {
+    super(context, "AVRO");
   }
 
-  async prepare(raws: readonly (Buffer | string)[], signal: AbortSignal): Promise<void> {
-    const registry = this.context.registry;
-    if (registry !== undefined)
-      await fetchSchemas(registry, raws, signal, this.context.onRegistry, this.registryState);
+  protected compile(text: string): avro.Type {
+    return typeOf(text);
   }
 
-  decode(raw: Buffer | string): Decoded {
-    const { maxBytes, maxDepth } = this.context.limits;
-    const bytes = typeof raw === "string" ? Buffer.from(raw, "latin1") : raw;
-    if (bytes.length > maxBytes)
-      return {
-        ok: false,
-        reason: "too_large",
-        detail: `${bytes.length} bytes, more than the limit of ${maxBytes}`,
-      };
-    let type = this.local;
-    let at = 0;
-    const registry = this.context.registry;
-    if (registry !== undefined) {
-      const header = wireHeader(bytes);
-      if ("ok" in header) return header;
-      at = header.at;
-      const resolved = this.typeById(header.id);
-      if ("ok" in resolved) return resolved;
-      type = resolved.type;
-      if (this.lastId !== header.id) {
-        this.lastId = header.id;
-        this.context.onSchema?.(header.id);
-      }
-    }
-    if (type === null)
-      return { ok: false, reason: "decode:schema_mismatch", detail: "no schema to decode with" };
+  protected decodeWith(type: avro.Type, bytes: Buffer, at: number): Decoded {
     let decoded: { value: unknown; offset: number };
     try {
       decoded = type.decode(bytes, at);
     } catch (error) {
       // A recursive schema lets a record nest as deep as its bytes allow; avsc recurses with it.
       if (error instanceof RangeError && /call stack/.test(error.message))
-        return { ok: false, reason: "too_deep", detail: `nested deeper than the decoder can follow` };
+        return { ok: false, reason: "too_deep", detail: "nested deeper than the decoder can follow" };
       return {
         ok: false,
         reason: "decode:schema_mismatch",
@@ -88,40 +55,11 @@ class AvroDecoder implements Decoder {
         reason: "decode:truncated",
         detail: `${bytes.length - decoded.offset} bytes after the end of the record`,
       };
+    const maxDepth = this.context.limits.maxDepth;
     const event = plainEvent(decoded.value, maxDepth);
     if (event === undefined)
       return { ok: false, reason: "too_deep", detail: `nested deeper than the limit of ${maxDepth}` };
     return asObject(event);
-  }
-
-  private typeById(id: number): { type: avro.Type } | Rejection {
-    const known = this.types.get(id);
-    if (known !== undefined)
-      return known === null
-        ? { ok: false, reason: "decode:wrong_schema_type", detail: `schema ${id} is not an Avro schema` }
-        : { type: known };
-    const schema = this.context.registry?.cached(id);
-    if (schema === undefined || schema === null)
-      return { ok: false, reason: "decode:unknown_schema_id", detail: `the registry has no schema ${id}` };
-    if (schema.type !== "AVRO") {
-      this.types.set(id, null);
-      return {
-        ok: false,
-        reason: "decode:wrong_schema_type",
-        detail: `schema ${id} is ${schema.type}, not AVRO`,
-      };
-    }
-    try {
-      const type = typeOf(schema.schema);
-      this.types.set(id, type);
-      return { type };
-    } catch (error) {
-      return {
-        ok: false,
-        reason: "decode:schema_mismatch",
-        detail: `schema ${id} does not parse: ${(error as Error).message.slice(0, 100)}`,
-      };
-    }
   }
 }
 

@@ -1,9 +1,9 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
-import type { Decoded, Decoder, DecoderContext, DecoderKind } from "./decoder.js";
+import type { Decoded, DecoderContext, DecoderKind } from "./decoder.js";
 import { asObject } from "./json.js";
 import { jsonDepthExceeds, previewValue } from "./limits.js";
-import { fetchSchemas, type Rejection, wireHeader } from "./wire.js";
+import { SchemaDecoder } from "./wire.js";
 
 // JSON records written with a JSON Schema: in the Confluent wire format (header, then the JSON
 // text) with the schema from the registry, or bare with a local schema (`value_schema`). The
@@ -18,45 +18,17 @@ function compile(text: string): ValidateFunction {
   return ajv.compile(JSON.parse(text));
 }
 
-class JsonSchemaDecoder implements Decoder {
-  private readonly validators = new Map<number, ValidateFunction | { error: Rejection }>();
-  private readonly local: ValidateFunction | null;
-  private readonly registryState = { down: false };
-  private lastId: number | null = null;
-
-  constructor(private readonly context: DecoderContext) {
-    this.local = context.valueSchema === undefined ? null : compile(context.valueSchema.text);
+class JsonSchemaDecoder extends SchemaDecoder<ValidateFunction> {
+  constructor(context: DecoderContext) {
+    super(context, "JSON");
   }
 
-  async prepare(raws: readonly (Buffer | string)[], signal: AbortSignal): Promise<void> {
-    const registry = this.context.registry;
-    if (registry !== undefined)
-      await fetchSchemas(registry, raws, signal, this.context.onRegistry, this.registryState);
+  protected compile(text: string): ValidateFunction {
+    return compile(text);
   }
 
-  decode(raw: Buffer | string): Decoded {
-    const { maxBytes, maxDepth } = this.context.limits;
-    const bytes = typeof raw === "string" ? Buffer.from(raw, "utf8") : raw;
-    if (bytes.length > maxBytes)
-      return {
-        ok: false,
-        reason: "too_large",
-        detail: `${bytes.length} bytes, more than the limit of ${maxBytes}`,
-      };
-    let validate = this.local;
-    let at = 0;
-    if (this.context.registry !== undefined) {
-      const header = wireHeader(bytes);
-      if ("ok" in header) return header;
-      const resolved = this.validatorOf(header.id);
-      if ("error" in resolved) return resolved.error;
-      validate = resolved;
-      at = header.at;
-      if (this.lastId !== header.id) {
-        this.lastId = header.id;
-        this.context.onSchema?.(header.id);
-      }
-    }
+  protected decodeWith(validate: ValidateFunction, bytes: Buffer, at: number): Decoded {
+    const maxDepth = this.context.limits.maxDepth;
     const text = bytes.subarray(at).toString("utf8");
     if (jsonDepthExceeds(text, maxDepth))
       return { ok: false, reason: "too_deep", detail: `nested deeper than the limit of ${maxDepth}` };
@@ -66,7 +38,7 @@ class JsonSchemaDecoder implements Decoder {
     } catch (error) {
       return { ok: false, reason: "malformed_json", detail: (error as Error).message };
     }
-    if (validate !== null && !validate(event)) {
+    if (!validate(event)) {
       const first = validate.errors?.[0];
       return {
         ok: false,
@@ -75,40 +47,6 @@ class JsonSchemaDecoder implements Decoder {
       };
     }
     return asObject(event);
-  }
-
-  private validatorOf(id: number): ValidateFunction | { error: Rejection } {
-    const known = this.validators.get(id);
-    if (known !== undefined) return known;
-    const schema = this.context.registry?.cached(id);
-    if (schema === undefined || schema === null)
-      return {
-        error: { ok: false, reason: "decode:unknown_schema_id", detail: `the registry has no schema ${id}` },
-      };
-    let found: ValidateFunction | { error: Rejection };
-    if (schema.type !== "JSON")
-      found = {
-        error: {
-          ok: false,
-          reason: "decode:wrong_schema_type",
-          detail: `schema ${id} is ${schema.type}, not JSON`,
-        },
-      };
-    else {
-      try {
-        found = compile(schema.schema);
-      } catch (error) {
-        found = {
-          error: {
-            ok: false,
-            reason: "decode:schema_mismatch",
-            detail: `schema ${id} does not compile: ${(error as Error).message.slice(0, 100)}`,
-          },
-        };
-      }
-    }
-    this.validators.set(id, found);
-    return found;
   }
 }
 

@@ -1,7 +1,7 @@
 import protobuf from "protobufjs";
-import type { Decoded, Decoder, DecoderContext, DecoderKind } from "./decoder.js";
+import type { Decoded, DecoderContext, DecoderKind } from "./decoder.js";
 import { asObject } from "./json.js";
-import { fetchSchemas, plainEvent, type Rejection, wireHeader } from "./wire.js";
+import { plainEvent, type Rejection, SchemaDecoder } from "./wire.js";
 
 // Protobuf messages: in the Confluent wire format (header, then the message indexes that pick the
 // message type within the registry's .proto, then the message) or bare with a local `.proto`
@@ -67,59 +67,38 @@ function parseProto(text: string): { root: protobuf.Root; pkg: protobuf.Namespac
   return { root: parsed.root, pkg };
 }
 
-class ProtobufDecoder implements Decoder {
-  /** Registry mode: parsed schemas by id (null: not a Protobuf schema or does not parse). */
-  private readonly protos = new Map<number, { pkg: protobuf.NamespaceBase } | { error: string }>();
-  private readonly local: protobuf.Type | null;
-  private readonly registryState = { down: false };
-  private lastId: number | null = null;
+/**
+ * A compiled .proto: from the registry, the package's namespace (the message indexes pick the type
+ * per record); a local one, its `value_message` type.
+ */
+type Compiled = { readonly pkg: protobuf.NamespaceBase } | { readonly type: protobuf.Type };
 
-  constructor(private readonly context: DecoderContext) {
-    if (context.valueSchema === undefined) this.local = null;
+class ProtobufDecoder extends SchemaDecoder<Compiled> {
+  constructor(context: DecoderContext) {
+    super(context, "PROTOBUF");
+  }
+
+  protected compile(text: string, local: boolean): Compiled {
+    const { root, pkg } = parseProto(text);
+    return local ? { type: root.lookupType(this.context.message ?? "") } : { pkg };
+  }
+
+  protected decodeWith(compiled: Compiled, bytes: Buffer, at: number): Decoded {
+    let type: protobuf.Type;
+    let start = at;
+    if ("type" in compiled) type = compiled.type;
     else {
-      const { root } = parseProto(context.valueSchema.text);
-      this.local = root.lookupType(context.message ?? "");
-    }
-  }
-
-  async prepare(raws: readonly (Buffer | string)[], signal: AbortSignal): Promise<void> {
-    const registry = this.context.registry;
-    if (registry !== undefined)
-      await fetchSchemas(registry, raws, signal, this.context.onRegistry, this.registryState);
-  }
-
-  decode(raw: Buffer | string): Decoded {
-    const { maxBytes, maxDepth } = this.context.limits;
-    const bytes = typeof raw === "string" ? Buffer.from(raw, "latin1") : raw;
-    if (bytes.length > maxBytes)
-      return {
-        ok: false,
-        reason: "too_large",
-        detail: `${bytes.length} bytes, more than the limit of ${maxBytes}`,
-      };
-    let type = this.local;
-    let at = 0;
-    if (this.context.registry !== undefined) {
-      const header = wireHeader(bytes);
-      if ("ok" in header) return header;
-      const path = messageIndexes(bytes, header.at);
+      const path = messageIndexes(bytes, at);
       if ("ok" in path) return path;
-      const resolved = this.typeOf(header.id, path.indexes);
-      if ("ok" in resolved) return resolved;
-      type = resolved.type;
-      at = path.next;
-      if (this.lastId !== header.id) {
-        this.lastId = header.id;
-        this.context.onSchema?.(header.id);
-      }
+      const found = typeAt(compiled.pkg, path.indexes);
+      if ("ok" in found) return found;
+      type = found;
+      start = path.next;
     }
-    if (type === null)
-      return { ok: false, reason: "decode:schema_mismatch", detail: "no schema to decode with" };
     let message: protobuf.Message;
     try {
-      message = type.decode(bytes.subarray(at));
+      message = type.decode(bytes.subarray(start));
     } catch (error) {
-      // A recursive message nests as deep as its bytes allow; protobufjs recurses with it.
       const text = (error as Error).message;
       // protobufjs stops at its own depth limit (100); deeper still would overflow the stack.
       if (/max depth exceeded|call stack/.test(text))
@@ -134,50 +113,29 @@ class ProtobufDecoder implements Decoder {
         detail: `does not decode as ${type.fullName.replace(/^\./, "")}: ${text.slice(0, 100)}`,
       };
     }
+    const maxDepth = this.context.limits.maxDepth;
     const event = plainEvent(type.toObject(message, toObjectOptions), maxDepth);
     if (event === undefined)
       return { ok: false, reason: "too_deep", detail: `nested deeper than the limit of ${maxDepth}` };
     return asObject(event);
   }
+}
 
-  private typeOf(id: number, indexes: readonly number[]): { type: protobuf.Type } | Rejection {
-    let proto = this.protos.get(id);
-    if (proto === undefined) {
-      const schema = this.context.registry?.cached(id);
-      if (schema === undefined || schema === null)
-        return { ok: false, reason: "decode:unknown_schema_id", detail: `the registry has no schema ${id}` };
-      if (schema.type !== "PROTOBUF") proto = { error: `schema ${id} is ${schema.type}, not PROTOBUF` };
-      else {
-        try {
-          proto = { pkg: parseProto(schema.schema).pkg };
-        } catch (error) {
-          proto = { error: `schema ${id} does not parse: ${(error as Error).message.slice(0, 100)}` };
-        }
-      }
-      this.protos.set(id, proto);
-    }
-    if ("error" in proto)
+/** The message type at the message indexes' path in a package. */
+function typeAt(pkg: protobuf.NamespaceBase, indexes: readonly number[]): protobuf.Type | Rejection {
+  let ns: protobuf.NamespaceBase = pkg;
+  let type: protobuf.Type | undefined;
+  for (const index of indexes) {
+    type = messagesOf(ns)[index];
+    if (type === undefined)
       return {
         ok: false,
-        reason: proto.error.includes("not PROTOBUF") ? "decode:wrong_schema_type" : "decode:schema_mismatch",
-        detail: proto.error,
+        reason: "decode:schema_mismatch",
+        detail: `no message at indexes [${indexes.join(", ")}]`,
       };
-    let ns: protobuf.NamespaceBase = proto.pkg;
-    let type: protobuf.Type | undefined;
-    for (const index of indexes) {
-      type = messagesOf(ns)[index];
-      if (type === undefined)
-        return {
-          ok: false,
-          reason: "decode:schema_mismatch",
-          detail: `schema ${id} has no message at indexes [${indexes.join(", ")}]`,
-        };
-      ns = type;
-    }
-    return type === undefined
-      ? { ok: false, reason: "decode:schema_mismatch", detail: `schema ${id}: no message indexes` }
-      : { type };
+    ns = type;
   }
+  return type ?? { ok: false, reason: "decode:schema_mismatch", detail: "no message indexes" };
 }
 
 const exampleProto = `syntax = "proto3";

@@ -1,4 +1,4 @@
-import type { DecoderContext, RejectReason } from "./decoder.js";
+import type { Decoded, Decoder, DecoderContext, RejectReason } from "./decoder.js";
 import { RegistryUnavailable, type SchemaRegistryClient } from "./schema-registry.js";
 
 // What the schema-registry decoders share: the Confluent wire format's header, fetching the
@@ -114,4 +114,94 @@ export function plainEvent(value: unknown, maxDepth: number): unknown {
   };
   const event = walk(value, 0);
   return tooDeep ? undefined : event;
+}
+
+/**
+ * What the decoders of schema-described records share: records over the size limit refused first,
+ * then, with a registry, the wire header read, the schema of its id compiled once (a rejection
+ * when the registry has none, or one of another type) and each change of id reported; without
+ * one, the local schema. A subclass compiles a schema's text and decodes the bytes after `at`.
+ */
+export abstract class SchemaDecoder<T> implements Decoder {
+  private readonly compiled = new Map<number, T | Rejection>();
+  private readonly local: T | null;
+  private readonly registryState = { down: false };
+  private lastId: number | null = null;
+
+  constructor(
+    protected readonly context: DecoderContext,
+    /** The registry's `schemaType` this decoder reads. */
+    private readonly schemaType: "AVRO" | "PROTOBUF" | "JSON",
+  ) {
+    this.local = context.valueSchema === undefined ? null : this.compile(context.valueSchema.text, true);
+  }
+
+  /** Compiles a schema's text; throws with its problem. `local` for `value_schema`. */
+  protected abstract compile(text: string, local: boolean): T;
+
+  /** Decodes the record's bytes from `at` with its compiled schema. */
+  protected abstract decodeWith(schema: T, bytes: Buffer, at: number): Decoded;
+
+  async prepare(raws: readonly (Buffer | string)[], signal: AbortSignal): Promise<void> {
+    const registry = this.context.registry;
+    if (registry !== undefined)
+      await fetchSchemas(registry, raws, signal, this.context.onRegistry, this.registryState);
+  }
+
+  decode(raw: Buffer | string): Decoded {
+    const { maxBytes } = this.context.limits;
+    const bytes = typeof raw === "string" ? Buffer.from(raw, "utf8") : raw;
+    if (bytes.length > maxBytes)
+      return {
+        ok: false,
+        reason: "too_large",
+        detail: `${bytes.length} bytes, more than the limit of ${maxBytes}`,
+      };
+    if (this.context.registry === undefined)
+      return this.local === null
+        ? { ok: false, reason: "decode:schema_mismatch", detail: "no schema to decode with" }
+        : this.decodeWith(this.local, bytes, 0);
+    const header = wireHeader(bytes);
+    if ("ok" in header) return header;
+    const schema = this.schemaOf(header.id);
+    if (isRejection(schema)) return schema;
+    if (this.lastId !== header.id) {
+      this.lastId = header.id;
+      this.context.onSchema?.(header.id);
+    }
+    return this.decodeWith(schema, bytes, header.at);
+  }
+
+  private schemaOf(id: number): T | Rejection {
+    const known = this.compiled.get(id);
+    if (known !== undefined) return known;
+    const schema = this.context.registry?.cached(id);
+    if (schema === undefined || schema === null)
+      return { ok: false, reason: "decode:unknown_schema_id", detail: `the registry has no schema ${id}` };
+    let found: T | Rejection;
+    if (schema.type !== this.schemaType)
+      found = {
+        ok: false,
+        reason: "decode:wrong_schema_type",
+        detail: `schema ${id} is ${schema.type}, not ${this.schemaType}`,
+      };
+    else {
+      try {
+        found = this.compile(schema.schema, false);
+      } catch (error) {
+        found = {
+          ok: false,
+          reason: "decode:schema_mismatch",
+          detail: `schema ${id} is not usable: ${(error as Error).message.slice(0, 100)}`,
+        };
+      }
+    }
+    this.compiled.set(id, found);
+    return found;
+  }
+}
+
+/** Whether a value is a rejection (`{ ok: false, ... }`). */
+export function isRejection(value: unknown): value is Rejection {
+  return value !== null && typeof value === "object" && (value as { ok?: unknown }).ok === false;
 }

@@ -59,7 +59,10 @@ describe("source format", () => {
   it("refuses a format no decoder is registered for, naming the ones there are", () => {
     const found = problems("{ type: http, listen: '127.0.0.1:0', format: thrift }");
     assert.equal(found.length, 1, found.join("\n"));
-    assert.match(found[0], /^\/sources\/s\/format must be one of json, avro, protobuf, json_schema \(got "thrift"\)/);
+    assert.match(
+      found[0],
+      /^\/sources\/s\/format must be one of json, avro, protobuf, json_schema \(got "thrift"\)/,
+    );
   });
 
   it("keeps a file source's format as its layout: jsonl and csv load, a decoder name does not", () => {
