@@ -14,6 +14,8 @@
 #                          requested, not required)
 #   KAFKA_SASL_USERS       user:password pairs separated by spaces, for every mechanism (SCRAM
 #                          credentials are written when the storage is formatted)
+#   KAFKA_KEEP_DATA=1      keep the data dir of an earlier start (a broker restart: topics,
+#                          offsets and groups survive); by default it is wiped
 #
 # Prints "kafka-up: listening on 127.0.0.1:<port> ..." and exits 0 once the broker answers;
 # otherwise exits non-zero with the tail of the broker log and leaves nothing running. Exit code 3
@@ -115,8 +117,12 @@ done
 
 fetch_jars
 
-# KRaft needs a formatted log dir; a fresh one per start keeps runs independent.
-rm -rf "$KDIR/data" "$PIDFILE"
+# KRaft needs a formatted log dir; a fresh one per start keeps runs independent, unless this is
+# a restart that keeps the data of the last one.
+keep=0
+if [ "${KAFKA_KEEP_DATA:-0}" = 1 ] && [ -f "$KDIR/data/meta.properties" ]; then keep=1; fi
+rm -f "$PIDFILE"
+if [ "$keep" = 0 ]; then rm -rf "$KDIR/data"; fi
 mkdir -p "$KDIR/data"
 # Kafka properties do not expand variables, so the shell writes the final values.
 # Static voters (controller.quorum.voters) mean `format` must NOT get --standalone.
@@ -186,7 +192,7 @@ while [ -z "$cluster_id" ] || [ "${cluster_id:0:1}" = "-" ]; do
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 done
 
-if ! java -Xmx256m "${JAVA_LOG_OPTS[@]}" -cp "$CLASSPATH_JARS" kafka.tools.StorageTool \
+if [ "$keep" = 0 ] && ! java -Xmx256m "${JAVA_LOG_OPTS[@]}" -cp "$CLASSPATH_JARS" kafka.tools.StorageTool \
   format -t "$cluster_id" -c "$KDIR/server.properties" "${scram_args[@]}" >"$KDIR/format.log" 2>&1; then
   cat "$KDIR/format.log" >&2
   die "formatting $KDIR/data failed"

@@ -148,5 +148,12 @@ export function runCommand(): Command {
       await pipeline.start();
       watchFinish();
       await done;
+      // Stopped and checkpointed: nothing of ours is left to run. A connection kafkajs reopens for
+      // a heartbeat racing its own disconnect (seen after a broker restart) must not keep the
+      // process alive; this timer does not either, and fires only if something else does.
+      setTimeout(() => {
+        log.warn("exiting with a client library's connection still open");
+        process.exit(process.exitCode ?? 0);
+      }, 3000).unref();
     });
 }

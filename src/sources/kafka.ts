@@ -148,11 +148,20 @@ export class KafkaSource implements Source {
     consumer.on(consumer.events.REBALANCING, () => {
       this.lastFetch = this.now();
     });
+    // A launch that a drain or stop overtook (a restart under way while the daemon stops) must
+    // not go on to run a consumer no one will stop: it would keep the process alive.
+    const overtaken = async (): Promise<boolean> => {
+      if (!this.stopped && !this.draining && this.consumer === consumer) return false;
+      await consumer.disconnect().catch(() => {});
+      return true;
+    };
     await consumer.connect();
+    if (await overtaken()) return;
     await consumer.subscribe({
       topics: [this.config.topic],
       fromBeginning: this.config.from_beginning ?? true,
     });
+    if (await overtaken()) return;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
@@ -193,7 +202,8 @@ export class KafkaSource implements Source {
           if (this.inFlight === work) this.inFlight = null;
         }
         this.lastFetch = this.now();
-        await heartbeat();
+        // Not once draining: a heartbeat racing the disconnect reopens a connection no one closes.
+        if (!this.draining && !this.stopped) await heartbeat();
       },
     });
   }

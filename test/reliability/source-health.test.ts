@@ -13,7 +13,7 @@ import { Logger } from "../../src/log.js";
 import { Metrics } from "../../src/metrics/metrics.js";
 import { KafkaSource } from "../../src/sources/kafka.js";
 import type { SourceRecord } from "../../src/sources/source.js";
-import { killAllDaemons, poll, startDaemon } from "../support/daemon.js";
+import { killAllDaemons, poll, readCheckpoint, startDaemon } from "../support/daemon.js";
 import { createTopic, type KafkaBroker, startKafka } from "../support/kafka.js";
 
 const SCHEMA = resolve("drift/weather/schemas/weather-input.json");
@@ -115,6 +115,74 @@ describe("source health", () => {
     await daemon.waitReady(30_000);
     await daemon.stop(60_000);
     assert.match(daemon.stderr, /msg="source down" source=inputs/);
+  });
+
+  it("recovers on its own when the broker is stopped and started again, losing and repeating nothing", async function () {
+    this.timeout(240_000);
+    const broker = kafka as KafkaBroker;
+    await createTopic(broker.brokers, "health.restart", 2);
+    const config = join(work, "restart.yaml");
+    writeFileSync(
+      config,
+      [
+        "sources:",
+        "  inputs:",
+        "    type: kafka",
+        `    brokers: [${broker.brokers[0]}]`,
+        "    topic: health.restart",
+        "    group_id: restart",
+        "    session_timeout_secs: 6",
+        "    dead_letter: { topic: health.restart.dlq }",
+        `    schema: ${SCHEMA}`,
+        "features:",
+        "  temp_max: { source: inputs, path: /temp_max, type: numeric }",
+        "monitors:",
+        "  m:",
+        "    type: drift",
+        "    features: [temp_max]",
+        "    reference: { type: first, events: 50 }",
+        "    window: { type: tumbling, events: 50 }",
+        "state: { dir: state, checkpoint_interval_secs: 1 }",
+      ].join("\n"),
+    );
+    const daemon = await startDaemon({ config, stateDir: join(work, "restart-state") });
+    await daemon.waitReady(60_000);
+    const counted = (s: { value(n: string, l: Record<string, string>): number | undefined }) => [
+      s.value("driftwatch_events_total", { source: "inputs", outcome: "valid" }) ?? 0,
+      s.value("driftwatch_events_total", { source: "inputs", outcome: "invalid" }) ?? 0,
+    ];
+    const send = (from: number, to: number) =>
+      producer?.send({
+        topic: "health.restart",
+        acks: -1,
+        messages: [...DEMO.slice(from, to).map((value) => ({ value })), { value: `{"bad": ${from}` }],
+      });
+    await send(0, 120);
+    await daemon.waitFor(
+      (s) => counted(s).join() === "120,1",
+      30_000,
+      "120 events and a dead letter before the restart",
+    );
+
+    // The broker process stops and starts again with its data (topics, offsets, transactions).
+    await broker.restart();
+    await send(120, 300);
+    const scrape = await daemon.waitFor(
+      (s) => counted(s).join() === "300,2" && s.value("driftwatch_source_up", { source: "inputs" }) === 1,
+      120_000,
+      "every event after the restart counted once, the source up again",
+    );
+    assert.equal(
+      scrape.value("driftwatch_windows_evaluated_total", { monitor: "m", trigger: "window_close" }),
+      5,
+    );
+    await daemon.stop(60_000);
+    // The final checkpoint holds every message's position once: 302 messages over the 2 partitions.
+    const positions = readCheckpoint(join(work, "restart-state"))?.positions.inputs ?? {};
+    assert.equal(
+      Object.values(positions).reduce((a, b) => a + b, 0),
+      302,
+    );
   });
 
   it("restarts a consumer that crashed without a restart and resumes at the live position", async function () {

@@ -55,6 +55,8 @@ export interface KafkaBroker {
   readonly dir: string;
   /** Stops the broker (SIGTERM, then SIGKILL after the bounded wait) and removes its dir; idempotent. */
   stop(): Promise<void>;
+  /** Stops the broker and starts it again on the same ports with the same data (topics, offsets, groups). */
+  restart(): Promise<void>;
 }
 
 interface ScriptResult {
@@ -205,8 +207,15 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaBroker> 
   };
 
   try {
-    const port = await runUpScript(opts, env, startTimeoutMs);
+    const { port, controllerPort } = await runUpScript(opts, env, startTimeoutMs);
     const brokers = [`127.0.0.1:${port}`];
+    const restart = async (): Promise<void> => {
+      const down = await runScript(downScript, env, (stopTimeoutSecs + 15) * 1000);
+      if (down.code !== 0 || down.timedOut)
+        throw new Error(`kafka-down.sh failed (exit ${down.code}):\n${down.output}`);
+      await runUpScript({ ...opts, port, controllerPort }, { ...env, KAFKA_KEEP_DATA: "1" }, startTimeoutMs);
+      await waitUntilReady(brokers, readyTimeoutMs);
+    };
     await waitUntilReady(brokers, readyTimeoutMs).catch(async (err: unknown) => {
       // stop() removes the dir, so keep the broker's own account of what went wrong.
       const log = await readFile(join(dir, "broker.log"), "utf8").catch(() => "");
@@ -215,7 +224,13 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaBroker> 
         `${err instanceof Error ? err.message : String(err)}\nlast lines of broker.log:\n${tail}`,
       );
     });
-    return { brokers, secureBrokers: securePort === null ? [] : [`localhost:${securePort}`], dir, stop };
+    return {
+      brokers,
+      secureBrokers: securePort === null ? [] : [`localhost:${securePort}`],
+      dir,
+      stop,
+      restart,
+    };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
@@ -227,11 +242,15 @@ const PORT_TAKEN = 3;
 const PORT_ATTEMPTS = 3;
 
 /**
- * Runs kafka-up.sh and returns the client port it listens on. Ports the caller did not give are
+ * Runs kafka-up.sh and returns the ports it listens on. Ports the caller did not give are
  * picked here; another process may take them before the broker binds, so when both were picked
  * here that case is retried with a fresh pair.
  */
-async function runUpScript(opts: KafkaOptions, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<number> {
+async function runUpScript(
+  opts: KafkaOptions,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ port: number; controllerPort: number }> {
   const pinned = opts.port !== undefined || opts.controllerPort !== undefined;
   for (let attempt = 1; ; attempt++) {
     const [freeA, freeB] =
@@ -245,7 +264,7 @@ async function runUpScript(opts: KafkaOptions, env: NodeJS.ProcessEnv, timeoutMs
       { ...env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort) },
       timeoutMs,
     );
-    if (up.code === 0) return port;
+    if (up.code === 0) return { port, controllerPort };
     if (up.code === PORT_TAKEN && !pinned && attempt < PORT_ATTEMPTS) continue;
     const why = up.timedOut ? `stopped after ${timeoutMs} ms` : `exit ${up.code}`;
     throw new Error(`kafka-up.sh failed (${why}):\n${up.output}`);
