@@ -2,9 +2,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
-import { type Daemon, killAllDaemons, startDaemon } from "../support/daemon.js";
+import { loadConfig } from "../../src/config/load.js";
+import { Logger } from "../../src/log.js";
+import { Pipeline } from "../../src/pipeline.js";
+import { type Daemon, killAllDaemons, poll, startDaemon } from "../support/daemon.js";
 import { createTopic, type KafkaBroker, startKafka } from "../support/kafka.js";
+import { SchemaRegistryStandIn } from "../support/schema-registry.js";
 import { makeTestPki, type TestPki, unsecuredToken } from "../support/tls.js";
 
 // A real broker with a SASL_SSL listener (certificates made here with openssl, SCRAM users
@@ -155,6 +160,91 @@ monitors:
         assert.ok(!text.includes(SECRET), `the ${where} must not hold the password`);
     });
   }
+
+  it("decodes Avro through the schema registry over SASL_SSL, to the numbers the same rows give as JSON", async function () {
+    this.timeout(120_000);
+    const registry = new SchemaRegistryStandIn();
+    await registry.start();
+    try {
+      const serializer = new SchemaRegistry({ host: registry.url });
+      const schema = {
+        type: "record",
+        name: "Day",
+        fields: [
+          { name: "date", type: "string" },
+          { name: "temp_max", type: "double" },
+        ],
+      };
+      const { id } = await serializer.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+        { subject: "secured.avro-value" },
+      );
+      const rows = DEMO.slice(0, 60).map((line) => {
+        const { date, temp_max } = JSON.parse(line) as { date: string; temp_max: number };
+        return { date, temp_max };
+      });
+      for (const [topic, values] of [
+        ["secured.avro", await Promise.all(rows.map((row) => serializer.encode(id, row)))],
+        ["secured.json", rows.map((row) => Buffer.from(JSON.stringify(row)))],
+      ] as const) {
+        await createTopic(kafka.brokers, topic, 1);
+        await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
+      }
+      const security = `    tls: { ca_file: ca.pem }
+    sasl: { mechanism: scram-sha-512, username: alice, password_file: password.txt }`;
+      const file = join(work, "avro-secured.yaml");
+      writeFileSync(
+        file,
+        `sources:
+${["avro", "json"]
+  .map(
+    (format) => `  ${format}:
+    type: kafka
+    brokers: [${kafka.secureBrokers[0]}]
+    topic: secured.${format}
+    group_id: secured-${format}
+    format: ${format}
+${format === "avro" ? `    schema_registry: { url: "${registry.url}" }\n` : ""}${security}`,
+  )
+  .join("\n")}
+features:
+  avro_t: { source: avro, path: /temp_max, type: numeric }
+  json_t: { source: json, path: /temp_max, type: numeric }
+monitors:
+  avro: { type: drift, features: [avro_t], reference: { type: first, events: 20 }, window: { type: tumbling, events: 20 } }
+  json: { type: drift, features: [json_t], reference: { type: first, events: 20 }, window: { type: tumbling, events: 20 } }
+`,
+      );
+      // The daemon runs in this process: the registry stand-in must keep answering while it reads.
+      const pipeline = await Pipeline.create(loadConfig(file), {
+        log: new Logger("error"),
+        metricsListen: null,
+        stateDir: join(work, "avro-secured-state"),
+      });
+      await pipeline.start();
+      try {
+        await poll(
+          async () => {
+            const values = (await pipeline.metrics.eventsTotal.get()).values.filter(
+              (v) => v.labels.outcome === "valid",
+            );
+            return values.length === 2 && values.every((v) => v.value === rows.length) ? true : undefined;
+          },
+          60_000,
+          () => "the 60 rows of both topics through the secured listener",
+        );
+      } finally {
+        await pipeline.stop();
+      }
+      const statistics = (await pipeline.metrics.driftStatistic.get()).values;
+      const of = (monitor: string) =>
+        statistics.filter((v) => v.labels.monitor === monitor).map((v) => v.value);
+      assert.equal(of("json").length, 1);
+      assert.deepEqual(of("avro"), of("json"));
+    } finally {
+      await registry.stop();
+    }
+  });
 
   const failures: [string, string, RegExp, string[]?][] = [
     [
