@@ -16,6 +16,8 @@ export function parseListen(listen: string): { host: string; port: number } {
 /** Options of an HTTP source (the config keys; defaults below). */
 export interface HttpSourceOptions extends EndpointConfig {
   readonly listen: string;
+  /** Records of a binary format: each request body is one record, never split. */
+  readonly binary?: boolean;
   readonly max_body_bytes?: number;
   readonly max_connections?: number;
   readonly header_timeout_secs?: number;
@@ -49,7 +51,7 @@ const NEWLINE = 0x0a;
 export class HttpSource implements Source {
   readonly finished = new Promise<void>(() => {});
   private server: Server | null = null;
-  private readonly limits: Required<Omit<HttpSourceOptions, "listen" | keyof EndpointConfig>>;
+  private readonly limits: Required<Omit<HttpSourceOptions, "listen" | "binary" | keyof EndpointConfig>>;
   private security: EndpointSecurity | null = null;
   private stopping = false;
   /** Batches handed to the pipeline and not yet processed. */
@@ -198,7 +200,14 @@ export class HttpSource implements Source {
     const body = Buffer.concat(chunks);
     const type = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
     const records: SourceRecord[] = [];
-    if (type === "application/x-ndjson" || type === "application/ndjson" || type === "application/jsonl") {
+    if (this.options.binary === true) {
+      // A binary record (Avro, Protobuf) has no separator that cannot occur inside it: one per request.
+      records.push({ value: body });
+    } else if (
+      type === "application/x-ndjson" ||
+      type === "application/ndjson" ||
+      type === "application/jsonl"
+    ) {
       // Lines keep their own bytes (split on the newline byte, which UTF-8 never uses inside a character).
       let start = 0;
       while (start < body.length) {

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { DEFAULT_DECODER, type DecoderName } from "../decode/registry.js";
+import { DEFAULT_DECODER, type DecoderName, decoders } from "../decode/registry.js";
 import { endpointProblems } from "../io/endpoint.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -111,7 +111,14 @@ const http: SourceKind<HttpSourceConfig> = {
   schema: httpSchema,
   example: { type: "http", listen: "127.0.0.1:0" },
   create: (name, config, { resolvePath, log, metrics }) =>
-    new HttpSource(name, config, metrics, log, resolvePath),
+    new HttpSource(
+      name,
+      // A binary format's record may hold any byte: each request body is one record.
+      { ...config, binary: !decoders[config.format ?? DEFAULT_DECODER].text },
+      metrics,
+      log,
+      resolvePath,
+    ),
   finite: false,
   commitsOffsets: false,
   decoder: (config) => config.format ?? DEFAULT_DECODER,
