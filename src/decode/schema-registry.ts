@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 
@@ -106,16 +105,5 @@ export class SchemaRegistryClient {
       req.on("error", (error) => reject(new RegistryUnavailable(`${this.url}: ${error.message}`)));
       req.end();
     });
-  }
-}
-
-/** Reads a PEM file for `ca`, with an error naming the file. */
-export function readCa(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(
-      `CA file ${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
   }
 }

@@ -4,9 +4,8 @@ import { showValue } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
-import { featureProblems, missingFile, windowSource } from "../monitors/problems.js";
+import { windowedFeatureProblems } from "../monitors/problems.js";
 import type { MonitorContext, MonitorInput, MonitorKind, RestoreState } from "../monitors/types.js";
-import { windowProblems } from "../windows/config.js";
 import { driftConfigSchema } from "./config.js";
 import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
 import { loadReference } from "./reference.js";
@@ -46,18 +45,13 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
 
   sources: (config, all) => sourcesOfFeatures(all, config.features),
 
-  problems(config, { config: all, resolvePath, path: base }) {
-    const { problems, source } = featureProblems(all, "drift", config.features, base);
-    problems.push(
-      ...windowProblems(config.window as Record<string, unknown>, base, windowSource(all, source)),
-    );
+  problems(config, context) {
+    const problems = windowedFeatureProblems("drift", config, context);
     if (config.schedule !== undefined && !validateCron(config.schedule))
       problems.push({
-        path: `${base}/schedule`,
+        path: `${context.path}/schedule`,
         message: `not a valid cron expression (got ${showValue(config.schedule)})`,
       });
-    if (config.reference.type !== "first")
-      problems.push(...missingFile(resolvePath, config.reference.path, `${base}/reference/path`));
     return problems;
   },
 

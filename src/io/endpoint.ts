@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -9,6 +9,7 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { FromSchema } from "json-schema-to-ts";
+import { readNamedFile, readSecret } from "./secrets.js";
 
 // Optional bearer-token auth and TLS of the HTTP endpoints driftwatch serves (the HTTP source and
 // the metrics server): their schema fragments, their checks, and the server they make. The token
@@ -72,16 +73,6 @@ export function endpointProblems(
   return problems;
 }
 
-function readOrThrow(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(
-      `${what} ${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-}
-
 const sha256 = (value: string | Buffer) => createHash("sha256").update(value).digest();
 
 /**
@@ -94,24 +85,16 @@ export class EndpointSecurity {
 
   constructor(config: EndpointConfig, resolvePath: (path: string) => string) {
     const auth = config.auth;
-    let token: string | null = null;
-    if (auth?.token_env !== undefined) {
-      token = process.env[auth.token_env] ?? "";
-      if (token === "") throw new Error(`environment variable ${auth.token_env} is not set`);
-    } else if (auth?.token_file !== undefined) {
-      token = readOrThrow(resolvePath(auth.token_file), "token file")
-        .toString("utf8")
-        .replace(/\r?\n$/, "");
-      if (token === "") throw new Error(`token file ${resolvePath(auth.token_file)} is empty`);
-    }
+    const token = readSecret(auth?.token_env, auth?.token_file, resolvePath) ?? null;
+    if (token === "") throw new Error(`token file ${resolvePath(auth?.token_file ?? "")} is empty`);
     // Only the digest is kept: equal lengths for timingSafeEqual, whatever the client sends.
     this.token = token === null ? null : sha256(token);
     this.tls =
       config.tls === undefined
         ? null
         : {
-            cert: readOrThrow(resolvePath(config.tls.cert_file), "certificate file"),
-            key: readOrThrow(resolvePath(config.tls.key_file), "key file"),
+            cert: readNamedFile(resolvePath(config.tls.cert_file), "certificate file"),
+            key: readNamedFile(resolvePath(config.tls.key_file), "key file"),
           };
   }
 

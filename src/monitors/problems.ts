@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Config } from "../config/types.js";
 import { type ConfigProblem, showValue, suggest } from "../errors.js";
+import { windowProblems } from "../windows/config.js";
 
 // Cross-checks several monitor kinds share: names that must exist in the config's other sections,
 // files that must exist on disk. Each kind's `problems` calls the ones it needs.
@@ -74,4 +75,27 @@ export function missingFile(
 ): ConfigProblem[] {
   const file = resolvePath(path);
   return existsSync(file) ? [] : [{ path: at, message: `file not found: ${file}` }];
+}
+
+/**
+ * Problems of a monitor that windows features of one source against a reference (drift,
+ * outliers): its features, its window against that source, and its reference file.
+ */
+export function windowedFeatureProblems(
+  type: string,
+  monitor: {
+    readonly features: readonly string[];
+    readonly window: object;
+    readonly reference: { readonly type: string; readonly path?: string };
+  },
+  context: { readonly config: Config; readonly resolvePath: (path: string) => string; readonly path: string },
+): ConfigProblem[] {
+  const { config, resolvePath, path: base } = context;
+  const { problems, source } = featureProblems(config, type, monitor.features, base);
+  problems.push(
+    ...windowProblems(monitor.window as Record<string, unknown>, base, windowSource(config, source)),
+  );
+  if (monitor.reference.path !== undefined)
+    problems.push(...missingFile(resolvePath, monitor.reference.path, `${base}/reference/path`));
+  return problems;
 }

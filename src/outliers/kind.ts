@@ -4,9 +4,8 @@ import { readNumericRows } from "../io/rows.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
-import { featureProblems, missingFile, windowSource } from "../monitors/problems.js";
+import { windowedFeatureProblems } from "../monitors/problems.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
-import { windowProblems } from "../windows/config.js";
 import { outliersConfigSchema } from "./config.js";
 import {
   checkOutlierMonitorState,
@@ -48,8 +47,9 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
 
   sources: (config, all) => sourcesOfFeatures(all, config.features),
 
-  problems(config, { config: all, resolvePath, path: base }) {
-    const { problems, source } = featureProblems(all, "outliers", config.features, base);
+  problems(config, context) {
+    const { config: all, path: base } = context;
+    const problems = windowedFeatureProblems("outliers", config, context);
     for (const [i, feature] of config.features.entries()) {
       if (all.features[feature]?.type === "categorical") {
         problems.push({
@@ -71,11 +71,6 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
       if (threshold !== undefined)
         problems.push(...thresholdProblems(threshold, `${base}/scorers/${i}/threshold`));
     }
-    problems.push(
-      ...windowProblems(config.window as Record<string, unknown>, base, windowSource(all, source)),
-    );
-    if (config.reference.type !== "first")
-      problems.push(...missingFile(resolvePath, config.reference.path, `${base}/reference/path`));
     return problems;
   },
 

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import type { DecoderContext } from "../decode/decoder.js";
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from "../decode/limits.js";
 import { type DecoderName, decoders } from "../decode/registry.js";
-import { readCa, SchemaRegistryClient } from "../decode/schema-registry.js";
+import { SchemaRegistryClient } from "../decode/schema-registry.js";
 import { EventDecoder } from "../decode/validate.js";
 import { showValue } from "../errors.js";
+import { readNamedFile, readSecret } from "../io/secrets.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { SourceConfig } from "./config.js";
@@ -31,39 +32,20 @@ function settingsOf(config: SourceConfig): SchemaSettings {
   return config.type === "file" ? {} : config;
 }
 
-/** A secret from an environment variable or a file; the error names them, never the value. */
-function secret(
-  env: string | undefined,
-  file: string | undefined,
-  resolvePath: (p: string) => string,
-): string | undefined {
-  if (env !== undefined) {
-    const value = process.env[env];
-    if (!value) throw new Error(`environment variable ${env} is not set`);
-    return value;
-  }
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(resolvePath(file), "utf8").replace(/\r?\n$/, "");
-  } catch (error) {
-    throw new Error(
-      `secret file ${resolvePath(file)}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-}
-
 /** The registry client of a source's `schema_registry`. */
 export function registryOf(
   registry: NonNullable<SchemaSettings["schema_registry"]>,
   resolvePath: (path: string) => string,
 ): SchemaRegistryClient {
-  const password = secret(registry.password_env, registry.password_file, resolvePath);
-  const token = secret(registry.token_env, registry.token_file, resolvePath);
+  const password = readSecret(registry.password_env, registry.password_file, resolvePath);
+  const token = readSecret(registry.token_env, registry.token_file, resolvePath);
   return new SchemaRegistryClient({
     url: registry.url,
     ...(registry.username === undefined ? {} : { username: registry.username, password: password ?? "" }),
     ...(token === undefined ? {} : { token }),
-    ...(registry.ca_file === undefined ? {} : { ca: readCa(resolvePath(registry.ca_file)) }),
+    ...(registry.ca_file === undefined
+      ? {}
+      : { ca: readNamedFile(resolvePath(registry.ca_file), "CA file") }),
   });
 }
 

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type { ConnectionOptions } from "node:tls";
 import type { SASLOptions } from "kafkajs";
 import { showValue } from "../errors.js";
+import { readNamedFile, readSecret } from "../io/secrets.js";
 import type { KafkaSourceConfig } from "./config.js";
 
 // TLS and SASL of a Kafka connection: the config's files and environment variables turned into
@@ -22,33 +23,15 @@ export interface KafkaConnection {
   readonly resolvePath: (path: string) => string;
 }
 
-/** Reads a file of the connection; the error names the file and why, never its content. */
-function readConfigFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(
-      `${what} ${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
-}
-
-/** A secret from its environment variable or its file (a final newline dropped). */
+/** A secret the config must name (the schema and the cross-checks make sure it does). */
 function secretOf(
   env: string | undefined,
   file: string | undefined,
   resolvePath: (p: string) => string,
 ): string {
-  if (env !== undefined) {
-    const value = process.env[env];
-    if (value === undefined || value === "") throw new Error(`environment variable ${env} is not set`);
-    return value;
-  }
-  if (file !== undefined)
-    return readConfigFile(resolvePath(file), "secret file")
-      .toString("utf8")
-      .replace(/\r?\n$/, "");
-  throw new Error("no secret configured");
+  const secret = readSecret(env, file, resolvePath);
+  if (secret === undefined) throw new Error("no secret configured");
+  return secret;
 }
 
 /** kafkajs's `ssl`: true for the system's CAs, or node's TLS options from the files. */
@@ -56,7 +39,7 @@ export function tlsOptions(connection: KafkaConnection): ConnectionOptions | boo
   const tls = connection.tls;
   if (tls === undefined || tls === false) return undefined;
   if (tls === true) return true;
-  const file = (path: string, what: string) => readConfigFile(connection.resolvePath(path), what);
+  const file = (path: string, what: string) => readNamedFile(connection.resolvePath(path), what);
   return {
     ...(tls.ca_file === undefined ? {} : { ca: [file(tls.ca_file, "CA file")] }),
     ...(tls.cert_file === undefined ? {} : { cert: file(tls.cert_file, "certificate file") }),
