@@ -13,6 +13,9 @@ export interface RegistrySchema {
   readonly schema: string;
 }
 
+/** How many ids the registry answered 404 for are remembered. */
+const MAX_UNKNOWN_IDS = 1024;
+
 /** The registry could not be asked (network, timeout, 5xx): try again later. */
 export class RegistryUnavailable extends Error {}
 
@@ -31,8 +34,13 @@ export interface RegistryOptions {
 }
 
 export class SchemaRegistryClient {
-  /** Schemas by id; null for ids the registry does not have. */
-  private readonly cache = new Map<number, RegistrySchema | null>();
+  /** Schemas by id (as many as the registry holds). */
+  private readonly cache = new Map<number, RegistrySchema>();
+  /**
+   * Ids the registry does not have, the most recent {@link MAX_UNKNOWN_IDS}: records naming random
+   * ids must not grow memory without bound (the oldest are asked again if they come back).
+   */
+  private readonly unknown = new Set<number>();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -43,12 +51,12 @@ export class SchemaRegistryClient {
 
   /** A schema known without asking: undefined when it was never fetched, null when the registry has none. */
   cached(id: number): RegistrySchema | null | undefined {
-    return this.cache.get(id);
+    return this.unknown.has(id) ? null : this.cache.get(id);
   }
 
   /** Fetches the schema of `id` (once; then from the cache); null when the registry has none. */
   async schemaById(id: number): Promise<RegistrySchema | null> {
-    const known = this.cache.get(id);
+    const known = this.cached(id);
     if (known !== undefined) return known;
     const { status, body } = await this.get(`/schemas/ids/${id}`);
     let found: RegistrySchema | null;
@@ -62,7 +70,11 @@ export class SchemaRegistryClient {
         throw new RegistryUnavailable(`schema ${id}: unknown schemaType ${JSON.stringify(type)}`);
       found = { type, schema: parsed.schema };
     } else throw new RegistryUnavailable(`GET /schemas/ids/${id} answered ${status}`);
-    this.cache.set(id, found);
+    if (found === null) {
+      this.unknown.add(id);
+      if (this.unknown.size > MAX_UNKNOWN_IDS)
+        this.unknown.delete(this.unknown.values().next().value as number);
+    } else this.cache.set(id, found);
     return found;
   }
 

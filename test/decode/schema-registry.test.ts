@@ -269,3 +269,22 @@ describe("decoders with a schema registry (stand-in)", () => {
     await assert.rejects(waiting as Promise<void>, /stopping/);
   });
 });
+
+describe("the schema registry client", () => {
+  it("remembers a bounded number of unknown ids, so random ids cannot grow its memory", async () => {
+    const standIn = new SchemaRegistryStandIn();
+    await standIn.start();
+    try {
+      const client = new SchemaRegistryClient({ url: standIn.url });
+      for (let id = 1000; id < 1000 + 1100; id++) assert.equal(await client.schemaById(id), null);
+      assert.equal(client.cached(2099), null, "a recent unknown id is remembered");
+      assert.equal(
+        client.cached(1000),
+        undefined,
+        "the oldest are forgotten, and asked again if they come back",
+      );
+    } finally {
+      await standIn.stop();
+    }
+  });
+});
