@@ -83,7 +83,13 @@ export const avroDecoder: DecoderKind = {
   description:
     "Avro records: the Confluent wire format with `schema_registry`, or bare with `value_schema` (.avsc)",
   text: false,
-  needsSchema: true,
+  schema: {
+    type: "AVRO",
+    extension: ".avsc",
+    check: (text) => {
+      typeOf(text);
+    },
+  },
   example: typeOf(exampleSchema).toBuffer({
     date: "2012-01-01",
     temp_max: 12.8,

@@ -1,5 +1,5 @@
 import type { EventLimits } from "./limits.js";
-import type { SchemaRegistryClient } from "./schema-registry.js";
+import type { SchemaStore, SchemaType, SubjectVersion } from "./schema-registry.js";
 
 /** Why an event was rejected; bounded values, used as the `reason` metric label. */
 export type RejectReason =
@@ -44,14 +44,20 @@ export interface Decoder {
 /** What a decoder is made from: the limits, and the source's schema settings where it has them. */
 export interface DecoderContext {
   readonly limits: EventLimits;
-  /** The schema registry of records in the Confluent wire format, when the source names one. */
-  readonly registry?: SchemaRegistryClient;
+  /**
+   * Where the schemas of records in the Confluent wire format come from, by id: the source's
+   * schema registry or its directory of schema files (`schema_dir`).
+   */
+  readonly schemas?: SchemaStore;
   /** A local schema's text (`value_schema`: an `.avsc`, a `.proto`), for records without the wire header. */
   readonly valueSchema?: { readonly file: string; readonly text: string };
   /** Protobuf: the message type records hold (`value_message`). */
   readonly message?: string;
-  /** Called when records start to carry another schema id: for the log and the metrics. */
-  readonly onSchema?: (id: number) => void;
+  /**
+   * Called when records start to carry another schema id, with the subjects and versions it is
+   * registered under where the store knows them: for the log and the metrics.
+   */
+  readonly onSchema?: (id: number, versions: readonly SubjectVersion[]) => void;
   /** Called once each time the registry becomes unreachable and once when it answers again. */
   readonly onRegistry?: (up: boolean, reason: string) => void;
 }
@@ -76,8 +82,16 @@ export interface DecoderKind {
    * check (a text format nests the example; a binary one needs a recursive schema).
    */
   deepRecord?(depth: number): { readonly record: Buffer; readonly context: Omit<DecoderContext, "limits"> };
-  /** Whether it needs a schema: a registry or a local one (`value_schema`). */
-  readonly needsSchema: boolean;
+  /**
+   * The schemas of a format that needs one (a registry, a `schema_dir` or a local `value_schema`):
+   * the registry's name for their type, the extension of their files in a `schema_dir`, and a
+   * check that a schema's text compiles (throws with its problem). Absent for a format without.
+   */
+  readonly schema?: {
+    readonly type: SchemaType;
+    readonly extension: string;
+    check(text: string): void;
+  };
   /** A decoder that rejects records over the limits before it looks inside them. */
   create(context: DecoderContext): Decoder;
 }

@@ -62,7 +62,13 @@ export const jsonSchemaDecoder: DecoderKind = {
   description:
     "JSON records with a JSON Schema: the Confluent wire format with `schema_registry`, or bare with `value_schema`",
   text: true,
-  needsSchema: true,
+  schema: {
+    type: "JSON",
+    extension: ".json",
+    check: (text) => {
+      compile(text);
+    },
+  },
   example: Buffer.from('{"temp_max":12.8,"weather":"drizzle"}'),
   exampleContext: { valueSchema: { file: "weather-input.schema.json", text: exampleSchema } },
   create: (context) => new JsonSchemaDecoder(context),

@@ -49,7 +49,6 @@ export const json: DecoderKind = {
   name: "json",
   description: "a JSON object per record (UTF-8)",
   text: true,
-  needsSchema: false,
   example: Buffer.from('{"inputs":{"temp_max":12.5,"weather":"rain"},"prediction":0.7}'),
   create: (context) => new JsonDecoder(context.limits),
 };

@@ -155,7 +155,13 @@ export const protobufDecoder: DecoderKind = {
   description:
     "Protobuf messages: the Confluent wire format with `schema_registry`, or bare with `value_schema` (.proto) and `value_message`",
   text: false,
-  needsSchema: true,
+  schema: {
+    type: "PROTOBUF",
+    extension: ".proto",
+    check: (text) => {
+      parseProto(text);
+    },
+  },
   example: Buffer.from(
     parseProto(exampleProto)
       .root.lookupType("weather.Input")

@@ -1,16 +1,42 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 
-// A read-only client of a Confluent-compatible schema registry: the one call a consumer needs,
-// `GET /schemas/ids/{id}`, answered from a cache after the first time (ids never change). Written
+// A read-only client of a Confluent-compatible schema registry: the calls a consumer needs,
+// `GET /schemas/ids/{id}` and, for the metrics and the log, `GET /schemas/ids/{id}/versions`
+// (the subjects and versions it is registered under), answered from a cache after the first time
+// (ids never change). Written
 // here rather than taken from a client library because the decoders need the schema's text and
 // type as the registry gives them, and need to tell "no such id" (a bad record: dead letter)
 // from "registry unreachable" (hold the batch and try again), which the libraries fold together.
 
+/** The kinds of schema a registry holds, as its `schemaType` names them. */
+export type SchemaType = "AVRO" | "PROTOBUF" | "JSON";
+
 /** A schema as the registry holds it. */
 export interface RegistrySchema {
-  readonly type: "AVRO" | "PROTOBUF" | "JSON";
+  readonly type: SchemaType;
   readonly schema: string;
+  /** The subjects and versions it is registered under, where the store knows them. */
+  readonly versions: readonly SubjectVersion[];
+}
+
+/** One subject's version of a schema (a subject is usually `TOPIC-value`). */
+export interface SubjectVersion {
+  readonly subject: string;
+  readonly version: number;
+}
+
+/**
+ * Where the schemas of wire-format records come from, by id: a registry, or a directory of local
+ * schema files (`schema_dir`). `schemaById` throws {@link RegistryUnavailable} when it cannot ask.
+ */
+export interface SchemaStore {
+  /** What it is, for messages: "the registry at URL", "schema_dir DIR". */
+  readonly describe: string;
+  /** A schema known without asking: undefined when never fetched, null when the store has none. */
+  cached(id: number): RegistrySchema | null | undefined;
+  /** The schema of `id` (fetched once, then from memory); null when the store has none. */
+  schemaById(id: number): Promise<RegistrySchema | null>;
 }
 
 /** How many ids the registry answered 404 for are remembered. */
@@ -33,7 +59,7 @@ export interface RegistryOptions {
   readonly timeoutMs?: number;
 }
 
-export class SchemaRegistryClient {
+export class SchemaRegistryClient implements SchemaStore {
   /** Schemas by id (as many as the registry holds). */
   private readonly cache = new Map<number, RegistrySchema>();
   /**
@@ -49,12 +75,14 @@ export class SchemaRegistryClient {
     return this.options.url;
   }
 
-  /** A schema known without asking: undefined when it was never fetched, null when the registry has none. */
+  get describe(): string {
+    return `the registry at ${this.options.url}`;
+  }
+
   cached(id: number): RegistrySchema | null | undefined {
     return this.unknown.has(id) ? null : this.cache.get(id);
   }
 
-  /** Fetches the schema of `id` (once; then from the cache); null when the registry has none. */
   async schemaById(id: number): Promise<RegistrySchema | null> {
     const known = this.cached(id);
     if (known !== undefined) return known;
@@ -62,13 +90,19 @@ export class SchemaRegistryClient {
     let found: RegistrySchema | null;
     if (status === 404) found = null;
     else if (status === 200) {
-      const parsed = JSON.parse(body) as { schema?: unknown; schemaType?: unknown };
+      let parsed: { schema?: unknown; schemaType?: unknown };
+      try {
+        parsed = JSON.parse(body) ?? {};
+      } catch {
+        // A proxy's error page with status 200: the registry is not answering, try again later.
+        throw new RegistryUnavailable(`schema ${id}: the answer is not JSON`);
+      }
       if (typeof parsed.schema !== "string")
         throw new RegistryUnavailable(`schema ${id}: the answer has no schema`);
       const type = parsed.schemaType === undefined ? "AVRO" : parsed.schemaType;
       if (type !== "AVRO" && type !== "PROTOBUF" && type !== "JSON")
         throw new RegistryUnavailable(`schema ${id}: unknown schemaType ${JSON.stringify(type)}`);
-      found = { type, schema: parsed.schema };
+      found = { type, schema: parsed.schema, versions: await this.versionsOf(id) };
     } else throw new RegistryUnavailable(`GET /schemas/ids/${id} answered ${status}`);
     if (found === null) {
       this.unknown.add(id);
@@ -76,6 +110,29 @@ export class SchemaRegistryClient {
         this.unknown.delete(this.unknown.values().next().value as number);
     } else this.cache.set(id, found);
     return found;
+  }
+
+  /**
+   * The subjects and versions schema `id` is registered under. Only for the log and the metrics:
+   * a registry without the call, or one that fails to answer it, gives none rather than holding
+   * the batch.
+   */
+  private async versionsOf(id: number): Promise<SubjectVersion[]> {
+    try {
+      const { status, body } = await this.get(`/schemas/ids/${id}/versions`);
+      if (status !== 200) return [];
+      const parsed = JSON.parse(body) as unknown;
+      if (!Array.isArray(parsed)) return [];
+      return parsed
+        .filter(
+          (v): v is SubjectVersion =>
+            typeof v?.subject === "string" && Number.isSafeInteger(v?.version) && v.subject.length <= 255,
+        )
+        .slice(0, 16)
+        .map((v) => ({ subject: v.subject, version: v.version }));
+    } catch {
+      return [];
+    }
   }
 
   private get(path: string): Promise<{ status: number; body: string }> {

@@ -1,5 +1,5 @@
 import type { Decoded, Decoder, DecoderContext, RejectReason } from "./decoder.js";
-import { RegistryUnavailable, type SchemaRegistryClient } from "./schema-registry.js";
+import { RegistryUnavailable, type SchemaStore, type SchemaType } from "./schema-registry.js";
 
 // What the schema-registry decoders share: the Confluent wire format's header, fetching the
 // schemas a batch names before it is decoded, and turning a decoded record into a plain JSON-like
@@ -49,7 +49,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * goes and once when it is back; an abort (the pipeline stopping) ends the wait with an error.
  */
 export async function fetchSchemas(
-  registry: SchemaRegistryClient,
+  registry: SchemaStore,
   raws: readonly (Buffer | string)[],
   signal: AbortSignal,
   onRegistry: DecoderContext["onRegistry"],
@@ -118,7 +118,7 @@ export function plainEvent(value: unknown, maxDepth: number): unknown {
 
 /**
  * What the decoders of schema-described records share: records over the size limit refused first,
- * then, with a registry, the wire header read, the schema of its id compiled once (a rejection
+ * then, with a registry or a schema directory, the wire header read, the schema of its id compiled once (a rejection
  * when the registry has none, or one of another type) and each change of id reported; without
  * one, the local schema. A subclass compiles a schema's text and decodes the bytes after `at`.
  */
@@ -131,7 +131,7 @@ export abstract class SchemaDecoder<T> implements Decoder {
   constructor(
     protected readonly context: DecoderContext,
     /** The registry's `schemaType` this decoder reads. */
-    private readonly schemaType: "AVRO" | "PROTOBUF" | "JSON",
+    private readonly schemaType: SchemaType,
   ) {
     this.local = context.valueSchema === undefined ? null : this.compile(context.valueSchema.text, true);
   }
@@ -143,9 +143,9 @@ export abstract class SchemaDecoder<T> implements Decoder {
   protected abstract decodeWith(schema: T, bytes: Buffer, at: number): Decoded;
 
   async prepare(raws: readonly (Buffer | string)[], signal: AbortSignal): Promise<void> {
-    const registry = this.context.registry;
-    if (registry !== undefined)
-      await fetchSchemas(registry, raws, signal, this.context.onRegistry, this.registryState);
+    const store = this.context.schemas;
+    if (store !== undefined)
+      await fetchSchemas(store, raws, signal, this.context.onRegistry, this.registryState);
   }
 
   decode(raw: Buffer | string): Decoded {
@@ -157,7 +157,7 @@ export abstract class SchemaDecoder<T> implements Decoder {
         reason: "too_large",
         detail: `${bytes.length} bytes, more than the limit of ${maxBytes}`,
       };
-    if (this.context.registry === undefined)
+    if (this.context.schemas === undefined)
       return this.local === null
         ? { ok: false, reason: "decode:schema_mismatch", detail: "no schema to decode with" }
         : this.decodeWith(this.local, bytes, 0);
@@ -167,7 +167,7 @@ export abstract class SchemaDecoder<T> implements Decoder {
     if (isRejection(schema)) return schema;
     if (this.lastId !== header.id) {
       this.lastId = header.id;
-      this.context.onSchema?.(header.id);
+      this.context.onSchema?.(header.id, this.context.schemas.cached(header.id)?.versions ?? []);
     }
     return this.decodeWith(schema, bytes, header.at);
   }
@@ -175,9 +175,14 @@ export abstract class SchemaDecoder<T> implements Decoder {
   private schemaOf(id: number): T | Rejection {
     const known = this.compiled.get(id);
     if (known !== undefined) return known;
-    const schema = this.context.registry?.cached(id);
+    const store = this.context.schemas;
+    const schema = store?.cached(id);
     if (schema === undefined || schema === null)
-      return { ok: false, reason: "decode:unknown_schema_id", detail: `the registry has no schema ${id}` };
+      return {
+        ok: false,
+        reason: "decode:unknown_schema_id",
+        detail: `${store?.describe ?? "the registry"} has no schema ${id}`,
+      };
     let found: T | Rejection;
     if (schema.type !== this.schemaType)
       found = {

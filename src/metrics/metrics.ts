@@ -306,6 +306,12 @@ export class Metrics {
     labelNames: ["source"] as const,
     registers: [this.registry],
   });
+  readonly schemaVersion = new Gauge({
+    name: "driftwatch_schema_version",
+    help: "Version, within each registry subject it is registered under, of the schema the source's latest records were written with.",
+    labelNames: ["source", "subject"] as const,
+    registers: [this.registry],
+  });
   readonly schemaChangesTotal = new Counter({
     name: "driftwatch_schema_changes_total",
     help: "Times a source's records started to carry another schema id (a new schema version, or records of several).",

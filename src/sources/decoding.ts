@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import type { DecoderContext } from "../decode/decoder.js";
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES } from "../decode/limits.js";
 import { type DecoderName, decoders } from "../decode/registry.js";
-import { SchemaRegistryClient } from "../decode/schema-registry.js";
+import { SchemaDirectory, schemaFilesIn } from "../decode/schema-dir.js";
+import { SchemaRegistryClient, type SchemaStore } from "../decode/schema-registry.js";
 import { EventDecoder } from "../decode/validate.js";
 import { showValue } from "../errors.js";
 import { readNamedFile, readSecret } from "../io/secrets.js";
@@ -11,7 +12,8 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { SourceConfig } from "./config.js";
 
 // A source's decoding: its decoder (by `format`) with the schema settings the format needs
-// (`schema_registry`, or `value_schema` and `value_message`), then its JSON Schema (`schema`).
+// (`schema_registry` or `schema_dir` for the Confluent wire format, or `value_schema` and
+// `value_message` for bare records), then its JSON Schema (`schema`).
 
 /** The schema settings of a source whose format may need them (kafka, http). */
 interface SchemaSettings {
@@ -24,6 +26,7 @@ interface SchemaSettings {
     readonly token_file?: string;
     readonly ca_file?: string;
   };
+  readonly schema_dir?: string;
   readonly value_schema?: string;
   readonly value_message?: string;
 }
@@ -66,11 +69,15 @@ export function eventDecoderOf(
     maxDepth: config.max_depth ?? DEFAULT_MAX_DEPTH,
   };
   let seen = 0;
+  const schemas: SchemaStore | undefined =
+    settings.schema_registry !== undefined
+      ? registryOf(settings.schema_registry, resolvePath)
+      : settings.schema_dir !== undefined
+        ? new SchemaDirectory(resolvePath(settings.schema_dir))
+        : undefined;
   const decoderContext: DecoderContext = {
     limits,
-    ...(settings.schema_registry === undefined
-      ? {}
-      : { registry: registryOf(settings.schema_registry, resolvePath) }),
+    ...(schemas === undefined ? {} : { schemas }),
     ...(settings.value_schema === undefined
       ? {}
       : {
@@ -80,10 +87,17 @@ export function eventDecoderOf(
           },
         }),
     ...(settings.value_message === undefined ? {} : { message: settings.value_message }),
-    onSchema: (id) => {
+    onSchema: (id, versions) => {
       metrics.schemaId.set({ source: name }, id);
+      for (const { subject, version } of versions)
+        metrics.schemaVersion.set({ source: name, subject }, version);
       if (seen++ > 0) metrics.schemaChangesTotal.inc({ source: name });
-      log.info("records carry schema", { schema_id: id });
+      log.info("records carry schema", {
+        schema_id: id,
+        ...(versions.length === 0
+          ? {}
+          : { versions: versions.map((v) => `${v.subject} v${v.version}`).join(", ") }),
+      });
     },
     onRegistry: (up, reason) => {
       if (up) log.info("schema registry answering again; batches go on");
@@ -112,9 +126,11 @@ export function decodingProblems(
   const kind = decoders[format];
   const given = [
     settings.schema_registry === undefined ? null : "schema_registry",
+    settings.schema_dir === undefined ? null : "schema_dir",
     settings.value_schema === undefined ? null : "value_schema",
   ].filter((k) => k !== null);
-  if (!kind.needsSchema) {
+  const schemaKind = kind.schema;
+  if (schemaKind === undefined) {
     for (const key of [...given, ...(settings.value_message === undefined ? [] : ["value_message"])])
       problems.push({
         key,
@@ -125,8 +141,10 @@ export function decodingProblems(
   if (given.length !== 1)
     problems.push({
       key: "format",
-      message: `format ${showValue(format)} needs exactly one of schema_registry (the Confluent wire format) and value_schema (a local schema)`,
+      message: `format ${showValue(format)} needs exactly one of schema_registry or schema_dir (the Confluent wire format) and value_schema (a local schema)`,
     });
+  if (settings.schema_dir !== undefined)
+    problems.push(...schemaDirProblems(resolvePath(settings.schema_dir), format, schemaKind));
   const registry = settings.schema_registry;
   if (registry !== undefined) {
     const pairs: [string, string | undefined][] = [
@@ -176,5 +194,43 @@ export function decodingProblems(
     });
   if (format !== "protobuf" && settings.value_message !== undefined)
     problems.push({ key: "value_message", message: `only protobuf takes value_message` });
+  return problems;
+}
+
+/**
+ * What is wrong with a `schema_dir`: not a directory, no schema file of the format's extension,
+ * or a file of that extension that does not compile (files of other formats are left to the
+ * sources that read them).
+ */
+function schemaDirProblems(
+  dir: string,
+  format: DecoderName,
+  schema: NonNullable<(typeof decoders)[DecoderName]["schema"]>,
+): { key: string; message: string }[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    return [{ key: "schema_dir", message: `not a directory: ${dir}` }];
+  let listed: ReturnType<typeof schemaFilesIn>;
+  try {
+    listed = schemaFilesIn(dir);
+  } catch (error) {
+    return [{ key: "schema_dir", message: `cannot list ${dir}: ${(error as Error).message}` }];
+  }
+  const files = [...listed.values()].filter((f) => f.type === schema.type);
+  if (files.length === 0)
+    return [
+      {
+        key: "schema_dir",
+        message: `${dir} holds no ${format} schema named by id (such as 1${schema.extension})`,
+      },
+    ];
+  const problems: { key: string; message: string }[] = [];
+  for (const { file } of files) {
+    try {
+      schema.check(readFileSync(file, "utf8"));
+    } catch (error) {
+      const reason = (error as Error).message.split("\n")[0];
+      problems.push({ key: "schema_dir", message: `${file}: not a usable ${format} schema: ${reason}` });
+    }
+  }
   return problems;
 }

@@ -102,6 +102,11 @@ const schemaRegistry = {
 /** The schema settings of a source whose format needs a schema (avro, protobuf). */
 const decoderKeys = {
   schema_registry: schemaRegistry,
+  schema_dir: {
+    ...secretFile,
+    description:
+      "instead of a registry, for records in the Confluent wire format: a directory of their schemas named by id (42.avsc, 42.proto, 42.json), relative to this file",
+  },
   value_schema: {
     ...secretFile,
     description:

@@ -43,6 +43,12 @@ describe("avro and protobuf in the config", () => {
     );
     file("weather.proto", 'syntax = "proto3"; package w; message Input { double x = 1; }');
     file("broken.avsc", '{"type": "record"}');
+    file(
+      "by-id/1.avsc",
+      JSON.stringify({ type: "record", name: "W", fields: [{ name: "x", type: "double" }] }),
+    );
+    file("by-id/2.proto", 'syntax = "proto3"; package w; message Input { double x = 1; }');
+    file("broken-by-id/3.avsc", '{"type": "record"}');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -51,14 +57,26 @@ describe("avro and protobuf in the config", () => {
       '    format: avro\n    schema_registry: { url: "http://127.0.0.1:8081" }',
       "    format: avro\n    value_schema: weather.avsc",
       "    format: protobuf\n    value_schema: weather.proto\n    value_message: w.Input",
+      "    format: avro\n    schema_dir: by-id",
+      "    format: protobuf\n    schema_dir: by-id",
     ])
       assert.deepEqual(problemsOf(keys), [], keys);
   });
 
   it("names a missing, unusable or misplaced schema setting", () => {
     assert.deepEqual(problemsOf("    format: avro"), [
-      '/sources/inputs/format format "avro" needs exactly one of schema_registry (the Confluent wire format) and value_schema (a local schema)',
+      '/sources/inputs/format format "avro" needs exactly one of schema_registry or schema_dir (the Confluent wire format) and value_schema (a local schema)',
     ]);
+    assert.deepEqual(problemsOf("    format: json_schema\n    schema_dir: by-id"), [
+      `/sources/inputs/schema_dir ${dir}/by-id holds no json_schema schema named by id (such as 1.json)`,
+    ]);
+    assert.deepEqual(problemsOf("    format: avro\n    schema_dir: nowhere"), [
+      `/sources/inputs/schema_dir not a directory: ${dir}/nowhere`,
+    ]);
+    assert.match(
+      problemsOf("    format: avro\n    schema_dir: broken-by-id")[0],
+      /^\/sources\/inputs\/schema_dir .*broken-by-id\/3\.avsc: not a usable avro schema: /,
+    );
     assert.deepEqual(problemsOf("    value_schema: weather.avsc"), [
       '/sources/inputs/value_schema format "json" takes no schema (for avro, protobuf and json_schema)',
     ]);

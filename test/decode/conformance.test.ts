@@ -107,6 +107,19 @@ describe("decoder registry", () => {
         if (kind.name !== "protobuf") assertRejected(empty, "empty record");
         else assert.ok(empty.ok);
       });
+
+      it("with schemas: its example's schema passes its check, garbage does not", () => {
+        const schema = kind.schema;
+        if (schema === undefined) {
+          assert.equal(kind.exampleContext?.valueSchema, undefined, "a schema-less format needs none");
+          return;
+        }
+        const text = kind.exampleContext?.valueSchema?.text;
+        assert.ok(text !== undefined, "a format with schemas shows one in its example");
+        assert.doesNotThrow(() => schema.check(text));
+        assert.ok(kind.exampleContext?.valueSchema?.file.endsWith(schema.extension));
+        assert.throws(() => schema.check("{ this is no schema"));
+      });
     });
   }
 });

@@ -1,11 +1,22 @@
 import { strict as assert } from "node:assert";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
+import avro from "avsc";
 import protobuf from "protobufjs";
 import { avroDecoder } from "../../src/decode/avro.js";
 import type { Decoded, Decoder } from "../../src/decode/decoder.js";
 import { jsonSchemaDecoder } from "../../src/decode/json-schema.js";
 import { protobufDecoder } from "../../src/decode/protobuf.js";
-import { SchemaRegistryClient } from "../../src/decode/schema-registry.js";
+import { SchemaDirectory } from "../../src/decode/schema-dir.js";
+import {
+  RegistryUnavailable,
+  SchemaRegistryClient,
+  type SubjectVersion,
+} from "../../src/decode/schema-registry.js";
 import { SchemaRegistryStandIn } from "../support/schema-registry.js";
 
 // The registry path of the Avro and Protobuf decoders against the registry stand-in (a real
@@ -111,17 +122,22 @@ describe("decoders with a schema registry (stand-in)", () => {
       { subject: "weather-value" },
     );
     const records = await Promise.all(rows.map((r) => producer.encode(id, r)));
-    const registry = new SchemaRegistryClient({ url: standIn.url });
-    const seen: number[] = [];
-    const decoder = avroDecoder.create({ limits, registry, onSchema: (s) => seen.push(s) });
-    const before = standIn.requests.filter((r) => r.startsWith("GET /schemas/ids")).length;
+    const schemas = new SchemaRegistryClient({ url: standIn.url });
+    const seen: [number, readonly SubjectVersion[]][] = [];
+    const decoder = avroDecoder.create({ limits, schemas, onSchema: (s, v) => seen.push([s, v]) });
+    const asked = () => standIn.requests.filter((r) => /^GET \/schemas\/ids\/\d+$/.test(r)).length;
+    const before = asked();
     const decoded = await decodeAll(decoder, [...records, ...records]);
     assert.deepEqual(
       decoded,
       [...events, ...events].map((event) => ({ ok: true, event })),
     );
-    assert.equal(standIn.requests.filter((r) => r.startsWith("GET /schemas/ids")).length - before, 1);
-    assert.deepEqual(seen, [id], "the schema is reported when records start to carry it");
+    assert.equal(asked() - before, 1);
+    assert.deepEqual(
+      seen,
+      [[id, [{ subject: "weather-value", version: 1 }]]],
+      "the schema is reported, with its subject and version, when records start to carry it",
+    );
   });
 
   it("decodes Protobuf records in the Confluent wire format, message indexes included", async () => {
@@ -153,7 +169,7 @@ describe("decoders with a schema registry (stand-in)", () => {
     );
     const decoder = protobufDecoder.create({
       limits,
-      registry: new SchemaRegistryClient({ url: standIn.url }),
+      schemas: new SchemaRegistryClient({ url: standIn.url }),
     });
     const decoded = await decodeAll(decoder, records);
     assert.deepEqual(decoded, [
@@ -180,7 +196,7 @@ describe("decoders with a schema registry (stand-in)", () => {
     const bad = Buffer.concat([good.subarray(0, 5), Buffer.from('{"temp_max":"hot"}')]);
     const decoder = jsonSchemaDecoder.create({
       limits,
-      registry: new SchemaRegistryClient({ url: standIn.url }),
+      schemas: new SchemaRegistryClient({ url: standIn.url }),
     });
     const [ok, refused] = await decodeAll(decoder, [good, bad]);
     assert.deepEqual(ok, { ok: true, event: { temp_max: 12.8, weather: "rain" } });
@@ -212,7 +228,7 @@ describe("decoders with a schema registry (stand-in)", () => {
       ["bytes after the record", Buffer.concat([good, Buffer.from([1])]), "decode:truncated"],
       ["bytes that are no such record", garbled, "decode:truncated"],
     ];
-    const decoder = avroDecoder.create({ limits, registry: new SchemaRegistryClient({ url: standIn.url }) });
+    const decoder = avroDecoder.create({ limits, schemas: new SchemaRegistryClient({ url: standIn.url }) });
     const decoded = await decodeAll(
       decoder,
       cases.map(([, record]) => record),
@@ -233,7 +249,7 @@ describe("decoders with a schema registry (stand-in)", () => {
     const changes: [boolean, string][] = [];
     const decoder = avroDecoder.create({
       limits,
-      registry: new SchemaRegistryClient({ url: standIn.url }),
+      schemas: new SchemaRegistryClient({ url: standIn.url }),
       onRegistry: (up, reason) => changes.push([up, reason]),
     });
     const prepared = decoder.prepare?.([record], new AbortController().signal);
@@ -263,7 +279,7 @@ describe("decoders with a schema registry (stand-in)", () => {
     assert.equal(other, null, "the producer cannot register either");
     const stopping = new AbortController();
     const waiting = avroDecoder
-      .create({ limits, registry: new SchemaRegistryClient({ url: standIn.url }) })
+      .create({ limits, schemas: new SchemaRegistryClient({ url: standIn.url }) })
       .prepare?.([Buffer.from([0, 0, 0, 0, 77, 2])], stopping.signal);
     stopping.abort(new Error("stopping"));
     await assert.rejects(waiting as Promise<void>, /stopping/);
@@ -271,6 +287,67 @@ describe("decoders with a schema registry (stand-in)", () => {
 });
 
 describe("the schema registry client", () => {
+  it("reports each new schema version of a subject as records start to carry it", async () => {
+    const standIn = new SchemaRegistryStandIn();
+    await standIn.start();
+    try {
+      const producer = new SchemaRegistry({ host: standIn.url, retry: { retries: 0 } });
+      const v1 = await producer.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(weatherAvro) },
+        { subject: "weather-value" },
+      );
+      // Version 2 adds a field with a default, a backward-compatible change.
+      const evolved = {
+        ...weatherAvro,
+        fields: [...weatherAvro.fields, { name: "humidity", type: "double", default: 0 }],
+      };
+      const v2 = await producer.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(evolved) },
+        { subject: "weather-value" },
+      );
+      const records = [
+        await producer.encode(v1.id, rows[0]),
+        await producer.encode(v2.id, { ...rows[1], humidity: 0.8 }),
+        await producer.encode(v2.id, { ...rows[0], humidity: 0.5 }),
+      ];
+      const seen: [number, readonly SubjectVersion[]][] = [];
+      const decoder = avroDecoder.create({
+        limits,
+        schemas: new SchemaRegistryClient({ url: standIn.url }),
+        onSchema: (s, v) => seen.push([s, v]),
+      });
+      const decoded = await decodeAll(decoder, records);
+      assert.deepEqual(decoded[1], { ok: true, event: { ...events[1], humidity: 0.8 } });
+      assert.deepEqual(seen, [
+        [v1.id, [{ subject: "weather-value", version: 1 }]],
+        [v2.id, [{ subject: "weather-value", version: 2 }]],
+      ]);
+    } finally {
+      await standIn.stop();
+    }
+  });
+
+  it("takes an answer that is not JSON for an outage, not for a record's fault", async () => {
+    const server = createServer((_, response) => {
+      response.writeHead(200, { "content-type": "text/html" });
+      response.end("<html>proxy error</html>");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = new SchemaRegistryClient({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      });
+      await assert.rejects(client.schemaById(1), (error: Error) => {
+        assert.ok(error instanceof RegistryUnavailable);
+        assert.match(error.message, /schema 1: the answer is not JSON/);
+        return true;
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("remembers a bounded number of unknown ids, so random ids cannot grow its memory", async () => {
     const standIn = new SchemaRegistryStandIn();
     await standIn.start();
@@ -286,5 +363,60 @@ describe("the schema registry client", () => {
     } finally {
       await standIn.stop();
     }
+  });
+});
+
+describe("a directory of schemas by id (schema_dir)", () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "dw-schema-dir-"));
+    writeFileSync(join(dir, "7.avsc"), JSON.stringify(weatherAvro));
+    writeFileSync(join(dir, "8.proto"), weatherProto);
+    writeFileSync(join(dir, "README.md"), "files that are not named by id are left alone");
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A wire-format record of schema `id` (Avro: the header, then the body). */
+  const wire = (id: number, body: Buffer) => {
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(id, 1);
+    return Buffer.concat([header, body]);
+  };
+
+  it("decodes wire-format records with the file their id names, as a registry would", async () => {
+    const type = avro.Type.forSchema(weatherAvro as never, { wrapUnions: "never" });
+    const seen: number[] = [];
+    const decoder = avroDecoder.create({
+      limits,
+      schemas: new SchemaDirectory(dir),
+      onSchema: (id) => seen.push(id),
+    });
+    const records = rows.map((r) => wire(7, type.toBuffer(r)));
+    assert.deepEqual(
+      await decodeAll(decoder, records),
+      events.map((event) => ({ ok: true, event })),
+    );
+    assert.deepEqual(seen, [7]);
+
+    const Input = protobuf.parse(weatherProto, { keepCase: true }).root.lookupType("weather.Input");
+    const proto = protobufDecoder.create({ limits, schemas: new SchemaDirectory(dir) });
+    const [decoded] = await decodeAll(proto, [
+      protobufWire(8, Buffer.from([0x02, 0x02]), Input.encode({ date: "2012-01-03", temp_max: 3 }).finish()),
+    ]);
+    assert.equal(decoded.ok && decoded.event.date, "2012-01-03");
+  });
+
+  it("dead-letters an id with no file, and the id of a file of another format", async () => {
+    const decoder = avroDecoder.create({ limits, schemas: new SchemaDirectory(dir) });
+    const [unknown, wrongType] = await decodeAll(decoder, [
+      wire(9, Buffer.from([2])),
+      wire(8, Buffer.from([2])),
+    ]);
+    assert.deepEqual(unknown, {
+      ok: false,
+      reason: "decode:unknown_schema_id",
+      detail: `schema_dir ${dir} has no schema 9`,
+    });
+    assert.equal(!wrongType.ok && wrongType.reason, "decode:wrong_schema_type");
   });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import protobuf from "protobufjs";
+import type { ChecksResult } from "../../src/checks/monitor.js";
 import { loadConfig } from "../../src/config/load.js";
 import { Logger } from "../../src/log.js";
 import { Pipeline } from "../../src/pipeline.js";
@@ -174,5 +175,101 @@ ${format === "json" ? "" : `    schema_registry: { url: "${registry.url}" }\n`} 
       ["avro", avro.id],
       ["protobuf", proto.id],
     ]);
+  });
+
+  it("counts a new schema version and judges its decoded fields against the reference as for JSON", async function () {
+    this.timeout(120_000);
+    const serializer = new SchemaRegistry({ host: registry.url });
+    const subject = "weather.evolving-value";
+    // Named apart from the first test's schema, which would otherwise be the same id in two subjects.
+    const first = { ...AVRO, name: "EvolvingInput" };
+    const v1 = await serializer.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(first) },
+      { subject },
+    );
+    // Version 2 adds a field with a default: backward compatible, and a change of the stream's shape.
+    const evolved = { ...first, fields: [...first.fields, { name: "humidity", type: "double", default: 0 }] };
+    const v2 = await serializer.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(evolved) },
+      { subject },
+    );
+    const rows = ROWS.slice(0, 200).map((row, i) => (i < 100 ? row : { ...row, humidity: 0.5 + i / 1000 }));
+    const values = {
+      evolving_json: rows.map((row) => Buffer.from(JSON.stringify(row))),
+      evolving_avro: await Promise.all(rows.map((row, i) => serializer.encode(i < 100 ? v1.id : v2.id, row))),
+    };
+    for (const [topic, messages] of Object.entries(values)) {
+      await createTopic(kafka.brokers, topic, 1);
+      await producer.send({ topic, acks: -1, messages: messages.map((value) => ({ value })) });
+    }
+    writeFileSync(
+      join(work, "shape.yaml"),
+      "expectation_suite_name: shape\nexpectations:\n  - type: expect_schema_to_match_reference\n",
+    );
+    const file = join(work, "evolving.yaml");
+    writeFileSync(
+      file,
+      `sources:
+  evolving_json: { type: kafka, brokers: [${kafka.brokers[0]}], topic: evolving_json, group_id: ej }
+  evolving_avro:
+    type: kafka
+    brokers: [${kafka.brokers[0]}]
+    topic: evolving_avro
+    group_id: ea
+    format: avro
+    schema_registry: { url: "${registry.url}" }
+features:
+  temp_max: { source: evolving_json, path: /temp_max, type: numeric }
+monitors:
+${Object.keys(values)
+  .map(
+    (source) =>
+      `  ${source}: { type: checks, source: ${source}, suite: shape.yaml, window: { type: tumbling, events: 100 } }`,
+  )
+  .join("\n")}
+state: { dir: state-evolving }
+`,
+    );
+    const results: Record<string, unknown[]> = { evolving_json: [], evolving_avro: [] };
+    const pipeline = await Pipeline.create(loadConfig(file), {
+      log: new Logger("warn"),
+      metricsListen: null,
+      onResult: ({ monitor, result }) => results[monitor].push(result),
+    });
+    await pipeline.start();
+    try {
+      await poll(
+        async () => (Object.values(results).every((r) => r.length === 2) ? true : undefined),
+        60_000,
+        () => `two windows of each monitor (${JSON.stringify(Object.values(results).map((r) => r.length))})`,
+      );
+    } finally {
+      await pipeline.stop();
+    }
+    /** Each window's expectation outcomes, without what differs by monitor name and time. */
+    const outcomes = (monitor: string) =>
+      results[monitor].map((r) =>
+        (r as ChecksResult).validation.results.map((e) => ({
+          success: e.success,
+          observed_value: e.result.observed_value,
+        })),
+      );
+    assert.deepEqual(outcomes("evolving_avro"), outcomes("evolving_json"), "Avro fields judged as JSON's");
+    assert.deepEqual(outcomes("evolving_avro")[1], [
+      {
+        success: false,
+        observed_value: { new_fields: ["/humidity"], missing_fields: [], type_changes: [] },
+      },
+    ]);
+    const versions = (await pipeline.metrics.schemaVersion.get()).values.map((v) => [
+      v.labels.source,
+      v.labels.subject,
+      v.value,
+    ]);
+    assert.deepEqual(versions, [["evolving_avro", subject, 2]], "driftwatch_schema_version of the subject");
+    const changes = (await pipeline.metrics.schemaChangesTotal.get()).values.find(
+      (v) => v.labels.source === "evolving_avro",
+    );
+    assert.equal(changes?.value, 1, "one change of schema counted");
   });
 });

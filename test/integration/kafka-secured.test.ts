@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import protobuf from "protobufjs";
 import { loadConfig } from "../../src/config/load.js";
 import { Logger } from "../../src/log.js";
 import { Pipeline } from "../../src/pipeline.js";
@@ -161,7 +162,7 @@ monitors:
     });
   }
 
-  it("decodes Avro through the schema registry over SASL_SSL, to the numbers the same rows give as JSON", async function () {
+  it("decodes Avro and Protobuf (through the schema registry, and from a schema_dir) over SASL_SSL, to the numbers the same rows give as JSON", async function () {
     this.timeout(120_000);
     const registry = new SchemaRegistryStandIn();
     await registry.start();
@@ -175,20 +176,58 @@ monitors:
           { name: "temp_max", type: "double" },
         ],
       };
+      const proto =
+        'syntax = "proto3";\npackage secured;\nmessage Day { string date = 1; double temp_max = 2; }\n';
       const { id } = await serializer.register(
         { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
         { subject: "secured.avro-value" },
       );
+      const { id: protoId } = await serializer.register(
+        { type: SchemaType.PROTOBUF, schema: proto },
+        { subject: "secured.protobuf-value" },
+      );
+      // The same .proto as a local file named by the id the records carry.
+      mkdirSync(join(work, "schemas"), { recursive: true });
+      writeFileSync(join(work, "schemas", `${protoId}.proto`), proto);
+      const Day = protobuf.parse(proto, { keepCase: true }).root.lookupType("secured.Day");
+      const header = Buffer.alloc(5);
+      header.writeInt32BE(protoId, 1);
       const rows = DEMO.slice(0, 60).map((line) => {
         const { date, temp_max } = JSON.parse(line) as { date: string; temp_max: number };
         return { date, temp_max };
       });
-      for (const [topic, values] of [
-        ["secured.avro", await Promise.all(rows.map((row) => serializer.encode(id, row)))],
-        ["secured.json", rows.map((row) => Buffer.from(JSON.stringify(row)))],
-      ] as const) {
-        await createTopic(kafka.brokers, topic, 1);
-        await producer.send({ topic, acks: -1, messages: values.map((value) => ({ value })) });
+      // Protobuf records in the Confluent wire format: header, message indexes [0] as one 0 byte, message.
+      const protobufRecords = rows.map((row) =>
+        Buffer.concat([header, Buffer.from([0]), Day.encode(row).finish()]),
+      );
+      const sources: { name: string; format: string; keys: string; values: Buffer[] }[] = [
+        {
+          name: "avro",
+          format: "avro",
+          keys: `    schema_registry: { url: "${registry.url}" }\n`,
+          values: await Promise.all(rows.map((row) => serializer.encode(id, row))),
+        },
+        {
+          name: "protobuf",
+          format: "protobuf",
+          keys: `    schema_registry: { url: "${registry.url}" }\n`,
+          values: protobufRecords,
+        },
+        { name: "protodir", format: "protobuf", keys: "    schema_dir: schemas\n", values: protobufRecords },
+        {
+          name: "json",
+          format: "json",
+          keys: "",
+          values: rows.map((row) => Buffer.from(JSON.stringify(row))),
+        },
+      ];
+      for (const { name, values } of sources) {
+        await createTopic(kafka.brokers, `secured.${name}`, 1);
+        await producer.send({
+          topic: `secured.${name}`,
+          acks: -1,
+          messages: values.map((value) => ({ value })),
+        });
       }
       const security = `    tls: { ca_file: ca.pem }
     sasl: { mechanism: scram-sha-512, username: alice, password_file: password.txt }`;
@@ -196,23 +235,26 @@ monitors:
       writeFileSync(
         file,
         `sources:
-${["avro", "json"]
+${sources
   .map(
-    (format) => `  ${format}:
+    ({ name, format, keys }) => `  ${name}:
     type: kafka
     brokers: [${kafka.secureBrokers[0]}]
-    topic: secured.${format}
-    group_id: secured-${format}
+    topic: secured.${name}
+    group_id: secured-${name}
     format: ${format}
-${format === "avro" ? `    schema_registry: { url: "${registry.url}" }\n` : ""}${security}`,
+${keys}${security}`,
   )
   .join("\n")}
 features:
-  avro_t: { source: avro, path: /temp_max, type: numeric }
-  json_t: { source: json, path: /temp_max, type: numeric }
+${sources.map(({ name }) => `  ${name}_t: { source: ${name}, path: /temp_max, type: numeric }`).join("\n")}
 monitors:
-  avro: { type: drift, features: [avro_t], reference: { type: first, events: 20 }, window: { type: tumbling, events: 20 } }
-  json: { type: drift, features: [json_t], reference: { type: first, events: 20 }, window: { type: tumbling, events: 20 } }
+${sources
+  .map(
+    ({ name }) =>
+      `  ${name}: { type: drift, features: [${name}_t], reference: { type: first, events: 20 }, window: { type: tumbling, events: 20 } }`,
+  )
+  .join("\n")}
 `,
       );
       // The daemon runs in this process: the registry stand-in must keep answering while it reads.
@@ -228,10 +270,12 @@ monitors:
             const values = (await pipeline.metrics.eventsTotal.get()).values.filter(
               (v) => v.labels.outcome === "valid",
             );
-            return values.length === 2 && values.every((v) => v.value === rows.length) ? true : undefined;
+            return values.length === sources.length && values.every((v) => v.value === rows.length)
+              ? true
+              : undefined;
           },
           60_000,
-          () => "the 60 rows of both topics through the secured listener",
+          () => "the 60 rows of every topic through the secured listener",
         );
       } finally {
         await pipeline.stop();
@@ -240,7 +284,7 @@ monitors:
       const of = (monitor: string) =>
         statistics.filter((v) => v.labels.monitor === monitor).map((v) => v.value);
       assert.equal(of("json").length, 1);
-      assert.deepEqual(of("avro"), of("json"));
+      for (const { name } of sources) assert.deepEqual(of(name), of("json"), `${name} gives what JSON gives`);
     } finally {
       await registry.stop();
     }

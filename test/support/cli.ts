@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** The built CLI, as a user runs it (tests of the CLI need `npm run build` first). */
 export const BIN = "bin/driftwatch.js";
@@ -46,6 +46,7 @@ export function scratch(prefix: string): { dir: string; file: (name: string, tex
     dir,
     file(name, text) {
       const path = join(dir, name);
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, text);
       return path;
     },

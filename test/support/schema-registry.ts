@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
  *   or 404 with `error_code` 40403;
  * - `GET /schemas/ids/{id}` → `{ schema, schemaType? }` (no `schemaType` for Avro), or 404 with
  *   `error_code` 40403;
+ * - `GET /schemas/ids/{id}/versions` → `[{ subject, version }]`, or 404 with `error_code` 40403;
  * - `GET /subjects/{subject}/versions/{version|latest}` → `{ subject, id, version, schema }`;
  * - `GET|PUT /config/{subject}` → `{ compatibilityLevel }` / `{ compatibility }`.
  *
@@ -47,6 +48,15 @@ export class SchemaRegistryStandIn {
         if (byId) {
           const found = this.schemas[Number(byId[1]) - 1];
           return found ? reply(200, found) : notFound("Schema");
+        }
+        const versionsOf = route("GET", /^\/schemas\/ids\/(\d+)\/versions$/);
+        if (versionsOf) {
+          const id = Number(versionsOf[1]);
+          if (this.schemas[id - 1] === undefined) return notFound("Schema");
+          const found: { subject: string; version: number }[] = [];
+          for (const [subject, ids] of this.subjects)
+            if (ids.includes(id)) found.push({ subject, version: ids.indexOf(id) + 1 });
+          return reply(200, found);
         }
         const register = route("POST", /^\/subjects\/([^/]+)\/versions$/);
         if (register) {
