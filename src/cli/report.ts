@@ -14,6 +14,7 @@ import { buildReport } from "../report/build.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { DriftReport } from "../report/model.js";
 import { renderMonitorsMarkdown } from "../report/monitors.js";
+import type { ProbabilityColumn } from "../report/quality.js";
 import { type DriftTestName, testsFor } from "../stats/registry.js";
 import { addLimitOptions, type LimitFlags, limitsOf } from "./limits.js";
 import { isTopicRange, type MaterializedRange, materializeRange, quietLog } from "./topics.js";
@@ -65,11 +66,43 @@ interface ReportFlags extends LimitFlags {
   target?: string;
   prediction?: string;
   score?: string;
+  probabilities?: ProbabilityColumn[];
   positive?: string;
   task?: "classification" | "regression";
   outliers?: boolean;
   suite: string[];
   quiet?: boolean;
+}
+
+/**
+ * `--probabilities`: `COLUMN` (the class is the column's name) or `LABEL=COLUMN`, separated by
+ * commas; at least two, no class or column twice.
+ */
+function probabilityColumns(value: string): ProbabilityColumn[] {
+  const columns = value.split(",").map((part) => {
+    const at = part.indexOf("=");
+    const [label, column] = at === -1 ? [part, part] : [part.slice(0, at), part.slice(at + 1)];
+    if (label.trim() === "" || column.trim() === "")
+      throw new InvalidArgumentError(
+        `--probabilities ${showValue(value)}: ${showValue(part)} names no column`,
+      );
+    return { label: label.trim(), column: column.trim() };
+  });
+  if (columns.length < 2)
+    throw new InvalidArgumentError(
+      `--probabilities ${showValue(value)}: give the columns of at least two classes`,
+    );
+  for (const key of ["label", "column"] as const) {
+    const seen = new Set<string>();
+    for (const c of columns) {
+      if (seen.has(c[key]))
+        throw new InvalidArgumentError(
+          `--probabilities ${showValue(value)}: ${key === "label" ? "class" : "column"} ${showValue(c[key])} is given twice`,
+        );
+      seen.add(c[key]);
+    }
+  }
+  return columns;
 }
 
 /** Renders a report in the requested format. */
@@ -174,6 +207,11 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       "predicted label (or value) column: model quality and prediction drift (with --target)",
     )
     .option("--score <name>", "probability of the positive class, for ROC AUC, log loss and calibration")
+    .option(
+      "--probabilities <columns>",
+      "every class's probability, as COLUMN or LABEL=COLUMN separated by commas (multiclass ROC AUC one-vs-rest, log loss, calibration)",
+      probabilityColumns,
+    )
     .option("--positive <label>", "positive class (default: the greater of two labels)")
     .addOption(
       new Option(
@@ -219,10 +257,17 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
     }
     if (
       flags.target === undefined &&
-      (flags.score !== undefined || flags.positive !== undefined || flags.task !== undefined)
+      (flags.score !== undefined ||
+        flags.probabilities !== undefined ||
+        flags.positive !== undefined ||
+        flags.task !== undefined)
     ) {
-      throw new UserError("--score, --positive and --task need --target and --prediction");
+      throw new UserError("--score, --probabilities, --positive and --task need --target and --prediction");
     }
+    if (flags.score !== undefined && flags.probabilities !== undefined)
+      throw new UserError(
+        "give --score (the positive class's probability) or --probabilities (every class's), not both",
+      );
     // Suites first: a suite that does not load is reported before any data is read.
     const suites = flags.suite.map((file) => loadSuite(file));
     // Topic ranges are read first, each into a temporary JSON Lines file the report reads as a file.
@@ -264,6 +309,7 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
                 target: flags.target,
                 prediction: flags.prediction,
                 score: flags.score,
+                probabilities: flags.probabilities,
                 positive: flags.positive,
                 task: flags.task,
               }
@@ -349,6 +395,7 @@ const comparisonOnly = [
   "target",
   "prediction",
   "score",
+  "probabilities",
   "positive",
   "task",
   "outliers",

@@ -194,6 +194,9 @@ export function loadConfig(file: string): LoadedConfig {
   const base = dirname(resolve(file));
   const resolvePath = (path: string): string => resolve(base, path);
   const problems: ConfigProblem[] = validate(value) ? [] : explain(validate.errors ?? [], value);
+  // `features` may be left out by a config whose monitors read none (a performance monitor).
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && !("features" in value))
+    (value as Record<string, unknown>).features = {};
   try {
     // Cross-references are checked even when the schema failed, so that one run shows every
     // problem; on a document too broken to walk they are simply not reported.

@@ -41,7 +41,7 @@ export function configSchemaWith(monitorBranches: readonly object[]) {
     title: "driftwatch configuration",
     type: "object",
     additionalProperties: false,
-    required: ["sources", "features", "monitors"],
+    required: ["sources", "monitors"],
     properties: {
       sources: {
         type: "object",
@@ -51,9 +51,9 @@ export function configSchemaWith(monitorBranches: readonly object[]) {
       },
       features: {
         type: "object",
-        minProperties: 1,
         additionalProperties: featureSchema,
-        description: "named features extracted from events",
+        description:
+          "named features extracted from events (none needed by a config whose monitors read none, such as a performance monitor)",
       },
       monitors: {
         type: "object",

@@ -94,6 +94,10 @@ export function updateClassification(state: ClassificationState, obs: Classifica
 
   let pActual: number;
   let pPredicted: number;
+  if (obs.unusable_score) {
+    state.invalid_scores++;
+    return;
+  }
   if (obs.probabilities !== undefined) {
     const entries = Object.entries(obs.probabilities);
     if (!entries.every(([, p]) => isProbability(p))) {
@@ -426,6 +430,7 @@ export function classificationMetrics(
   return {
     count: classificationCount(state),
     scored: state.scored,
+    invalid_scores: state.invalid_scores,
     accuracy: accuracy(state, options),
     classes: prf.classes,
     macro_precision: prf.macro_precision,

@@ -2,6 +2,9 @@ import { detectorEntrySchema } from "../detectors/registry.js";
 import { alertsSlot, type ConfigOf, pointer, positive, positiveInt } from "../monitors/schema.js";
 import { sliceSchema } from "./slices.js";
 
+/** The most classes a prediction's `probabilities` may name; a record naming more is not used. */
+export const MAX_CLASSES = 1000;
+
 // A performance monitor's configuration: its type and its JSON Schema branch, owned here beside the
 // monitor; `src/config/types.ts` re-exports the type, and the kind hands the branch to the schema.
 
@@ -27,7 +30,21 @@ export const performanceSchema = {
         },
         score: {
           ...pointer,
-          description: "JSON pointer to the probability of the positive label (optional)",
+          description:
+            "JSON pointer to the probability of the positive label, a number (binary models; needs `positive`)",
+        },
+        probabilities: {
+          ...pointer,
+          description:
+            "JSON pointer to the probability of every class: an object {label: p}, or an array in the order of `classes` (multiclass ROC AUC one-vs-rest, log loss, calibration)",
+        },
+        classes: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          minItems: 2,
+          maxItems: MAX_CLASSES,
+          uniqueItems: true,
+          description: "the class of each entry of an array of `probabilities`, in its order",
         },
       },
     },

@@ -8,11 +8,18 @@
  * arrival order), so the join is checkpointed with the rest.
  */
 
+/**
+ * A prediction's probabilities: the positive class's (a number), every class's (an object by
+ * label), "invalid" when the event's value could not be read as either, null when the monitor
+ * reads none.
+ */
+export type PredictionScore = number | Readonly<Record<string, number>> | "invalid" | null;
+
 /** A prediction waiting for its label. */
 export interface PendingPrediction {
   readonly at: number;
   readonly predicted: string | number;
-  readonly score: number | null;
+  readonly score: PredictionScore;
   /** Names of the slices the prediction's features matched, fixed when it arrived. */
   readonly slices: readonly string[];
 }

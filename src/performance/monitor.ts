@@ -15,8 +15,8 @@ import {
   mergeClassification,
   updateClassification,
 } from "./classification.js";
-import type { PerformanceMonitorConfig } from "./config.js";
-import { type JoinCounts, type JoinedPair, type JoinState, LabelJoin } from "./join.js";
+import { MAX_CLASSES, type PerformanceMonitorConfig } from "./config.js";
+import { type JoinCounts, type JoinedPair, type JoinState, LabelJoin, type PredictionScore } from "./join.js";
 import { emptyRegressionState, mergeRegression, regressionMetrics, updateRegression } from "./regression.js";
 import { matchingSlices } from "./slices.js";
 import type {
@@ -98,7 +98,15 @@ export function checkPerformanceMonitorState(value: unknown, path: string): void
       const at = `${path}/join/${side}/${i}`;
       const pair = expectArray(entry, at);
       expectString(pair[0], `${at}/0`);
-      expectFinite(expectObject(pair[1], `${at}/1`).at, `${at}/1/at`);
+      const pending = expectObject(pair[1], `${at}/1`);
+      expectFinite(pending.at, `${at}/1/at`);
+      const score = pending.score;
+      if (side === "predictions" && score !== null && score !== "invalid") {
+        if (typeof score === "object")
+          for (const [label, p] of Object.entries(expectObject(score, `${at}/1/score`)))
+            expectFinite(p, `${at}/1/score/${label}`);
+        else expectFinite(score, `${at}/1/score`);
+      }
     }
   }
   for (const [key, n] of Object.entries(expectObject(state.counts, `${path}/counts`)))
@@ -136,6 +144,7 @@ export class PerformanceMonitor {
     readonly predictionId: CompiledPointer;
     readonly predicted: CompiledPointer;
     readonly score: CompiledPointer | null;
+    readonly probabilities: CompiledPointer | null;
     readonly labelId: CompiledPointer;
     readonly actual: CompiledPointer;
   };
@@ -160,6 +169,10 @@ export class PerformanceMonitor {
       predictionId: compilePointer(config.predictions.id),
       predicted: compilePointer(config.predictions.label),
       score: config.predictions.score === undefined ? null : compilePointer(config.predictions.score),
+      probabilities:
+        config.predictions.probabilities === undefined
+          ? null
+          : compilePointer(config.predictions.probabilities),
       labelId: compilePointer(config.labels.id),
       actual: compilePointer(config.labels.label),
     };
@@ -255,12 +268,11 @@ export class PerformanceMonitor {
         id !== null &&
         (typeof predicted === "string" || typeof predicted === "number" || typeof predicted === "boolean")
       ) {
-        const rawScore = this.pointers.score === null ? undefined : getAt(event, this.pointers.score);
         const slices = matchingSlices(this.config.slices ?? {}, (feature) => features[feature]);
         const pair = this.join.addPrediction(id, {
           at: now,
           predicted: typeof predicted === "boolean" ? String(predicted) : predicted,
-          score: typeof rawScore === "number" && Number.isFinite(rawScore) ? rawScore : null,
+          score: this.scoreOf(event),
           slices,
         });
         if (pair) pairs.push(pair);
@@ -289,6 +301,33 @@ export class PerformanceMonitor {
     return { detections, closed };
   }
 
+  /**
+   * The probabilities a prediction event carries: a finite number at `score`; at
+   * `probabilities`, an object of finite numbers by label, or an array of them in the order of
+   * `classes`. Anything else (absent, text, the wrong length) is "invalid" and counted as such.
+   */
+  private scoreOf(event: Record<string, unknown>): PredictionScore {
+    const { score, probabilities } = this.pointers;
+    if (score !== null) {
+      const value = getAt(event, score);
+      return typeof value === "number" && Number.isFinite(value) ? value : "invalid";
+    }
+    if (probabilities === null) return null;
+    const value = getAt(event, probabilities);
+    const finite = (p: unknown): p is number => typeof p === "number" && Number.isFinite(p);
+    const classes = this.config.predictions.classes;
+    if (Array.isArray(value)) {
+      if (classes === undefined || value.length !== classes.length || !value.every(finite)) return "invalid";
+      // fromEntries defines own properties, so a class named "__proto__" is an ordinary key.
+      return Object.fromEntries(classes.map((label, i) => [label, value[i] as number]));
+    }
+    if (value === null || typeof value !== "object") return "invalid";
+    const entries = Object.entries(value);
+    if (entries.length === 0 || entries.length > MAX_CLASSES || !entries.every(([, p]) => finite(p)))
+      return "invalid";
+    return Object.fromEntries(entries) as Record<string, number>;
+  }
+
   /** Expires what waited past the TTL and closes a time window that has ended. */
   tick(now: number): PerformanceResult[] {
     this.join.expire(now);
@@ -311,10 +350,17 @@ export class PerformanceMonitor {
     let error: number;
     const update = (state: TaskState): void => {
       if (this.config.task === "classification") {
+        const score = prediction.score;
         updateClassification(state as ClassificationState, {
           actual: String(actual),
           predicted: String(prediction.predicted),
-          ...(prediction.score === null ? {} : { score: prediction.score }),
+          ...(score === null
+            ? {}
+            : score === "invalid"
+              ? { unusable_score: true }
+              : typeof score === "number"
+                ? { score }
+                : { probabilities: score }),
         });
       } else {
         updateRegression(state as RegressionState, {

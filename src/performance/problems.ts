@@ -13,6 +13,30 @@ export function performanceProblems(
   const problems: ConfigProblem[] = [];
   for (const side of ["predictions", "labels"] as const)
     problems.push(...unknownSource(config, monitor[side].source, `${base}/${side}/source`));
+  const predictions = monitor.predictions;
+  const at = `${base}/predictions`;
+  if (predictions.score !== undefined && predictions.probabilities !== undefined)
+    problems.push({
+      path: `${at}/probabilities`,
+      message: "give score (the positive class's probability) or probabilities (every class's), not both",
+    });
+  if (monitor.task === "regression")
+    for (const key of ["score", "probabilities", "classes"] as const)
+      if (predictions[key] !== undefined)
+        problems.push({
+          path: `${at}/${key}`,
+          message: `${key} is for classification; this monitor's task is regression`,
+        });
+  if (monitor.task === "classification" && predictions.score !== undefined && monitor.positive === undefined)
+    problems.push({
+      path: `${base}/positive`,
+      message: "score is the probability of the positive class: name that class with positive",
+    });
+  if (predictions.classes !== undefined && predictions.probabilities === undefined)
+    problems.push({
+      path: `${at}/classes`,
+      message: "classes name the entries of an array of probabilities; set probabilities too",
+    });
   for (const [slice, definition] of Object.entries(monitor.slices ?? {})) {
     const feature = config.features[definition.feature];
     if (feature === undefined) {

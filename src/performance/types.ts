@@ -76,6 +76,11 @@ export interface ClassificationObservation {
   readonly score?: number;
   /** Probability per class, each in [0, 1]; a class left out has probability 0. */
   readonly probabilities?: Readonly<Record<Label, number>>;
+  /**
+   * The prediction carried a probability that could not be read (not a number, an array of the
+   * wrong length): counted in `invalid_scores`, like a probability outside [0, 1].
+   */
+  readonly unusable_score?: boolean;
 }
 
 /** Parameters fixed when a classification state is created; merged states must agree on them. */
@@ -191,6 +196,8 @@ export interface ClassificationMetrics {
   readonly count: number;
   /** Observations with a usable probability. */
   readonly scored: number;
+  /** Observations whose probability could not be used (not a number, outside [0, 1], unreadable). */
+  readonly invalid_scores: number;
   readonly accuracy: Estimate;
   /** Per class, over the labels seen as actual or predicted, in scikit-learn's sorted order. */
   readonly classes: readonly ClassMetrics[];

@@ -15,6 +15,9 @@ function summary(metrics: ClassificationMetrics | RegressionMetrics): string {
           estimate("accuracy", metrics.accuracy),
           estimate("macro_f1", metrics.macro_f1),
           estimate("roc_auc", metrics.roc_auc),
+          // One-vs-rest for per-class probabilities, where there is no single positive class.
+          metrics.roc_auc.value === null ? estimate("roc_auc_ovr", metrics.roc_auc_ovr) : null,
+          metrics.invalid_scores > 0 ? `(${metrics.invalid_scores} unusable probabilities)` : null,
         ]
       : [estimate("mae", metrics.mae), estimate("rmse", metrics.rmse), estimate("r2", metrics.r2)];
   return parts.filter((p) => p !== null).join(" ") || "no pairs";

@@ -11,7 +11,7 @@ import { readTables, type TableSpec } from "../io/spec.js";
 import type { Table } from "../io/table.js";
 import { dataColumnsOf, runSuites } from "./checks.js";
 import type { ChecksSection, DriftReport, ModelQuality, OutlierSection } from "./model.js";
-import { modelQuality, outlierSection, type QualityRequest } from "./quality.js";
+import { modelQuality, outlierSection, type QualityRequest, qualityColumns } from "./quality.js";
 
 /** What `driftwatch report` compares and how. */
 export interface ReportRequest {
@@ -78,7 +78,7 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
   // its columns' raw cells, outliers the numeric columns in row order.
   const suites = request.suites !== undefined && request.suites.length > 0;
   const q = request.quality;
-  const roles = q === undefined ? [] : [q.target, q.prediction, ...(q.score === undefined ? [] : [q.score])];
+  const roles = q === undefined ? [] : qualityColumns(q);
   const spec = (path: string): TableSpec => ({
     path,
     format: request.inputFormat,
@@ -200,10 +200,7 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
   const numericFeatures = inputs
     .filter((i) => i.kind === "numeric")
     .map((i) => i.name)
-    .filter(
-      (name) =>
-        ![request.quality?.target, request.quality?.prediction, request.quality?.score].includes(name),
-    );
+    .filter((name) => !roles.includes(name));
   const evaluation = decideColumns(await analyzeColumnsParallel(inputs, request.drift), request.drift);
   let quality: ModelQuality | undefined;
   if (q !== undefined) {
@@ -254,6 +251,9 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
             target: request.quality.target,
             prediction: request.quality.prediction,
             ...(request.quality.score === undefined ? {} : { score: request.quality.score }),
+            ...(request.quality.probabilities === undefined
+              ? {}
+              : { probabilities: request.quality.probabilities.map((p) => p.column) }),
           },
         }
       : {}),

@@ -17,7 +17,7 @@ import { compile, type TopLevelSpec } from "vega-lite";
 import { invalidUtf8Warning } from "../io/utf8.js";
 import type { Estimate } from "../performance/types.js";
 import { describeOutcome, showKwargs } from "./checks-text.js";
-import { qualityMetricRows } from "./markdown.js";
+import { qualityMetricRows, unusableText } from "./markdown.js";
 import type { ChecksSection, ColumnHistogram, ColumnReport, DriftReport } from "./model.js";
 
 /** Renders a drift report as one self-contained HTML document. */
@@ -190,6 +190,7 @@ ${rows.join("\n")}
     parts.push(`<section class="quality" aria-labelledby="quality-heading">
 <h2 id="quality-heading">Model quality</h2>
 <p>${quality.task}: <code>${escapeHtml(quality.prediction)}</code> against <code>${escapeHtml(quality.target)}</code>${quality.positive === null ? "" : `, positive class <code>${escapeHtml(quality.positive)}</code>`}; 95 % intervals (Wilson for proportions, delta method for F1, RMSE and R², DeLong for ROC AUC).</p>
+<p>Task: ${quality.task}, because ${escapeHtml(quality.task_reason)}.${escapeHtml(unusableText(quality))}</p>
 <table><thead><tr><th scope="col">Metric</th><th scope="col">Reference</th><th scope="col">Current</th></tr></thead>
 <tbody>
 ${rows.join("\n")}

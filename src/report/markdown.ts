@@ -124,7 +124,8 @@ export function qualityMetricRows(quality: ModelQuality): [string, Estimate, Est
           "macro_precision",
           "macro_recall",
           "macro_f1",
-          "roc_auc",
+          // One-vs-rest for every class's probabilities; the positive class's otherwise.
+          quality.probabilities === null ? "roc_auc" : "roc_auc_ovr",
           "log_loss",
           "expected_calibration_error",
         ] as const)
@@ -132,6 +133,15 @@ export function qualityMetricRows(quality: ModelQuality): [string, Estimate, Est
   const of = (metrics: ClassificationMetrics | RegressionMetrics, name: string): Estimate =>
     (metrics as unknown as Record<string, Estimate>)[name] ?? { value: null, interval: null };
   return names.map((name) => [name, of(quality.reference, name), of(quality.current, name)]);
+}
+
+/** " N reference and M current rows had probabilities that could not be used.", or "". */
+export function unusableText(quality: ModelQuality): string {
+  const of = (m: ModelQuality["reference"]) => ("invalid_scores" in m ? m.invalid_scores : 0);
+  const [ref, cur] = [of(quality.reference), of(quality.current)];
+  return ref + cur === 0
+    ? ""
+    : ` Rows whose probabilities could not be used (not a number in [0, 1]): ${ref} reference, ${cur} current.`;
 }
 
 function qualityMarkdown(quality: ModelQuality): string[] {
@@ -143,6 +153,7 @@ function qualityMarkdown(quality: ModelQuality): string[] {
   ];
   for (const [name, ref, cur] of qualityMetricRows(quality))
     lines.push(`| ${name} | ${estimateText(ref)} | ${estimateText(cur)} |`);
+  lines.push("", `Task: ${quality.task}, because ${quality.task_reason}.${unusableText(quality)}`);
   lines.push(
     "",
     `<sub>95 % intervals: Wilson for proportions, delta method for F1, RMSE and R², DeLong for ROC AUC. Rows without a label or prediction: ${quality.skipped_rows.reference} reference, ${quality.skipped_rows.current} current.</sub>`,

@@ -51,9 +51,13 @@ export interface DatasetSummary {
 /** Model quality of the reference and the current data, from their label and prediction columns. */
 export interface ModelQuality {
   readonly task: "classification" | "regression";
+  /** Why the task is what it is: "given by --task", or the rule that decided it from the data. */
+  readonly task_reason: string;
   readonly target: string;
   readonly prediction: string;
   readonly score: string | null;
+  /** Every class's probability column (`--probabilities`), or null. */
+  readonly probabilities: readonly { readonly label: string; readonly column: string }[] | null;
   /** Positive class for ROC AUC, log loss and calibration (classification with scores). */
   readonly positive: string | null;
   readonly reference: ClassificationMetrics | RegressionMetrics;
@@ -101,7 +105,12 @@ export interface DriftReport {
   };
   readonly generated_by: string;
   /** Columns given a role with --target, --prediction and --score; their drift is target and prediction drift. */
-  readonly roles?: { readonly target?: string; readonly prediction?: string; readonly score?: string };
+  readonly roles?: {
+    readonly target?: string;
+    readonly prediction?: string;
+    readonly score?: string;
+    readonly probabilities?: readonly string[];
+  };
   /** With --target and --prediction. */
   readonly quality?: ModelQuality;
   /** With --outliers. */

@@ -18,10 +18,32 @@ import type { ModelQuality, OutlierSection } from "./model.js";
 export interface QualityRequest {
   readonly target: string;
   readonly prediction: string;
+  /** The positive class's probability column (binary models). */
   readonly score?: string;
+  /** Every class's probability column (`--probabilities`), instead of `score`. */
+  readonly probabilities?: readonly ProbabilityColumn[];
   readonly task?: "classification" | "regression";
   readonly positive?: string;
 }
+
+/** A class and the column holding its probability. */
+export interface ProbabilityColumn {
+  readonly label: string;
+  readonly column: string;
+}
+
+/** The columns model quality reads, in the order `modelQuality` expects its rows. */
+export function qualityColumns(request: QualityRequest): string[] {
+  return [
+    request.target,
+    request.prediction,
+    ...(request.score === undefined ? [] : [request.score]),
+    ...(request.probabilities ?? []).map((p) => p.column),
+  ];
+}
+
+/** Above this many distinct integer values, a target of integers is taken for regression. */
+export const MAX_INTEGER_CLASSES = 20;
 
 function text(value: RawValue): string | null {
   return value === null || value === "" ? null : String(value);
@@ -35,21 +57,48 @@ function numeric(value: RawValue): number | null {
 }
 
 /**
- * Classification unless told otherwise, or unless the target holds non-integer numbers, which no
- * classifier predicts: then regression.
+ * The task of a report without `--task`, and why, by the first rule that applies to the target
+ * and prediction values of both files: probabilities given → classification; a value that is not
+ * a number (a text label) → classification; a non-integer number, which no classifier predicts →
+ * regression; integers with more than {@link MAX_INTEGER_CLASSES} distinct values → regression;
+ * otherwise (few distinct integers, such as 0/1 or ratings) → classification.
  */
-function inferTask(rows: readonly RawValue[][]): "classification" | "regression" {
-  for (const [actual] of rows) {
-    const n = numeric(actual);
-    if (n !== null && !Number.isInteger(n)) return "regression";
+function inferTask(
+  request: QualityRequest,
+  rows: readonly RawValue[][],
+): { task: "classification" | "regression"; reason: string } {
+  if (request.score !== undefined || request.probabilities !== undefined)
+    return { task: "classification", reason: "probabilities were given" };
+  const distinct = new Set<number>();
+  let fractional: number | null = null;
+  for (const row of rows) {
+    for (const value of [row[0], row[1]]) {
+      if (value === null || value === "") continue;
+      const n = numeric(value);
+      if (n === null)
+        return { task: "classification", reason: `the labels are text (such as ${showValue(value)})` };
+      if (!Number.isInteger(n)) fractional ??= n;
+      else if (distinct.size <= MAX_INTEGER_CLASSES) distinct.add(n);
+    }
   }
-  return "classification";
+  if (fractional !== null)
+    return { task: "regression", reason: `the values are not all integers (such as ${fractional})` };
+  return distinct.size > MAX_INTEGER_CLASSES
+    ? {
+        task: "regression",
+        reason: `the values are integers with more than ${MAX_INTEGER_CLASSES} distinct values`,
+      }
+    : {
+        task: "classification",
+        reason: `the values are integers with ${distinct.size} distinct values (at most ${MAX_INTEGER_CLASSES})`,
+      };
 }
 
 function metricsOf(
   rows: readonly RawValue[][],
   task: "classification" | "regression",
   positive: string | null,
+  probabilities: readonly ProbabilityColumn[] | undefined,
 ): { metrics: ClassificationMetrics | RegressionMetrics; skipped: number } {
   let skipped = 0;
   if (task === "regression") {
@@ -63,15 +112,35 @@ function metricsOf(
     return { metrics: regressionMetrics(state), skipped };
   }
   const state = emptyClassificationState({ positive });
-  for (const [a, p, s] of rows) {
-    const actual = text(a);
-    const predicted = text(p);
+  for (const row of rows) {
+    const actual = text(row[0]);
+    const predicted = text(row[1]);
     if (actual === null || predicted === null) {
       skipped++;
       continue;
     }
-    const score = s === undefined ? null : numeric(s);
-    updateClassification(state, { actual, predicted, ...(score === null ? {} : { score }) });
+    if (probabilities !== undefined) {
+      const values = probabilities.map((_, i) => numeric(row[2 + i]));
+      updateClassification(
+        state,
+        values.every((v) => v !== null)
+          ? {
+              actual,
+              predicted,
+              // fromEntries defines own properties: a class named "__proto__" is an ordinary key.
+              probabilities: Object.fromEntries(probabilities.map(({ label }, i) => [label, values[i]])),
+            }
+          : { actual, predicted, unusable_score: true },
+      );
+      continue;
+    }
+    const score = row[2] === undefined ? null : numeric(row[2]);
+    updateClassification(
+      state,
+      row.length > 2 && score === null
+        ? { actual, predicted, unusable_score: true }
+        : { actual, predicted, ...(score === null ? {} : { score }) },
+    );
   }
   return { metrics: classificationMetrics(state), skipped };
 }
@@ -86,7 +155,14 @@ export function modelQuality(
   reference: readonly RawValue[][],
   current: readonly RawValue[][],
 ): ModelQuality {
-  const task = request.task ?? inferTask([...reference, ...current]);
+  const { task, reason } =
+    request.task === undefined
+      ? inferTask(request, [...reference, ...current])
+      : { task: request.task, reason: "given by --task" };
+  if (task === "regression" && (request.score !== undefined || request.probabilities !== undefined))
+    throw new UserError(
+      `--${request.score === undefined ? "probabilities" : "score"} is for classification; --task is regression`,
+    );
   let positive: string | null = request.positive ?? null;
   if (task === "classification" && positive === null && request.score !== undefined) {
     const labels = sortLabels(
@@ -98,13 +174,15 @@ export function modelQuality(
         `--score needs --positive when the target ${showValue(request.target)} has ${labels.length} classes`,
       );
   }
-  const ref = metricsOf(reference, task, positive);
-  const cur = metricsOf(current, task, positive);
+  const ref = metricsOf(reference, task, positive, request.probabilities);
+  const cur = metricsOf(current, task, positive, request.probabilities);
   return {
     task,
+    task_reason: reason,
     target: request.target,
     prediction: request.prediction,
     score: request.score ?? null,
+    probabilities: request.probabilities ?? null,
     positive: task === "classification" ? positive : null,
     reference: ref.metrics,
     current: cur.metrics,

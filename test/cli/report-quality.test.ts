@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Ajv } from "ajv";
 import type { ClassificationMetrics, RegressionMetrics } from "../../src/performance/types.js";
 import type { DriftReport } from "../../src/report/model.js";
+import { assertValue, type ClassificationCase, fixture } from "../performance/fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "driftwatch-quality-"));
 
@@ -182,5 +183,145 @@ describe("driftwatch report --target --prediction", () => {
     );
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /column "lable" not found \(did you mean "label"\?\)$/m);
+  });
+
+  it("reaches one-vs-rest ROC AUC and multiclass log loss with --probabilities, equal to scikit-learn's", () => {
+    const c = fixture.classification.find(
+      (x) => x.name === "3 classes, 40 rows, probabilities with positive label cat",
+    );
+    assert.ok(c?.data?.probabilities);
+    const { actual, predicted, probabilities } = c.data as Required<NonNullable<ClassificationCase["data"]>>;
+    const lines = ["y,pred,p_bird,p_cat,dog"];
+    for (const [i, y] of actual.entries())
+      lines.push(
+        [y, predicted[i], probabilities.bird[i], probabilities.cat[i], probabilities.dog[i]].join(","),
+      );
+    const file = join(dir, "multiclass.csv");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const r = driftwatch(
+      "report",
+      "--reference",
+      file,
+      "--current",
+      file,
+      "--target",
+      "y",
+      "--prediction",
+      "pred",
+      "--probabilities",
+      "bird=p_bird,cat=p_cat,dog",
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as DriftReport;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      JSON.parse(readFileSync("schemas/drift-report.schema.json", "utf8")),
+    );
+    assert.ok(validate(report), JSON.stringify(validate.errors));
+    assert.deepEqual(report.roles?.probabilities, ["p_bird", "p_cat", "dog"]);
+    const quality = report.quality;
+    assert.ok(quality);
+    assert.deepEqual(quality.probabilities, [
+      { label: "bird", column: "p_bird" },
+      { label: "cat", column: "p_cat" },
+      { label: "dog", column: "dog" },
+    ]);
+    assert.equal(quality.task_reason, "probabilities were given");
+    const metrics = quality.current as ClassificationMetrics;
+    assertValue(metrics.roc_auc_ovr.value, c.expected.roc_auc_ovr, 1e-12, 0, "roc_auc_ovr");
+    assertValue(metrics.log_loss.value, c.expected.log_loss, 1e-12, 0, "log_loss");
+    assert.equal(metrics.scored, 40);
+    const markdown = driftwatch(
+      "report",
+      "--reference",
+      file,
+      "--current",
+      file,
+      "--target",
+      "y",
+      "--prediction",
+      "pred",
+      "--probabilities",
+      "bird=p_bird,cat=p_cat,dog",
+      "--format",
+      "markdown",
+    );
+    assert.match(markdown.stdout, /^\| roc_auc_ovr \| /m);
+    assert.match(markdown.stdout, /^Task: classification, because probabilities were given\.$/m);
+  });
+
+  it("says which task it chose and why", () => {
+    const cases: [string, (i: number) => [string | number, string | number], string, RegExp][] = [
+      ["ratings", (i) => [i % 5, (i + 1) % 5], "classification", /^integers with 5 distinct values/],
+      ["counts", (i) => [i, i + 1], "regression", /^integers with more than 20 distinct values$/],
+      ["prices", (i) => [i + 0.5, i], "regression", /^the values are not all integers \(such as 0\.5\)$/],
+      [
+        "labels",
+        (i) => [i % 2 ? "yes" : "no", "yes"],
+        "classification",
+        /^the labels are text \(such as "no"\)$/,
+      ],
+    ];
+    for (const [name, row, task, reason] of cases) {
+      const file = join(dir, `${name}.csv`);
+      const lines = ["y,yhat"];
+      for (let i = 0; i < 50; i++) lines.push(row(i).join(","));
+      writeFileSync(file, `${lines.join("\n")}\n`);
+      const r = driftwatch(
+        "report",
+        "--reference",
+        file,
+        "--current",
+        file,
+        "--target",
+        "y",
+        "--prediction",
+        "yhat",
+      );
+      assert.equal(r.status, 0, r.stderr);
+      const quality = (JSON.parse(r.stdout) as DriftReport).quality;
+      assert.equal(quality?.task, task, name);
+      assert.match(quality?.task_reason.replace(/^the values are (?=integers)/, "") ?? "", reason, name);
+    }
+    const told = driftwatch(
+      "report",
+      "--reference",
+      join(dir, "counts.csv"),
+      "--current",
+      join(dir, "counts.csv"),
+      "--target",
+      "y",
+      "--prediction",
+      "yhat",
+      "--task",
+      "classification",
+    );
+    assert.equal((JSON.parse(told.stdout) as DriftReport).quality?.task_reason, "given by --task");
+  });
+
+  it("refuses --probabilities that name one class, a class twice, or come with --score", () => {
+    const base = [
+      "report",
+      "--reference",
+      REF,
+      "--current",
+      CUR,
+      "--target",
+      "label",
+      "--prediction",
+      "pred",
+    ];
+    for (const [args, message] of [
+      [["--probabilities", "p"], /give the columns of at least two classes/],
+      [["--probabilities", "a=p,a=x"], /class "a" is given twice/],
+      [
+        ["--probabilities", "churn=p,stay=x", "--score", "p"],
+        /give --score .* or --probabilities .*, not both/,
+      ],
+    ] as const) {
+      const r = driftwatch(...base, ...args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
   });
 });

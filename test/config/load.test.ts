@@ -191,6 +191,59 @@ monitors:
     ]);
   });
 
+  it("checks a performance monitor's probabilities, and needs no features", () => {
+    const found = problems(`
+sources:
+  events: { type: http, listen: "127.0.0.1:0" }
+monitors:
+  binary:
+    type: performance
+    task: classification
+    predictions: { source: events, id: /id, label: /y_hat, score: /p }
+    labels: { source: events, id: /id, label: /y }
+    window: { type: tumbling, events: 100 }
+  both:
+    type: performance
+    task: classification
+    predictions: { source: events, id: /id, label: /y_hat, score: /p, probabilities: /proba }
+    labels: { source: events, id: /id, label: /y }
+    window: { type: tumbling, events: 100 }
+    positive: "1"
+  names:
+    type: performance
+    task: classification
+    predictions: { source: events, id: /id, label: /y_hat, classes: [a, b] }
+    labels: { source: events, id: /id, label: /y }
+    window: { type: tumbling, events: 100 }
+  regression:
+    type: performance
+    task: regression
+    predictions: { source: events, id: /id, label: /y_hat, probabilities: /proba }
+    labels: { source: events, id: /id, label: /y }
+    window: { type: tumbling, events: 100 }
+`);
+    assert.deepEqual(found, [
+      "6 /monitors/binary/positive score is the probability of the positive class: name that class with positive",
+      "14 /monitors/both/predictions/probabilities give score (the positive class's probability) or probabilities (every class's), not both",
+      "21 /monitors/names/predictions/classes classes name the entries of an array of probabilities; set probabilities too",
+      "27 /monitors/regression/predictions/probabilities probabilities is for classification; this monitor's task is regression",
+    ]);
+    const multiclass = loadConfig(
+      config(`
+sources:
+  events: { type: http, listen: "127.0.0.1:0" }
+monitors:
+  m:
+    type: performance
+    task: classification
+    predictions: { source: events, id: /id, label: /y_hat, probabilities: /proba, classes: [cat, dog, bird] }
+    labels: { source: events, id: /id, label: /y }
+    window: { type: tumbling, events: 100 }
+`),
+    );
+    assert.deepEqual(multiclass.config.features, {}, "features may be left out");
+  });
+
   it("names the line of a YAML syntax error", () => {
     assert.deepEqual(problems("sources:\n  a: [1, 2\nfeatures: {}\n").length > 0, true);
     assert.match(problems("sources:\n  a: [1, 2\nfeatures: {}\n")[0], /^\d+ {2}YAML: /);

@@ -13,6 +13,7 @@ import {
 } from "../../src/performance/monitor.js";
 import type { ClassificationMetrics, RegressionMetrics } from "../../src/performance/types.js";
 import { Pipeline } from "../../src/pipeline.js";
+import { assertValue, type ClassificationCase, fixture } from "./fixture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "driftwatch-performance-"));
 
@@ -148,6 +149,103 @@ describe("PerformanceMonitor", () => {
     const metrics = result?.window_metrics.all as RegressionMetrics;
     assert.ok(Math.abs((metrics.mae.value ?? 0) - 2 / 3) < 1e-15);
     assert.ok(Math.abs((metrics.rmse.value ?? 0) - Math.sqrt((0.25 + 0 + 2.25) / 3)) < 1e-15);
+  });
+});
+
+describe("PerformanceMonitor with per-class probabilities", () => {
+  const multiclass = fixture.classification.filter((c) => c.data?.probabilities !== undefined);
+
+  /** The fixture case's rows as prediction and label events, probabilities in the given shape. */
+  function run(
+    c: ClassificationCase,
+    shape: "object" | "array",
+    predictions: Partial<PerformanceMonitorConfig["predictions"]> = {},
+  ): ClassificationMetrics {
+    const data = c.data as NonNullable<ClassificationCase["data"]>;
+    const probabilities = data.probabilities as Record<string, number[]>;
+    const classes = Object.keys(probabilities);
+    const m = new PerformanceMonitor(
+      "multi",
+      {
+        type: "performance",
+        task: "classification",
+        predictions: {
+          source: "p",
+          id: "/id",
+          label: "/label",
+          probabilities: "/proba",
+          ...(shape === "array" ? { classes } : {}),
+          ...predictions,
+        },
+        labels: { source: "l", id: "/id", label: "/label" },
+        window: { type: "tumbling", events: data.actual.length },
+        ...(c.positive === null ? {} : { positive: c.positive }),
+      },
+      undefined,
+      () => 0,
+    );
+    let result: PerformanceResult | undefined;
+    for (const [i, actual] of data.actual.entries()) {
+      const row = classes.map((label) => probabilities[label][i]);
+      const proba = shape === "array" ? row : Object.fromEntries(classes.map((label, j) => [label, row[j]]));
+      m.add("p", { id: i, label: data.predicted[i], proba }, {});
+      result = m.add("l", { id: i, label: actual }, {}).closed[0] ?? result;
+    }
+    assert.ok(result, `${c.name}: the window closed`);
+    return result.window_metrics.all as ClassificationMetrics;
+  }
+
+  it("reaches one-vs-rest ROC AUC and multiclass log loss, equal to scikit-learn's", () => {
+    assert.ok(multiclass.length >= 3);
+    for (const c of multiclass) {
+      for (const shape of ["object", "array"] as const) {
+        const metrics = run(c, shape);
+        const at = `${c.name} (${shape})`;
+        assertValue(metrics.roc_auc_ovr.value, c.expected.roc_auc_ovr, 1e-12, 0, `${at}: roc_auc_ovr`);
+        assertValue(metrics.log_loss.value, c.expected.log_loss, 1e-12, 0, `${at}: log_loss`);
+        assertValue(metrics.expected_calibration_error.value, c.expected.ece, 1e-12, 1e-15, `${at}: ece`);
+        assert.equal(metrics.scored, c.expected.scored, `${at}: scored`);
+      }
+    }
+  });
+
+  it("counts probabilities it cannot read, and never uses them", () => {
+    const m = new PerformanceMonitor(
+      "multi",
+      {
+        type: "performance",
+        task: "classification",
+        predictions: {
+          source: "p",
+          id: "/id",
+          label: "/label",
+          probabilities: "/proba",
+          classes: ["a", "b"],
+        },
+        labels: { source: "l", id: "/id", label: "/label" },
+        window: { type: "tumbling", events: 7 },
+      },
+      undefined,
+      () => 0,
+    );
+    const probas: unknown[] = [
+      [0.3, 0.7],
+      [0.3, 0.2, 0.5], // the wrong length
+      "0.3", // text
+      { a: 0.4, b: "0.6" }, // a value that is not a number
+      {}, // no class
+      undefined, // absent
+      JSON.parse('{"a": 0.9, "b": 0.1, "__proto__": 0}'), // an ordinary key, whatever its name
+    ];
+    let result: PerformanceResult | undefined;
+    for (const [i, proba] of probas.entries()) {
+      m.add("p", { id: i, label: "b", ...(proba === undefined ? {} : { proba }) }, {});
+      result = m.add("l", { id: i, label: "b" }, {}).closed[0] ?? result;
+    }
+    const metrics = result?.window_metrics.all as ClassificationMetrics;
+    assert.equal(metrics.count, 7);
+    assert.equal(metrics.scored, 2);
+    assert.equal(metrics.invalid_scores, 5);
   });
 });
 
