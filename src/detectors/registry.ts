@@ -67,7 +67,7 @@ export function createDetector(entry: {
   readonly type: string;
   readonly [key: string]: unknown;
 }): Detector<unknown> {
-  const { type, ...params } = entry;
+  const { type, name: _name, ...params } = entry;
   if (!isDetectorName(type)) {
     throw new RangeError(
       `unknown detector type ${JSON.stringify(type)}; known types: ${Object.keys(detectors).join(", ")}`,
@@ -83,8 +83,8 @@ export function createDetector(entry: {
 }
 
 /**
- * The JSON Schema of one entry of a `detectors:` list: a `type` key naming a registered detector
- * plus that detector's params, unknown keys rejected; for the config schema.
+ * The JSON Schema of one entry of a `detectors:` list: a `type` key naming a registered detector,
+ * an optional `name`, plus that detector's params, unknown keys rejected; for the config schema.
  */
 export function detectorEntrySchema(): Record<string, unknown> {
   return {
@@ -96,7 +96,16 @@ export function detectorEntrySchema(): Record<string, unknown> {
       return {
         type: "object",
         description: schema.description,
-        properties: { type: { const: name }, ...schema.properties },
+        properties: {
+          type: { const: name },
+          name: {
+            type: "string",
+            pattern: "^[A-Za-z0-9_.:-]{1,64}$",
+            description:
+              "the detector's name in metrics, logs and alert rules (default: its type); gives one type twice",
+          },
+          ...schema.properties,
+        },
         required: ["type"],
         additionalProperties: false,
       };

@@ -41,6 +41,12 @@ export const outliersSchema = {
             enum: Object.keys(outlierScorers) as OutlierScorerName[],
             description: "a registered scorer",
           },
+          name: {
+            type: "string",
+            pattern: "^[A-Za-z0-9_.:-]{1,64}$",
+            description:
+              "the scorer's name in metrics and results (default: its type); gives one type twice, e.g. two forests with other settings",
+          },
           threshold: {
             $comment: "driftwatch:outlier-threshold",
             type: "object",

@@ -60,13 +60,18 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
     }
     const seen = new Set<string>();
     for (const [i, scorer] of (config.scorers ?? []).entries()) {
-      const { type, threshold, ...params } = scorer;
-      if (seen.has(type))
-        problems.push({
-          path: `${base}/scorers/${i}/type`,
-          message: `scorer ${showValue(type)} appears twice; give each scorer once`,
-        });
-      seen.add(type);
+      const { type, threshold, name, ...params } = scorer;
+      const label = name ?? type;
+      if (seen.has(label))
+        problems.push(
+          name === undefined
+            ? {
+                path: `${base}/scorers/${i}/type`,
+                message: `scorer ${showValue(type)} appears twice; give each its own name (name: ...)`,
+              }
+            : { path: `${base}/scorers/${i}/name`, message: `scorer name ${showValue(name)} is taken` },
+        );
+      seen.add(label);
       if (type in outlierScorers) problems.push(...paramProblems(type, params, `${base}/scorers/${i}`));
       if (threshold !== undefined)
         problems.push(...thresholdProblems(threshold, `${base}/scorers/${i}/threshold`));

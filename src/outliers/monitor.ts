@@ -155,6 +155,8 @@ export class OutlierMonitor {
   readonly kind = "outliers";
   private readonly windower: Windower;
   private readonly scorers: readonly OutlierScorerConfig[];
+  /** Each scorer's name in metrics and results: its `name`, or its type. */
+  private readonly scorerNames: readonly string[];
   private readonly top: number;
   private readonly idPointer: CompiledPointer | null;
   private stateValue: OutlierMonitorState;
@@ -167,6 +169,7 @@ export class OutlierMonitor {
     state?: OutlierMonitorState,
   ) {
     this.scorers = config.scorers ?? DEFAULT_SCORERS;
+    this.scorerNames = this.scorers.map((s) => s.name ?? s.type);
     this.idPointer = config.id === undefined ? null : compilePointer(config.id);
     this.top = config.top ?? 10;
     this.windower = new Windower(config.window, {}, state?.window);
@@ -216,12 +219,15 @@ export class OutlierMonitor {
 
   /** Fitted thresholds per scorer (empty until the reference is complete). */
   get thresholds(): readonly { scorer: string; threshold: number }[] {
-    return (this.stateValue.fitted ?? []).map((f) => ({ scorer: f.type, threshold: f.threshold }));
+    return (this.stateValue.fitted ?? []).map((f, i) => ({
+      scorer: this.scorerNames[i],
+      threshold: f.threshold,
+    }));
   }
 
   private fit(rows: (number | null)[][]): Calibrated[] {
     return this.scorers.map((scorer) => {
-      const { type, threshold, ...params } = scorer;
+      const { type, threshold, name: _name, ...params } = scorer;
       const kind = outlierScorers[type] as AnyOutlierScorerKind;
       const calibrated = calibrate(kind as never, rows as Row[], params as never, threshold ?? {});
       return { type, model: calibrated.model, threshold: calibrated.threshold };
@@ -270,7 +276,7 @@ export class OutlierMonitor {
       const tally = this.stateValue.tallies[i];
       if (outlier) tally.outliers++;
       keepTop(tally.top, { id, score }, this.top);
-      scores.push({ scorer: fitted.type, score, threshold: fitted.threshold, outlier });
+      scores.push({ scorer: this.scorerNames[i], score, threshold: fitted.threshold, outlier });
     }
     closed.push(...this.windower.add({}, time, eventTime).map((w) => this.close(w)));
     return { scores, closed };
@@ -310,7 +316,7 @@ export class OutlierMonitor {
         last_time: window.last_time,
       },
       scorers: fitted.map((f, i) => ({
-        scorer: f.type,
+        scorer: this.scorerNames[i],
         threshold: f.threshold,
         outliers: s.tallies[i].outliers,
         ratio: window.events === 0 ? 0 : s.tallies[i].outliers / window.events,

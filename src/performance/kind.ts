@@ -108,7 +108,10 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
     const state = restore({ monitor: config, features: [] });
     const monitor = new PerformanceMonitor(name, config, state, () => context.now());
     for (const entry of config.detectors ?? [])
-      context.metrics.conceptDriftTotal.inc({ monitor: name, detector: entry.type }, 0);
+      context.metrics.conceptDriftTotal.inc(
+        { monitor: name, detector: typeof entry.name === "string" ? entry.name : entry.type },
+        0,
+      );
     return adaptMonitor(monitor, {
       name,
       sources: monitor.sources,
@@ -136,10 +139,8 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
 
   verdict(result) {
     if (!isDetections(result)) return formatPerformanceVerdict(result);
-    // One line per detector that fired (two detectors may fire on the same pair).
-    const lines = result.detections
-      .map((status) => formatDetection(result.monitor, status))
-      .filter((line) => line !== null);
+    // One line per detector that fired or entered or left its warning zone (several may on one pair).
+    const lines = result.detections.map((status) => formatDetection(result.monitor, status));
     return lines.length > 0 ? lines.join("\n") : null;
   },
 };

@@ -148,7 +148,8 @@ export class PerformanceMonitor {
     readonly labelId: CompiledPointer;
     readonly actual: CompiledPointer;
   };
-  private readonly detectors: { type: string; detector: Detector<unknown>; drifts: number }[];
+  /** Each detector under its name (its `name`, or its type) with its drifts so far. */
+  private readonly detectors: { name: string; detector: Detector<unknown>; drifts: number }[];
   private s: Omit<PerformanceMonitorState, "join" | "counts" | "detectors">;
 
   constructor(
@@ -176,10 +177,14 @@ export class PerformanceMonitor {
       labelId: compilePointer(config.labels.id),
       actual: compilePointer(config.labels.label),
     };
-    this.detectors = (config.detectors ?? []).map(({ type, ...params }, i) => {
+    this.detectors = (config.detectors ?? []).map(({ type, name, ...params }, i) => {
       const kind = detectors[type as DetectorName] as AnyDetectorKind;
       const saved = state?.detectors[i];
-      return { type, detector: kind.create(params, saved?.state), drifts: saved?.drifts ?? 0 };
+      return {
+        name: typeof name === "string" ? name : type,
+        detector: kind.create(params, saved?.state),
+        drifts: saved?.drifts ?? 0,
+      };
     });
     this.s = state
       ? {
@@ -387,16 +392,16 @@ export class PerformanceMonitor {
       d.detector.update(error);
       if (d.detector.driftDetected) {
         d.drifts++;
-        this.s.window_drifts.push({ detector: d.type, pair: this.s.pairs });
+        this.s.window_drifts.push({ detector: d.name, pair: this.s.pairs });
       }
       if (d.detector.driftDetected || d.detector.warningDetected !== wasWarning) changes.push(this.status(d));
     }
     return changes;
   }
 
-  private status(d: { type: string; detector: Detector<unknown>; drifts: number }): DetectorStatus {
+  private status(d: { name: string; detector: Detector<unknown>; drifts: number }): DetectorStatus {
     return {
-      detector: d.type,
+      detector: d.name,
       drift: d.detector.driftDetected,
       warning: d.detector.warningDetected,
       estimate: d.detector.estimate,

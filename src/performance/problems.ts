@@ -48,8 +48,20 @@ export function performanceProblems(
       });
     }
   }
+  const names = new Set<string>();
   for (const [i, entry] of (monitor.detectors ?? []).entries()) {
-    const { type, ...params } = entry;
+    const { type, name, ...params } = entry;
+    const label = typeof name === "string" ? name : type;
+    if (names.has(label))
+      problems.push(
+        typeof name === "string"
+          ? { path: `${base}/detectors/${i}/name`, message: `detector name ${showValue(name)} is taken` }
+          : {
+              path: `${base}/detectors/${i}/type`,
+              message: `detector ${showValue(type)} appears twice; give each its own name (name: ...)`,
+            },
+      );
+    names.add(label);
     if (!isDetectorName(type)) continue;
     const kind = detectors[type] as AnyDetectorKind;
     if (monitor.task === "regression" && kind.input !== "real") {
@@ -60,6 +72,15 @@ export function performanceProblems(
     }
     for (const p of kind.check(params))
       problems.push({ path: `${base}/detectors/${i}${p.path}`, message: p.message });
+  }
+  for (const [i, rule] of (monitor.alerts ?? []).entries()) {
+    if (rule.type !== "concept_drift") continue;
+    for (const [j, detector] of ((rule as { detectors?: readonly string[] }).detectors ?? []).entries())
+      if (!names.has(detector))
+        problems.push({
+          path: `${base}/alerts/${i}/detectors/${j}`,
+          message: `no detector of this monitor is named ${showValue(detector)}; its detectors: ${[...names].join(", ") || "none"}`,
+        });
   }
   return problems;
 }

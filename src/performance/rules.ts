@@ -39,7 +39,7 @@ export interface PerformanceBelowRule extends AlertRuleCommon {
 /** A concept-drift detector fired (performance monitors). */
 export interface ConceptDriftRule extends AlertRuleCommon {
   readonly type: "concept_drift";
-  /** Only these detector types (default: every detector of the monitor). */
+  /** Only these detectors, by name (a detector's `name`, or its type; default: every detector of the monitor). */
   readonly detectors?: readonly string[];
 }
 
@@ -191,7 +191,8 @@ export const conceptDriftRule: AlertRuleKind<PerformanceOutput, ConceptDriftRule
         minItems: 1,
         uniqueItems: true,
         items: { type: "string", minLength: 1 },
-        description: "only these detector types (default all of the monitor's detectors)",
+        description:
+          "only these detectors, by name (a detector's name, or its type; default all of the monitor's detectors)",
       },
       ...commonRuleProperties,
     },

@@ -41,8 +41,15 @@ export function formatPerformanceVerdict(result: PerformanceResult): string {
   return parts.join(" | ");
 }
 
-/** One line when a concept-drift detector fires. */
-export function formatDetection(monitor: string, status: DetectorStatus): string | null {
-  if (!status.drift) return null;
-  return `[${monitor}] ${status.detector} detected concept drift (estimate ${formatNumber(status.estimate)}, ${status.drifts} so far)`;
+/**
+ * One line when a concept-drift detector fires, enters its warning zone (the error rising, not yet
+ * a drift) or leaves it; a detection is handed over only on one of these changes.
+ */
+export function formatDetection(monitor: string, status: DetectorStatus): string {
+  const estimate = `estimate ${formatNumber(status.estimate)}`;
+  if (status.drift)
+    return `[${monitor}] ${status.detector} detected concept drift (${estimate}, ${status.drifts} so far)`;
+  return status.warning
+    ? `[${monitor}] ${status.detector} warning: the error is rising (${estimate})`
+    : `[${monitor}] ${status.detector} left its warning zone (${estimate})`;
 }

@@ -158,8 +158,48 @@ monitors:
     assert.deepEqual(found, [
       '15 /monitors/o/features/1 outlier scorers take numeric features; "weather" is categorical',
       "17 /monitors/o/scorers/0/k must be >= 0 (got -1)",
-      '17 /monitors/o/scorers/1/type scorer "iqr" appears twice; give each scorer once',
+      '17 /monitors/o/scorers/1/type scorer "iqr" appears twice; give each its own name (name: ...)',
       "17 /monitors/o/scorers/2/threshold give either `percentile` or `value`, not both",
+    ]);
+  });
+
+  it("takes a scorer type twice under two names, and refuses a name taken", () => {
+    const scorers = (list: string) =>
+      valid.replace(
+        "    window: { type: tumbling, events: 10 }\n",
+        `    window: { type: tumbling, events: 10 }\n  o:\n    type: outliers\n    features: [temp_max]\n    reference: { type: first, events: 5 }\n    scorers: ${list}\n    window: { type: tumbling, events: 5 }\n`,
+      );
+    loadConfig(
+      config(
+        scorers(
+          "[ { type: isolation_forest, seed: 1 }, { type: isolation_forest, name: forest-deep, max_samples: 64, seed: 2 } ]",
+        ),
+      ),
+    );
+    assert.deepEqual(problems(scorers("[ { type: iqr, name: fence }, { type: robust_z, name: fence } ]")), [
+      '17 /monitors/o/scorers/1/name scorer name "fence" is taken',
+    ]);
+  });
+
+  it("names detectors apart, and checks the detectors a concept_drift rule names", () => {
+    const found = problems(`
+sources:
+  events: { type: http, listen: "127.0.0.1:0" }
+monitors:
+  p:
+    type: performance
+    task: classification
+    predictions: { source: events, id: /id, label: /y_hat }
+    labels: { source: events, id: /id, label: /y }
+    window: { type: tumbling, events: 100 }
+    detectors: [ { type: ddm }, { type: ddm }, { type: adwin, name: fast, delta: 0.1 }, { type: ddm, name: fast } ]
+    alerts:
+      - { type: concept_drift, detectors: [fast, ddm, adwin] }
+`);
+    assert.deepEqual(found, [
+      '11 /monitors/p/detectors/1/type detector "ddm" appears twice; give each its own name (name: ...)',
+      '11 /monitors/p/detectors/3/name detector name "fast" is taken',
+      '13 /monitors/p/alerts/0/detectors/2 no detector of this monitor is named "adwin"; its detectors: ddm, fast',
     ]);
   });
 

@@ -61,6 +61,42 @@ describe("OutlierMonitor", () => {
     assert.equal(next.scorers[0].outliers, 0, "tallies start afresh");
   });
 
+  it("runs one scorer type twice under two names, each with its own settings", () => {
+    const m = new OutlierMonitor(
+      "o",
+      {
+        ...config,
+        scorers: [
+          { type: "isolation_forest", seed: 7 },
+          { type: "isolation_forest", name: "forest-small", seed: 8, n_estimators: 10 },
+        ],
+      },
+      null,
+    );
+    feed(m, 0, 100);
+    assert.deepEqual(
+      m.thresholds.map((t) => t.scorer),
+      ["isolation_forest", "forest-small"],
+    );
+    const [window] = feed(m, 100, 150, new Set([110, 120]));
+    assert.deepEqual(
+      window.scorers.map((s) => s.scorer),
+      ["isolation_forest", "forest-small"],
+    );
+    assert.notEqual(window.scorers[0].threshold, window.scorers[1].threshold, "two models, two thresholds");
+    const alone = new OutlierMonitor(
+      "o",
+      { ...config, scorers: [{ type: "isolation_forest", seed: 7 }] },
+      null,
+    );
+    feed(alone, 0, 100);
+    assert.deepEqual(
+      feed(alone, 100, 150, new Set([110, 120]))[0].scorers[0],
+      window.scorers[0],
+      "the unnamed one is as it is alone",
+    );
+  });
+
   it("counts events with a missing feature and still scores them", () => {
     const m = new OutlierMonitor(
       "o",

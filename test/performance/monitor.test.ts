@@ -6,6 +6,7 @@ import { loadConfig } from "../../src/config/load.js";
 import type { PerformanceMonitorConfig } from "../../src/config/types.js";
 import { Logger } from "../../src/log.js";
 import { resultsOf } from "../../src/monitors/results.js";
+import { performanceKind } from "../../src/performance/kind.js";
 import {
   type DetectorStatus,
   PerformanceMonitor,
@@ -121,6 +122,50 @@ describe("PerformanceMonitor", () => {
     );
     run(650, 1000, second, resumed);
     assert.deepEqual(resumed, straight);
+  });
+
+  it("runs one detector type twice under two names, and prints warnings as well as drifts", () => {
+    const m = new PerformanceMonitor(
+      "perf",
+      {
+        ...config,
+        join: undefined,
+        slices: undefined,
+        window: { type: "tumbling", events: 1000 },
+        detectors: [
+          { type: "ddm" },
+          { type: "ddm", name: "ddm-eager", warning_threshold: 1, drift_threshold: 2 },
+        ],
+      },
+      undefined,
+      () => 0,
+    );
+    const lines: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const wrong = i < 600 ? i % 20 === 0 : i % 2 === 0;
+      m.add("p", { id: String(i), prediction: { label: "yes", score: 0.9 } }, {});
+      const { detections } = m.add("l", { id: String(i), label: wrong ? "no" : "yes" }, {});
+      if (detections.length > 0) {
+        const line = performanceKind.verdict({ monitor: "perf", detections });
+        if (line !== null) lines.push(...line.split("\n"));
+      }
+    }
+    for (const name of ["ddm", "ddm-eager"]) {
+      const own = lines.filter((l) => l.startsWith(`[perf] ${name} `));
+      const warning = own.findIndex((l) =>
+        /^\[perf\] \S+ warning: the error is rising \(estimate [\d.]+\)$/.test(l),
+      );
+      const drift = own.findIndex((l) =>
+        /^\[perf\] \S+ detected concept drift \(estimate [\d.]+, 1 so far\)$/.test(l),
+      );
+      assert.ok(
+        warning !== -1 && drift !== -1 && warning < drift,
+        `${name}: a warning, then the drift\n${own.join("\n")}`,
+      );
+    }
+    const eager = lines.findIndex((l) => l.startsWith("[perf] ddm-eager detected"));
+    const standard = lines.findIndex((l) => l.startsWith("[perf] ddm detected"));
+    assert.ok(eager < standard, "the eager settings fire first");
   });
 
   it("computes regression metrics from numeric predictions and labels", () => {
