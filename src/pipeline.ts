@@ -1,19 +1,20 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import { Alerting, type AlertingState } from "./alerts/alerting.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { MonitorConfig, SourceConfig } from "./config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
 import type { EventDecoder } from "./decode/validate.js";
-import { UserError } from "./errors.js";
+import { showValue, UserError } from "./errors.js";
 import { EndpointSecurity } from "./io/endpoint.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics/metrics.js";
-import { MetricsServer } from "./metrics/server.js";
+import { type AdminAnswer, MetricsServer } from "./metrics/server.js";
+import { parseReferenceSource } from "./monitors/reference-source.js";
 import { monitorKind, monitorKinds } from "./monitors/registry.js";
-import type { AnyMonitorKind, Monitor, MonitorResult } from "./monitors/types.js";
+import type { AnyMonitorKind, Monitor, MonitorResult, ReferenceSource } from "./monitors/types.js";
 import type { DeadLetter, DeadLetterReceipt, DeadLetterSink } from "./sources/dead-letter.js";
 import { deadLetterDestination } from "./sources/dead-letter-sinks.js";
 import { eventDecoderOf } from "./sources/decoding.js";
@@ -173,6 +174,8 @@ export class Pipeline {
   private alerting!: Alerting;
   /** Processing time of the last batch per source, for `source_silent` rules. */
   private readonly lastArrival: Record<string, number | null> = {};
+  /** The reference label each monitor had when last observed. */
+  private readonly references = new Map<string, string>();
   private readonly now: () => number;
 
   private constructor(
@@ -375,7 +378,9 @@ export class Pipeline {
   /** Starts the metrics server, the sources, the schedules and the checkpoint timer. */
   async start(): Promise<void> {
     const { config } = this.loaded;
+    if (this.server) this.server.admin = { reference: (body) => this.adminReference(body) };
     await this.server?.start();
+    for (const { monitor } of this.monitors.values()) this.observeReference(monitor);
     for (const runtime of this.runtimes) {
       // The live positions, not a copy: after a rebalance or a seek, sources skip whatever the
       // state already holds.
@@ -598,6 +603,8 @@ export class Pipeline {
     // Kind by kind in the registry's order (a stable sort keeps each monitor's own order).
     results.sort((a, b) => rankOf(a.kind) - rankOf(b.kind));
     for (const { kind, monitor, result } of results) this.publish(kind, monitor, result);
+    // After the results: a window that became the reference was first compared with the old one.
+    for (const monitor of runtime.monitors) this.observeReference(monitor);
     return { accepted, rejected: letters.length };
   }
 
@@ -612,6 +619,7 @@ export class Pipeline {
     for (const { monitor, kind } of entries) {
       for (const result of monitor.flush(now)) this.publish(kind, monitor.name, result);
       monitor.observe?.(this.metrics);
+      this.observeReference(monitor);
     }
   }
 
@@ -621,6 +629,83 @@ export class Pipeline {
       if (!monitor.needsTick) continue;
       for (const result of monitor.tick(now)) this.publish(kind, monitor.name, result);
       monitor.observe?.(this.metrics);
+      this.observeReference(monitor);
+    }
+  }
+
+  /**
+   * Exports which reference a monitor compares with (`driftwatch_reference_info`), and logs and
+   * counts each change of it after the first.
+   */
+  private observeReference(monitor: Monitor): void {
+    const label = monitor.reference;
+    if (label === undefined) return;
+    const before = this.references.get(monitor.name);
+    if (before === label) return;
+    this.references.set(monitor.name, label);
+    if (before !== undefined) {
+      this.metrics.referenceInfo.remove({ monitor: monitor.name, reference: before });
+      this.metrics.referenceChangesTotal.inc({ monitor: monitor.name });
+      this.options.log.info("reference changed", {
+        monitor: monitor.name,
+        from: before,
+        to: label,
+        events: monitor.referenceEvents,
+      });
+    } else this.metrics.referenceChangesTotal.inc({ monitor: monitor.name }, 0);
+    this.metrics.referenceInfo.set({ monitor: monitor.name, reference: label }, 1);
+  }
+
+  /**
+   * Replaces a monitor's reference while running (`POST /admin/reference`, `driftwatch reference
+   * set`): applied between batches, so the window in flight is compared with the new reference
+   * when it closes, then checkpointed before it is reported done. A `window:N` reference takes
+   * effect when that window closes. Rejects with a `UserError` for a request that cannot be met.
+   */
+  async setReference(name: string, from: ReferenceSource): Promise<{ reference: string; pending: boolean }> {
+    const entry = this.monitors.get(name);
+    if (entry === undefined)
+      throw new UserError(
+        `no monitor named ${showValue(name)}; monitors: ${[...this.monitors.keys()].join(", ")}`,
+      );
+    const { monitor, kind } = entry;
+    if (monitor.setReference === undefined)
+      throw new UserError(
+        `monitor ${showValue(name)} (${kind.type}) has no reference that can be set while it runs`,
+      );
+    const outcome = await monitor.setReference(from);
+    this.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
+    this.observeReference(monitor);
+    if (outcome.pending)
+      this.options.log.info("reference will change when its window closes", {
+        monitor: name,
+        to: outcome.reference,
+      });
+    await this.checkpoint();
+    return outcome;
+  }
+
+  /** The `POST /admin/reference` handler: `{ monitor, from }`, `from` as `reference set --from` takes it. */
+  private async adminReference(body: unknown): Promise<AdminAnswer> {
+    const request = body as { monitor?: unknown; from?: unknown } | null;
+    if (typeof request?.monitor !== "string" || typeof request.from !== "string")
+      return {
+        status: 400,
+        body: 'give { "monitor": NAME, "from": "window:N" | "file:PATH" | "profile:PATH" }',
+      };
+    try {
+      const from = parseReferenceSource(request.from, (path: string) => path);
+      if (from.type !== "window" && !isAbsolute(from.path))
+        return { status: 400, body: `the daemon reads files by absolute path (got ${showValue(from.path)})` };
+      const outcome = await this.setReference(request.monitor, from);
+      return { status: 200, body: JSON.stringify({ monitor: request.monitor, ...outcome }) };
+    } catch (error) {
+      if (error instanceof UserError) return { status: 400, body: error.message };
+      this.options.log.error("reference not set", {
+        monitor: String(request.monitor),
+        error: error as Error,
+      });
+      return { status: 500, body: (error as Error).message.split("\n")[0] };
     }
   }
 

@@ -3,6 +3,7 @@ import { ConfigError } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { listCommand } from "./list.js";
 import { profileCommand } from "./profile.js";
+import { referenceCommand } from "./reference.js";
 import { reportCommand } from "./report.js";
 import { runCommand } from "./run.js";
 import { suggestCommand } from "./suggest.js";
@@ -29,7 +30,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     profileCommand(),
     suggestCommand(),
     listCommand(),
+    referenceCommand(),
   ]) {
+    for (const sub of command.commands)
+      sub.exitOverride().configureOutput({
+        outputError: (text, write) =>
+          write(`driftwatch ${command.name()} ${sub.name()}: ${text.replace(/^error: /, "")}`),
+      });
     program.addCommand(
       command.exitOverride().configureOutput({
         outputError: (text, write) => write(`driftwatch ${command.name()}: ${text.replace(/^error: /, "")}`),

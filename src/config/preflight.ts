@@ -74,7 +74,12 @@ async function referenceProblems(loaded: LoadedConfig): Promise<ConfigProblem[]>
     }
     if (monitor.type === "performance") continue;
     const reference = monitor.reference;
-    if (reference.type === "first" || !existsSync(resolvePath(reference.path))) continue;
+    if (
+      reference.type === "first" ||
+      reference.type === "rolling" ||
+      !existsSync(resolvePath(reference.path))
+    )
+      continue;
     const file = resolvePath(reference.path);
     if (monitor.type === "outliers") {
       await attempt(at, () => readNumericRows(file, monitor.features));

@@ -4,6 +4,7 @@ import {
   featureList,
   pointer,
   positive,
+  positiveInt,
   referenceFile,
   referenceFirst,
 } from "../monitors/schema.js";
@@ -14,7 +15,7 @@ import { windowSchema as window } from "../windows/config.js";
 // monitor; `src/config/types.ts` re-exports the types, and the kind hands the branch to the schema.
 // Test names come from the registry, so a new test is accepted here without an edit.
 
-/** Where a drift monitor's reference comes from: a file, a profile or the first events. */
+/** Where a drift monitor's reference comes from: a file, a profile, the first events or the last windows. */
 const reference = {
   type: "object",
   required: ["type"],
@@ -31,6 +32,19 @@ const reference = {
       },
     },
     referenceFirst,
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["type", "windows"],
+      properties: {
+        type: {
+          const: "rolling",
+          description:
+            "the K windows before each window, for slow seasonal data: the first K windows build it and are not compared",
+        },
+        windows: { ...positiveInt, maximum: 1000, description: "K, the windows the reference holds" },
+      },
+    },
   ],
 } as const;
 

@@ -1,11 +1,18 @@
+import { basename } from "node:path";
 import { validate as validateCron } from "node-cron";
 import { alertsSchemaOf } from "../alerts/schema.js";
-import { showValue } from "../errors.js";
+import { showValue, UserError } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import { windowedFeatureProblems } from "../monitors/problems.js";
-import type { MonitorContext, MonitorInput, MonitorKind, RestoreState } from "../monitors/types.js";
+import type {
+  MonitorContext,
+  MonitorInput,
+  MonitorKind,
+  ReferenceSource,
+  RestoreState,
+} from "../monitors/types.js";
 import { driftConfigSchema } from "./config.js";
 import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
 import { loadReference } from "./reference.js";
@@ -60,8 +67,9 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
     const state = restore({ monitor: config, features: used.map((f) => context.config.features[f]) });
     const kinds = featureKinds(context, config);
     const ref = config.reference;
+    // A reference set while running stands in for the configured file, which is not read then.
     const reference =
-      ref.type === "first"
+      ref.type === "first" || ref.type === "rolling" || state?.replaced
         ? null
         : (await loadReference(ref.type, context.resolvePath(ref.path), kinds)).features;
     const monitor = new DriftMonitor(name, config, kinds, reference, state);
@@ -72,6 +80,24 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
     return adaptMonitor(monitor, {
       name,
       sources,
+      async setReference(from: ReferenceSource) {
+        if (config.reference.type === "rolling")
+          throw new UserError(
+            `monitor ${showValue(name)} has a rolling reference, which moves by itself with each window`,
+          );
+        if (from.type === "window") {
+          const next = monitor.nextWindow;
+          if (from.index < next)
+            throw new UserError(
+              `window ${from.index} of monitor ${showValue(name)} has closed, and windows are not kept; name one still to come (the next is ${next}) or give a file`,
+            );
+          monitor.referenceFromWindow(from.index);
+          return { reference: `window:${from.index}`, pending: true };
+        }
+        const loaded = await loadReference(from.type, from.path, kinds);
+        monitor.replaceReference(loaded.features, `${from.type}:${basename(from.path)}`);
+        return { reference: monitor.reference, pending: false };
+      },
       add: (input: MonitorInput) =>
         monitor.add(input.values as Record<string, unknown>, input.now, input.eventTime, {
           position: input.position,

@@ -1,11 +1,13 @@
+import { basename } from "node:path";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
-import { expectCount, expectObject, pointerSegment } from "../shape.js";
+import { expectArray, expectCount, expectObject, expectString, pointerSegment } from "../shape.js";
 import type { ColumnSample } from "../stats/types.js";
 import {
   checkFeatureState,
   emptyFeatureState,
   type FeatureState,
   featureCount,
+  mergeFeatureStates,
   reviveFeatureState,
   toSample,
   updateFeatureState,
@@ -40,6 +42,8 @@ export interface FeatureQuality {
 export interface DriftResult {
   readonly monitor: string;
   readonly trigger: Trigger;
+  /** The reference the window was compared with (`first:1000`, `file:reference.csv`, `window:12`, `rolling:5`). */
+  readonly reference: string;
   readonly window: Omit<ClosedWindow, "features">;
   readonly evaluation: Evaluation;
   readonly quality: Record<string, FeatureQuality>;
@@ -52,6 +56,15 @@ export interface DriftMonitorState {
   /** Reference being collected from the stream (`first` references), or null when loaded from a file. */
   readonly collecting: { features: Record<string, FeatureState>; events: number } | null;
   readonly window: WindowState;
+  /**
+   * A reference set while running (`driftwatch reference set`), with its label: it stands in for
+   * the configured one, also after a restart. Absent in checkpoints written before it existed.
+   */
+  readonly replaced?: { readonly from: string; readonly features: Record<string, FeatureState> } | null;
+  /** `reference set --from window:N`: the index of the window that becomes the reference when it closes. */
+  readonly from_window?: number | null;
+  /** A `rolling` reference: the last closed windows' states, oldest first, at most its `windows`. */
+  readonly rolling?: Record<string, FeatureState>[] | null;
 }
 
 /** Checks a drift monitor's state read back from a checkpoint (throws a `StateShapeError`). */
@@ -65,6 +78,28 @@ export function checkDriftMonitorState(value: unknown, path: string): void {
       checkFeatureState(feature, `${path}/collecting/features/${pointerSegment(name)}`);
   }
   checkWindowState(state.window, `${path}/window`);
+  const checkFeatures = (value: unknown, at: string) => {
+    for (const [name, feature] of Object.entries(expectObject(value, at)))
+      checkFeatureState(feature, `${at}/${pointerSegment(name)}`);
+  };
+  if (state.replaced !== undefined && state.replaced !== null) {
+    const replaced = expectObject(state.replaced, `${path}/replaced`);
+    expectString(replaced.from, `${path}/replaced/from`);
+    checkFeatures(replaced.features, `${path}/replaced/features`);
+  }
+  if (state.from_window !== undefined && state.from_window !== null)
+    expectCount(state.from_window, `${path}/from_window`);
+  if (state.rolling !== undefined && state.rolling !== null)
+    for (const [i, features] of expectArray(state.rolling, `${path}/rolling`).entries())
+      checkFeatures(features, `${path}/rolling/${i}`);
+}
+
+/** The state of several windows' features in one (a rolling reference). */
+function mergeAll(windows: readonly Record<string, FeatureState>[]): Record<string, FeatureState> {
+  const out: Record<string, FeatureState> = { ...windows[0] };
+  for (const features of windows.slice(1))
+    for (const [name, state] of Object.entries(features)) out[name] = mergeFeatureStates(out[name], state);
+  return out;
 }
 
 /**
@@ -77,16 +112,20 @@ export class DriftMonitor {
   private readonly kinds: Record<string, "numeric" | "categorical">;
   private readonly names: readonly string[];
   private readonly options: DriftOptions;
-  private reference: Record<string, FeatureState> | null;
+  private current: Record<string, FeatureState> | null;
   private referenceSamples: Map<string, ColumnSample> | null = null;
   private collecting: DriftMonitorState["collecting"];
+  private replaced: DriftMonitorState["replaced"];
+  private fromWindow: number | null;
+  /** A rolling reference's windows, oldest first; null for the other reference types. */
+  private readonly rolling: Record<string, FeatureState>[] | null;
   private readonly idPointer: CompiledPointer | null;
 
   constructor(
     readonly name: string,
     readonly config: DriftMonitorConfig,
     kinds: Record<string, "numeric" | "categorical">,
-    /** Reference loaded from a file or profile; null for a `first` reference. */
+    /** Reference loaded from a file or profile; null for a `first` or `rolling` reference, or one replaced in `state`. */
     reference: Record<string, FeatureState> | null,
     state?: DriftMonitorState,
   ) {
@@ -102,15 +141,21 @@ export class DriftMonitor {
       drift_share: config.drift_share ?? defaultDriftOptions.drift_share,
       min_effect: config.min_effect ?? defaultDriftOptions.min_effect,
     };
-    this.reference = reference;
+    const revive = (features: Record<string, FeatureState>) =>
+      Object.fromEntries(Object.entries(features).map(([n, f]) => [n, reviveFeatureState(f)]));
+    this.current = reference;
     const restored = state?.collecting ?? null;
-    this.collecting = restored && {
-      events: restored.events,
-      features: Object.fromEntries(
-        Object.entries(restored.features).map(([n, f]) => [n, reviveFeatureState(f)]),
-      ),
-    };
-    if (reference === null && this.collecting === null) {
+    this.collecting = restored && { events: restored.events, features: revive(restored.features) };
+    this.replaced = state?.replaced
+      ? { from: state.replaced.from, features: revive(state.replaced.features) }
+      : null;
+    this.fromWindow = state?.from_window ?? null;
+    this.rolling =
+      config.reference.type === "rolling" ? (state?.rolling ?? []).map((features) => revive(features)) : null;
+    if (this.replaced !== null) {
+      this.current = this.replaced.features;
+      this.collecting = null;
+    } else if (config.reference.type === "first" && this.collecting === null && reference === null) {
       const features: Record<string, FeatureState> = {};
       for (const [name, kind] of Object.entries(kinds)) features[name] = emptyFeatureState(kind);
       this.collecting = { features, events: 0 };
@@ -120,14 +165,59 @@ export class DriftMonitor {
       this.collecting !== null &&
       this.collecting.events >= this.config.reference.events
     ) {
-      this.reference = this.collecting.features;
+      this.current = this.collecting.features;
     }
     this.windower = new Windower(config.window, kinds, state?.window);
   }
 
   /** The monitor's state as plain data, for checkpoints. */
   get state(): DriftMonitorState {
-    return { collecting: this.collecting, window: this.windower.state };
+    return {
+      collecting: this.collecting,
+      window: this.windower.state,
+      replaced: this.replaced,
+      from_window: this.fromWindow,
+      rolling: this.rolling,
+    };
+  }
+
+  /**
+   * The reference's label: the one set while running, else the configured one (`first:N`,
+   * `file:NAME`, `profile:NAME`, `rolling:K`).
+   */
+  get reference(): string {
+    if (this.replaced) return this.replaced.from;
+    const ref = this.config.reference;
+    return ref.type === "first"
+      ? `first:${ref.events}`
+      : ref.type === "rolling"
+        ? `rolling:${ref.windows}`
+        : `${ref.type}:${basename(ref.path)}`;
+  }
+
+  /** The index the next window to close will have. */
+  get nextWindow(): number {
+    return this.windower.state.emitted;
+  }
+
+  /**
+   * Replaces the reference at once with `features` (from a file or a profile), labelled `from`:
+   * the window in flight is compared with it when it closes. A pending `window:N` is dropped.
+   */
+  replaceReference(features: Record<string, FeatureState>, from: string): void {
+    if (this.rolling !== null) throw new RangeError("a rolling reference cannot be replaced");
+    this.replaced = { from, features };
+    this.current = features;
+    this.referenceSamples = null;
+    this.collecting = null;
+    this.fromWindow = null;
+  }
+
+  /** Makes window `index` the reference when it closes (after it is compared with the current one). */
+  referenceFromWindow(index: number): void {
+    if (this.rolling !== null) throw new RangeError("a rolling reference cannot be replaced");
+    if (index < this.nextWindow) throw new RangeError(`window ${index} has closed`);
+    this.fromWindow = index;
   }
 
   /** The event's id for a window's samples: the `id` pointer's value as text, or null. */
@@ -140,8 +230,13 @@ export class DriftMonitor {
   /** Events in the reference so far. */
   get referenceEvents(): number {
     if (this.collecting !== null) return this.collecting.events;
-    const any = Object.values(this.reference ?? {})[0];
-    return any ? featureCount(any) + any.missing + any.invalid : 0;
+    const count = (features: Record<string, FeatureState>) => {
+      const any = Object.values(features)[0];
+      return any ? featureCount(any) + any.missing + any.invalid : 0;
+    };
+    if (this.rolling !== null && this.replaced === null)
+      return this.rolling.reduce((sum, features) => sum + count(features), 0);
+    return count(this.current ?? {});
   }
 
   /** Events that arrived after their time window closed. */
@@ -165,48 +260,89 @@ export class DriftMonitor {
     meta: EventMeta = {},
   ): DriftResult[] {
     // The reference is set exactly when a `first` reference has its N events (or was loaded).
-    if (this.reference === null) {
+    if (this.current === null && this.collecting !== null) {
       const collecting = this.collecting as NonNullable<DriftMonitorState["collecting"]>;
       collecting.events++;
       const names = this.names;
       for (let k = 0; k < names.length; k++)
         updateFeatureState(collecting.features[names[k]], values[names[k]]);
       if (this.config.reference.type === "first" && collecting.events >= this.config.reference.events) {
-        this.reference = collecting.features;
+        this.current = collecting.features;
         this.referenceSamples = null;
       }
       return [];
     }
     const time = this.windower.processingTime ? now : (eventTime ?? now);
-    return this.windower.add(values, time, eventTime, meta).map((w) => this.evaluate(w, "window_close"));
+    return this.closed(this.windower.add(values, time, eventTime, meta));
   }
 
   /** Closes processing-time windows that ended by `now`. */
   tick(now: number): DriftResult[] {
-    if (this.reference === null) return [];
-    return this.windower.tick(now).map((w) => this.evaluate(w, "window_close"));
+    if (this.collecting !== null) return [];
+    return this.closed(this.windower.tick(now));
   }
 
   /** Closes the open window as it stands (the end of a replay); nothing when it is empty or the reference is not ready. */
   flush(_now: number): DriftResult[] {
-    if (this.reference === null) return [];
+    if (this.collecting !== null) return [];
     const window = this.windower.flush();
-    return window === null ? [] : [this.evaluate(window, "window_close")];
+    return window === null ? [] : this.closed([window]);
   }
 
   /** Evaluates the open window as it stands (scheduled evaluations); null when it is empty or the reference is not ready. */
   evaluateOpen(): DriftResult | null {
-    if (this.reference === null) return null;
+    if (!this.ready()) return null;
     const current = this.windower.current();
     if (current.events === 0) return null;
     return this.evaluate({ index: this.windower.state.emitted, ...current }, "schedule");
+  }
+
+  /**
+   * Whether a window can be compared now; a rolling reference is (re)built from its windows
+   * here, once it has all of them.
+   */
+  private ready(): boolean {
+    if (this.rolling !== null && this.replaced === null) {
+      const windows = (this.config.reference as { windows: number }).windows;
+      if (this.rolling.length < windows) return false;
+      if (this.current === null) {
+        this.current = mergeAll(this.rolling);
+        this.referenceSamples = null;
+      }
+    }
+    return this.current !== null;
+  }
+
+  /**
+   * Compares closed windows with the reference (none while a rolling reference fills), then lets
+   * each move the reference: into a rolling reference's windows, or in place of the reference
+   * when it is the window `reference set --from window:N` named.
+   */
+  private closed(windows: readonly ClosedWindow[]): DriftResult[] {
+    const results: DriftResult[] = [];
+    for (const window of windows) {
+      if (this.ready()) results.push(this.evaluate(window, "window_close"));
+      if (this.rolling !== null) {
+        this.rolling.push(window.features);
+        if (this.rolling.length > (this.config.reference as { windows: number }).windows)
+          this.rolling.shift();
+        this.current = null;
+      }
+      if (this.fromWindow !== null && window.index >= this.fromWindow) {
+        this.fromWindow = null;
+        this.replaced = { from: `window:${window.index}`, features: window.features };
+        this.current = window.features;
+        this.referenceSamples = null;
+      }
+    }
+    return results;
   }
 
   private samples(): Map<string, ColumnSample> {
     if (this.referenceSamples === null) {
       // Sorting the reference once, not per window: it does not change.
       this.referenceSamples = new Map(
-        Object.entries(this.reference as Record<string, FeatureState>).map(([name, state]) => [
+        Object.entries(this.current as Record<string, FeatureState>).map(([name, state]) => [
           name,
           toSample(state),
         ]),
@@ -217,7 +353,7 @@ export class DriftMonitor {
 
   private evaluate(window: ClosedWindow, trigger: Trigger): DriftResult {
     const started = performance.now();
-    const reference = this.reference as Record<string, FeatureState>;
+    const reference = this.current as Record<string, FeatureState>;
     const samples = this.samples();
     const inputs: ColumnInput[] = [];
     const quality: Record<string, FeatureQuality> = {};
@@ -252,6 +388,7 @@ export class DriftMonitor {
     return {
       monitor: this.name,
       trigger,
+      reference: this.reference,
       window: bounds,
       evaluation,
       quality,

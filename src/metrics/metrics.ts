@@ -134,6 +134,18 @@ export class Metrics {
     labelNames: ["monitor"] as const,
     registers: [this.registry],
   });
+  readonly referenceInfo = new Gauge({
+    name: "driftwatch_reference_info",
+    help: "1 for the reference a monitor compares with now (first:N, file:NAME, profile:NAME, rolling:K, window:N); one series per monitor.",
+    labelNames: ["monitor", "reference"] as const,
+    registers: [this.registry],
+  });
+  readonly referenceChangesTotal = new Counter({
+    name: "driftwatch_reference_changes_total",
+    help: "Times a monitor's reference was replaced while running (driftwatch reference set, or the window it named closing).",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
   readonly missingRatio = new Gauge({
     name: "driftwatch_missing_ratio",
     help: "Share of the last window's events in which the feature was missing or invalid.",

@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { EndpointSecurity } from "../io/endpoint.js";
 import { parseListen } from "../sources/http.js";
 import type { Metrics } from "./metrics.js";
@@ -13,8 +13,32 @@ import type { Metrics } from "./metrics.js";
  * without it, for probes, but `/readyz` names its conditions only to a request with the token.
  * With `tls`, everything is served over HTTPS.
  */
+/** An admin request's answer: its status and a one-line text (JSON for a 200). */
+export interface AdminAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** The admin endpoints a daemon serves beside the metrics (`POST /admin/...`), by name. */
+export type AdminHandlers = Readonly<Record<string, (body: unknown) => Promise<AdminAnswer>>>;
+
+/** The largest admin request body read. */
+const MAX_ADMIN_BODY = 64 * 1024;
+
+/** Whether a request comes from this host. */
+function fromLoopback(request: IncomingMessage): boolean {
+  const address = request.socket.remoteAddress ?? "";
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}
+
 export class MetricsServer {
   private server: Server | null = null;
+  /**
+   * `POST /admin/NAME` handlers (a JSON body each; `reference` for `driftwatch reference set`).
+   * They need the bearer token when `auth` is set, and without `auth` answer only requests from
+   * this host, since they change what the daemon does.
+   */
+  admin: AdminHandlers = {};
   /** Set once the pipeline has started; cleared when it stops. */
   ready = false;
   /** Named conditions that make the daemon not ready, each with a one-line reason. */
@@ -78,6 +102,8 @@ export class MetricsServer {
         const reasons = this.ready ? this.unreadyReasons : ["starting or stopping"];
         // The conditions may name brokers and files: only for a request that has the token.
         response.end(ready ? "ready\n" : allowed ? `not ready\n${reasons.join("\n")}\n` : "not ready\n");
+      } else if (path?.startsWith("/admin/")) {
+        this.serveAdmin(path.slice("/admin/".length), request, response, allowed);
       } else {
         response.writeHead(404, { "content-type": "text/plain" });
         response.end("not found: try /metrics, /healthz or /readyz\n");
@@ -89,6 +115,54 @@ export class MetricsServer {
     });
     const address = this.server.address();
     this.port = typeof address === "object" && address ? address.port : port;
+  }
+
+  private serveAdmin(
+    name: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    allowed: boolean,
+  ): void {
+    const answer = ({ status, body }: AdminAnswer) => {
+      response.writeHead(status, { "content-type": status === 200 ? "application/json" : "text/plain" });
+      response.end(`${body}\n`);
+    };
+    const handler = Object.hasOwn(this.admin, name) ? this.admin[name] : undefined;
+    if (handler === undefined) {
+      answer({ status: 404, body: `no admin endpoint /admin/${name}` });
+      return;
+    }
+    if (!allowed || (!this.security.requiresToken && !fromLoopback(request))) {
+      response.writeHead(401, { "content-type": "text/plain", "www-authenticate": "Bearer" });
+      response.end(
+        this.security.requiresToken
+          ? "missing or wrong bearer token\n"
+          : "admin requests come from this host only unless metrics has auth\n",
+      );
+      return;
+    }
+    if (request.method !== "POST") {
+      answer({ status: 405, body: "use POST" });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_ADMIN_BODY) chunks.push(chunk);
+    });
+    request.on("end", () => {
+      if (size > MAX_ADMIN_BODY) return answer({ status: 413, body: `body over ${MAX_ADMIN_BODY} bytes` });
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        return answer({ status: 400, body: "the body is not JSON" });
+      }
+      handler(body).then(answer, (error: Error) =>
+        answer({ status: 500, body: error.message.split("\n")[0] }),
+      );
+    });
   }
 
   async stop(): Promise<void> {

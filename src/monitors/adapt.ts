@@ -8,6 +8,8 @@ export interface Adaptable<S, R> {
   readonly needsTick: boolean;
   readonly lateEvents: number;
   readonly referenceEvents: number;
+  /** Its reference's label, when it has a reference. */
+  readonly reference?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface Adaptable<S, R> {
  */
 export function adaptMonitor<S, R>(
   monitor: Adaptable<S, R>,
-  own: Pick<Monitor<S, R>, "name" | "sources" | "add" | "observe" | "schedule" | "screen">,
+  own: Pick<Monitor<S, R>, "name" | "sources" | "add" | "observe" | "schedule" | "screen" | "setReference">,
 ): Monitor<S, R> {
   return {
     ...own,
@@ -37,6 +39,9 @@ export function adaptMonitor<S, R>(
     },
     get referenceEvents() {
       return monitor.referenceEvents;
+    },
+    get reference() {
+      return monitor.reference;
     },
   };
 }

@@ -54,6 +54,13 @@ export interface Rejection {
   readonly detail: string;
 }
 
+/** Where a reference set while the daemon runs comes from (`driftwatch reference set --from`). */
+export type ReferenceSource =
+  /** A data file (columns named like the features) or a profile written by `driftwatch profile`. */
+  | { readonly type: "file" | "profile"; readonly path: string }
+  /** The window of that index, once it closes (windows are not kept, so it must be still to come). */
+  | { readonly type: "window"; readonly index: number };
+
 /** A running monitor: one verb for events, one for the clock, and its state for the checkpoint. */
 export interface Monitor<S = unknown, R = unknown> {
   /** Its name in the config. */
@@ -78,6 +85,18 @@ export interface Monitor<S = unknown, R = unknown> {
   readonly lateEvents: number;
   /** Events its reference holds. */
   readonly referenceEvents: number;
+  /**
+   * What its results are compared with, as a short label: `first:1000`, `file:reference.csv`,
+   * `window:12`, `rolling:5`. The pipeline exports it (`driftwatch_reference_info`) and logs and
+   * counts every change. Absent for a kind without a reference.
+   */
+  readonly reference?: string;
+  /**
+   * Replaces the reference while the daemon runs, without losing the window in flight: a file or
+   * profile at once, a window when it closes. Resolves to the new label (a pending window's
+   * label once it takes effect); rejects with a `UserError` saying why it cannot.
+   */
+  setReference?(from: ReferenceSource): Promise<{ readonly reference: string; readonly pending: boolean }>;
   /** Exports gauges of its live state (buffers, fitted thresholds), after each batch and tick. */
   observe?(metrics: Metrics): void;
   /** A cron schedule that evaluates the open window. */

@@ -51,6 +51,7 @@ export function driftResult(
   return {
     monitor: "orders",
     trigger,
+    reference: "first:100",
     window: {
       index,
       events: 500,

@@ -187,6 +187,8 @@ export interface DaemonOptions {
   readonly logLevel?: "debug" | "info" | "warn" | "error";
   /** A name for messages (default the pid). */
   readonly label?: string;
+  /** The bearer token of `metrics.auth`, sent with every request to the metrics server. */
+  readonly token?: string;
 }
 
 /** How a daemon ended. */
@@ -228,6 +230,7 @@ export class Daemon {
     /** `host:port` of the metrics server. */
     readonly metricsAddress: string,
     readonly label: string,
+    private readonly token?: string,
   ) {
     running.add(child);
     child.stdout?.setEncoding("utf8");
@@ -272,6 +275,7 @@ export class Daemon {
   private async get(path: string): Promise<{ status: number; text: string }> {
     const response = await fetch(`http://${this.metricsAddress}${path}`, {
       signal: AbortSignal.timeout(2000),
+      ...(this.token === undefined ? {} : { headers: { authorization: `Bearer ${this.token}` } }),
     });
     return { status: response.status, text: await response.text() };
   }
@@ -374,5 +378,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const address = port === null ? options.metricsAddress : `127.0.0.1:${port}`;
   if (address === undefined) throw new Error("metricsAddress is required when metricsPort is null");
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-  return new Daemon(child, address, options.label ?? `daemon ${child.pid}`);
+  return new Daemon(child, address, options.label ?? `daemon ${child.pid}`, options.token);
 }
