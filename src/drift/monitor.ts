@@ -278,13 +278,13 @@ export class DriftMonitor {
 
   /** Closes processing-time windows that ended by `now`. */
   tick(now: number): DriftResult[] {
-    if (this.collecting !== null) return [];
+    if (this.current === null && this.rolling === null) return [];
     return this.closed(this.windower.tick(now));
   }
 
   /** Closes the open window as it stands (the end of a replay); nothing when it is empty or the reference is not ready. */
   flush(_now: number): DriftResult[] {
-    if (this.collecting !== null) return [];
+    if (this.current === null && this.rolling === null) return [];
     const window = this.windower.flush();
     return window === null ? [] : this.closed([window]);
   }
