@@ -41,13 +41,14 @@ export function performanceDashboard() {
       new CustomVariableBuilder("scope")
         .label("Scope")
         .description(
-          "window: the last window's pairs; cumulative: every pair since the monitor's state began.",
+          "window: the last window's pairs; cumulative: every pair since the monitor's state began; estimated: the last window of predictions, estimated before its labels (CBPE).",
         )
-        .values("window,cumulative")
+        .values("window,cumulative,estimated")
         .current({ selected: true, text: "window", value: "window" })
         .options([
           { selected: true, text: "window", value: "window" },
           { selected: false, text: "cumulative", value: "cumulative" },
+          { selected: false, text: "estimated", value: "estimated" },
         ]),
     )
 
@@ -93,6 +94,65 @@ export function performanceDashboard() {
         .withTarget(prom(`driftwatch_performance_pairs{${slices}}`, "{{monitor}} {{slice}}"))
         .unit(units.Short)
         .min(0)
+        .span(8)
+        .height(9),
+    )
+
+    .withRow(new RowBuilder("Before the labels arrive"))
+    .withPanel(
+      timeseries(
+        "Estimated $metric against realized",
+        "With `estimation`, each window of predictions is estimated from the model's calibrated probabilities before its labels come (CBPE, NannyML's method), with its confidence band (± 3 sampling errors, dashed) and the reference's alert thresholds (dotted); the realized metric of the last window of joined pairs is drawn with it, once labels arrive.",
+      )
+        .withTarget(
+          prom(
+            `driftwatch_performance{${monitors},slice="all",scope="estimated",metric=~"$metric"}`,
+            "{{monitor}} estimated",
+          ),
+        )
+        .withTarget(
+          prom(
+            `driftwatch_performance{${monitors},slice="all",scope="window",metric=~"$metric"}`,
+            "{{monitor}} realized",
+          ),
+        )
+        .withTarget(
+          prom(
+            `driftwatch_performance_lower{${monitors},slice="all",scope="estimated",metric=~"$metric"}`,
+            "{{monitor}} estimated lower",
+          ),
+        )
+        .withTarget(
+          prom(
+            `driftwatch_performance_upper{${monitors},slice="all",scope="estimated",metric=~"$metric"}`,
+            "{{monitor}} estimated upper",
+          ),
+        )
+        .withTarget(
+          prom(
+            `driftwatch_performance_threshold{${monitors},metric=~"$metric"}`,
+            "{{monitor}} threshold {{bound}}",
+          ),
+        )
+        .overrideByQuery("C", intervalBound)
+        .overrideByQuery("D", intervalBound)
+        .overrideByQuery("E", [
+          { id: "custom.lineStyle", value: { fill: "dot" } },
+          { id: "custom.fillOpacity", value: 0 },
+        ])
+        .unit(units.NoUnit)
+        .decimals(3)
+        .span(16)
+        .height(9),
+    )
+    .withPanel(
+      stateTimeline(
+        "Estimates outside their thresholds",
+        "When an estimated metric left the thresholds its estimation's reference set (the estimated_performance alert rule fires on the same).",
+      )
+        .withTarget(prom(`driftwatch_performance_estimate_alert{${monitors}}`, "{{monitor}} {{metric}}"))
+        .mappings(flagMappings({ text: "within", color: "green" }, { text: "outside", color: "red" }))
+        .thresholds(thresholds("green", [1, "red"]))
         .span(8)
         .height(9),
     )

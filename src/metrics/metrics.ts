@@ -201,6 +201,24 @@ export class Metrics {
     labelNames: ["monitor", "metric", "slice", "scope"] as const,
     registers: [this.registry],
   });
+  readonly performanceThreshold = new Gauge({
+    name: "driftwatch_performance_threshold",
+    help: "Alert threshold of an estimated metric, from the realized values of the estimation's reference chunks (mean ± 3 standard deviations, NannyML's).",
+    labelNames: ["monitor", "metric", "bound"] as const,
+    registers: [this.registry],
+  });
+  readonly performanceEstimateAlert = new Gauge({
+    name: "driftwatch_performance_estimate_alert",
+    help: "1 when the last estimated window's metric is outside its thresholds.",
+    labelNames: ["monitor", "metric"] as const,
+    registers: [this.registry],
+  });
+  readonly estimationReferenceFailuresTotal = new Counter({
+    name: "driftwatch_estimation_reference_failures_total",
+    help: "Times an estimation's reference pairs could not be fitted (one class, too few rows); the next pairs are collected.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
   readonly performanceCount = new Gauge({
     name: "driftwatch_performance_pairs",
     help: "Joined prediction-label pairs behind the metrics of a scope and slice.",

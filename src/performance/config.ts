@@ -1,5 +1,6 @@
 import { detectorEntrySchema } from "../detectors/registry.js";
 import { alertsSlot, type ConfigOf, pointer, positive, positiveInt } from "../monitors/schema.js";
+import { DEFAULT_CBPE_METRICS } from "./cbpe.js";
 import { sliceSchema } from "./slices.js";
 
 /** The most classes a prediction's `probabilities` may name; a record naming more is not used. */
@@ -101,6 +102,46 @@ export const performanceSchema = {
     positive: {
       type: "string",
       description: "positive class for ROC AUC, log loss and calibration of binary scores",
+    },
+    estimation: {
+      type: "object",
+      additionalProperties: false,
+      required: ["reference", "chunk_size"],
+      description:
+        "performance before the labels arrive (CBPE, NannyML's confidence-based estimation): windows of predictions estimated from their calibrated probabilities",
+      properties: {
+        reference: {
+          type: "object",
+          additionalProperties: false,
+          required: ["pairs"],
+          properties: {
+            pairs: {
+              ...positiveInt,
+              maximum: 1_000_000,
+              description:
+                "the first N joined pairs (labels known) fit the calibration, sampling errors and thresholds; at least two chunks",
+            },
+          },
+        },
+        chunk_size: {
+          ...positiveInt,
+          maximum: 1_000_000,
+          description: "predictions per estimated window, and per reference chunk",
+        },
+        metrics: {
+          type: "array",
+          minItems: 1,
+          uniqueItems: true,
+          items: { enum: [...DEFAULT_CBPE_METRICS.binary] },
+          description:
+            "metrics to estimate (default all: roc_auc, f1, precision, recall, specificity, accuracy, and confusion_matrix for binary models)",
+        },
+        calibrate: {
+          type: "object",
+          additionalProperties: { type: "boolean" },
+          description: "per class, whether to calibrate, instead of NannyML's test",
+        },
+      },
     },
     alerts: alertsSlot,
     level: {

@@ -3,6 +3,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
 import { performanceConfigSchema } from "./config.js";
+import type { EstimationReferenceResult, EstimationResult } from "./estimation.js";
 import {
   checkPerformanceMonitorState,
   type DetectorStatus,
@@ -12,7 +13,12 @@ import {
 } from "./monitor.js";
 import { performanceProblems } from "./problems.js";
 import { performanceAlertRules } from "./rules.js";
-import { formatDetection, formatPerformanceVerdict } from "./verdict.js";
+import {
+  formatDetection,
+  formatEstimationReference,
+  formatEstimationVerdict,
+  formatPerformanceVerdict,
+} from "./verdict.js";
 
 /** A performance monitor's config entry (as the monitor takes it; `config/` composes the schema). */
 type PerformanceConfig = ConstructorParameters<typeof PerformanceMonitor>[1];
@@ -23,10 +29,44 @@ export interface Detections {
   readonly detections: readonly DetectorStatus[];
 }
 
-/** What a performance monitor produces: closed windows of joined pairs, and detections at once. */
-export type PerformanceOutput = PerformanceResult | Detections;
+/**
+ * What a performance monitor produces: closed windows of joined pairs, detections at once, and
+ * with `estimation`, windows of predictions estimated and the estimation's reference fitted.
+ */
+export type PerformanceOutput = PerformanceResult | Detections | EstimationResult | EstimationReferenceResult;
 
 const isDetections = (result: PerformanceOutput): result is Detections => "detections" in result;
+
+/**
+ * Exports a window of estimated metrics beside the realized ones: `driftwatch_performance` and its
+ * bounds with `scope="estimated"` (the confidence boundaries NannyML draws, value ± 3 sampling
+ * errors), the reference's thresholds, and whether the estimate is outside them.
+ */
+function exportEstimation(result: EstimationResult, m: Metrics): void {
+  const monitor = result.monitor;
+  for (const [metric, row] of Object.entries(result.estimation.metrics)) {
+    if (row === undefined) continue;
+    const labels = { monitor, metric, slice: "all", scope: "estimated" };
+    if (row.value === null) {
+      m.performance.remove(labels);
+      m.performanceLower.remove(labels);
+      m.performanceUpper.remove(labels);
+    } else {
+      m.performance.set(labels, row.value);
+      if (row.lower_confidence_boundary !== null)
+        m.performanceLower.set(labels, row.lower_confidence_boundary);
+      if (row.upper_confidence_boundary !== null)
+        m.performanceUpper.set(labels, row.upper_confidence_boundary);
+    }
+    for (const [bound, value] of [
+      ["lower", row.lower_threshold],
+      ["upper", row.upper_threshold],
+    ] as const)
+      if (value !== null) m.performanceThreshold.set({ monitor, metric, bound }, value);
+    m.performanceEstimateAlert.set({ monitor, metric }, row.alert ? 1 : 0);
+  }
+  m.performanceCount.set({ monitor, slice: "all", scope: "estimated" }, result.estimation.predictions);
+}
 
 /** The join's buffers and outcomes (counters follow the monitor's cumulative counts). */
 function exportJoin(monitor: PerformanceMonitor, m: Metrics): void {
@@ -107,6 +147,8 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
     // The features are not part of its identity (it reads events, not features), as before.
     const state = restore({ monitor: config, features: [] });
     const monitor = new PerformanceMonitor(name, config, state, () => context.now());
+    if (config.estimation !== undefined)
+      context.metrics.estimationReferenceFailuresTotal.inc({ monitor: name }, 0);
     for (const entry of config.detectors ?? [])
       context.metrics.conceptDriftTotal.inc(
         { monitor: name, detector: typeof entry.name === "string" ? entry.name : entry.type },
@@ -116,13 +158,13 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
       name,
       sources: monitor.sources,
       add(input: MonitorInput) {
-        const { detections, closed } = monitor.add(
+        const { detections, closed, estimated } = monitor.add(
           input.source,
           input.event as Record<string, unknown>,
           input.values,
         );
         if (detections.length > 0) context.emit({ monitor: name, detections } satisfies Detections);
-        return closed;
+        return estimated.length === 0 ? closed : [...closed, ...estimated];
       },
       observe: (m: Metrics) => exportJoin(monitor, m),
     });
@@ -132,12 +174,18 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
 
   publish(result, m) {
     if (isDetections(result)) exportDetections(result, m);
-    else exportWindow(result, m);
+    else if ("estimation" in result) exportEstimation(result, m);
+    else if ("estimation_reference" in result) {
+      if (result.estimation_reference.failed !== null)
+        m.estimationReferenceFailuresTotal.inc({ monitor: result.monitor });
+    } else exportWindow(result, m);
   },
 
   alertRules: performanceAlertRules,
 
   verdict(result) {
+    if ("estimation" in result) return formatEstimationVerdict(result);
+    if ("estimation_reference" in result) return formatEstimationReference(result);
     if (!isDetections(result)) return formatPerformanceVerdict(result);
     // One line per detector that fired or entered or left its warning zone (several may on one pair).
     const lines = result.detections.map((status) => formatDetection(result.monitor, status));

@@ -16,6 +16,13 @@ import {
   updateClassification,
 } from "./classification.js";
 import { MAX_CLASSES, type PerformanceMonitorConfig } from "./config.js";
+import {
+  checkEstimatorState,
+  type EstimationReferenceResult,
+  type EstimationResult,
+  Estimator,
+  type EstimatorState,
+} from "./estimation.js";
 import { type JoinCounts, type JoinedPair, type JoinState, LabelJoin, type PredictionScore } from "./join.js";
 import { emptyRegressionState, mergeRegression, regressionMetrics, updateRegression } from "./regression.js";
 import { matchingSlices } from "./slices.js";
@@ -66,6 +73,8 @@ export interface PerformanceResult {
 export interface PerformanceUpdate {
   readonly detections: readonly DetectorStatus[];
   readonly closed: readonly PerformanceResult[];
+  /** Windows of predictions estimated, and the estimation's reference fitted (or not). */
+  readonly estimated: readonly (EstimationResult | EstimationReferenceResult)[];
 }
 
 /** Task state for all pairs and per slice. */
@@ -83,6 +92,8 @@ export interface PerformanceMonitorState {
   readonly detectors: { state: unknown; drifts: number }[];
   pairs: number;
   window_drifts: { detector: string; pair: number }[];
+  /** The estimation's state, with `estimation` configured (absent in older checkpoints). */
+  estimation?: EstimatorState | null;
 }
 
 /**
@@ -120,6 +131,8 @@ export function checkPerformanceMonitorState(value: unknown, path: string): void
   expectCount(window.events, `${path}/window/events`);
   expectCount(window.index, `${path}/window/index`);
   expectFiniteOrNull(window.start, `${path}/window/start`);
+  if (state.estimation !== undefined && state.estimation !== null)
+    checkEstimatorState(state.estimation, `${path}/estimation`);
   for (const [i, detector] of expectArray(state.detectors, `${path}/detectors`).entries())
     expectCount(expectObject(detector, `${path}/detectors/${i}`).drifts, `${path}/detectors/${i}/drifts`);
   expectCount(state.pairs, `${path}/pairs`);
@@ -150,7 +163,8 @@ export class PerformanceMonitor {
   };
   /** Each detector under its name (its `name`, or its type) with its drifts so far. */
   private readonly detectors: { name: string; detector: Detector<unknown>; drifts: number }[];
-  private s: Omit<PerformanceMonitorState, "join" | "counts" | "detectors">;
+  private s: Omit<PerformanceMonitorState, "join" | "counts" | "detectors" | "estimation">;
+  private readonly estimator: Estimator | null;
 
   constructor(
     readonly name: string,
@@ -186,6 +200,10 @@ export class PerformanceMonitor {
         drifts: saved?.drifts ?? 0,
       };
     });
+    this.estimator =
+      config.estimation === undefined
+        ? null
+        : new Estimator(name, config.estimation, config.positive ?? null, state?.estimation ?? undefined);
     this.s = state
       ? {
           window: state.window,
@@ -226,6 +244,7 @@ export class PerformanceMonitor {
       join: this.join.state,
       counts: this.join.counts,
       detectors: this.detectors.map((d) => ({ state: d.detector.state, drifts: d.drifts })),
+      estimation: this.estimator?.state ?? null,
     };
   }
 
@@ -261,6 +280,7 @@ export class PerformanceMonitor {
     const now = this.now();
     const detections: DetectorStatus[] = [];
     const closed: PerformanceResult[] = [];
+    const estimated: (EstimationResult | EstimationReferenceResult)[] = [];
     const pairs: JoinedPair[] = [];
     const idOf = (pointer: CompiledPointer): string | null => {
       const id = getAt(event, pointer);
@@ -274,13 +294,16 @@ export class PerformanceMonitor {
         (typeof predicted === "string" || typeof predicted === "number" || typeof predicted === "boolean")
       ) {
         const slices = matchingSlices(this.config.slices ?? {}, (feature) => features[feature]);
+        const score = this.scoreOf(event);
         const pair = this.join.addPrediction(id, {
           at: now,
           predicted: typeof predicted === "boolean" ? String(predicted) : predicted,
-          score: this.scoreOf(event),
+          score,
           slices,
         });
         if (pair) pairs.push(pair);
+        const estimate = this.estimator?.predict(String(predicted), score, now);
+        if (estimate) estimated.push(estimate);
       }
     }
     if (source === this.config.labels.source) {
@@ -302,8 +325,14 @@ export class PerformanceMonitor {
       detections.push(...this.record(pair, now));
       const w = this.config.window;
       if ("events" in w && this.s.window.events >= w.events) closed.push(this.close(now));
+      const fitted = this.estimator?.label(
+        String(pair.actual),
+        String(pair.prediction.predicted),
+        pair.prediction.score,
+      );
+      if (fitted) estimated.push(fitted);
     }
-    return { detections, closed };
+    return { detections, closed, estimated };
   }
 
   /**
@@ -339,9 +368,13 @@ export class PerformanceMonitor {
     return this.closeDue(now);
   }
 
-  /** Closes the open window as it stands (the end of a replay); nothing when no pair joined in it. */
-  flush(now: number): PerformanceResult[] {
-    return this.s.window.events === 0 ? [] : [this.close(now)];
+  /** Closes the open windows as they stand (the end of a replay): pairs, and predictions estimated. */
+  flush(now: number): (PerformanceResult | EstimationResult)[] {
+    const estimate = this.estimator?.flush(now) ?? null;
+    return [
+      ...(this.s.window.events === 0 ? [] : [this.close(now)]),
+      ...(estimate === null ? [] : [estimate]),
+    ];
   }
 
   private closeDue(now: number): PerformanceResult[] {

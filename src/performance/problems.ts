@@ -32,6 +32,35 @@ export function performanceProblems(
       path: `${base}/positive`,
       message: "score is the probability of the positive class: name that class with positive",
     });
+  const estimation = monitor.estimation;
+  if (estimation !== undefined) {
+    if (monitor.task !== "classification")
+      problems.push({
+        path: `${base}/estimation`,
+        message: "estimation is for classifiers; this monitor's task is regression",
+      });
+    else if (predictions.score === undefined && predictions.probabilities === undefined)
+      problems.push({
+        path: `${base}/estimation`,
+        message:
+          "estimation reads the model's probabilities: set predictions.score or predictions.probabilities",
+      });
+    if (estimation.reference.pairs < 2 * estimation.chunk_size)
+      problems.push({
+        path: `${base}/estimation/reference/pairs`,
+        message: `the reference needs at least two chunks for its thresholds: ${2 * estimation.chunk_size} pairs or more (got ${estimation.reference.pairs})`,
+      });
+    if (
+      estimation.metrics?.includes("confusion_matrix") &&
+      predictions.probabilities !== undefined &&
+      predictions.classes !== undefined &&
+      predictions.classes.length > 2
+    )
+      problems.push({
+        path: `${base}/estimation/metrics`,
+        message: "confusion_matrix is estimated for binary models only",
+      });
+  }
   if (predictions.classes !== undefined && predictions.probabilities === undefined)
     problems.push({
       path: `${at}/classes`,

@@ -1,6 +1,8 @@
 import { commonRuleProperties } from "../alerts/rule-schema.js";
 import { formatNumber, windowAnnotations, windowPhrase } from "../alerts/rules.js";
 import type { AlertRuleCommon, AlertRuleKind, Condition, RuleContext, RuleState } from "../alerts/types.js";
+import type { CbpeColumn } from "./cbpe.js";
+import type { EstimationReferenceResult, EstimationResult } from "./estimation.js";
 import type { DetectorStatus, PerformanceResult } from "./monitor.js";
 import type { Estimate } from "./types.js";
 
@@ -10,7 +12,12 @@ import type { Estimate } from "./types.js";
  */
 type PerformanceOutput =
   | PerformanceResult
-  | { readonly monitor: string; readonly detections: readonly DetectorStatus[] };
+  | { readonly monitor: string; readonly detections: readonly DetectorStatus[] }
+  | EstimationResult
+  | EstimationReferenceResult;
+
+/** Whether an output is a closed window of joined pairs. */
+const isWindow = (output: PerformanceOutput): output is PerformanceResult => "window_metrics" in output;
 
 /** Model metrics whose higher values are better, the ones `performance_below` can bound. */
 export type BoundedMetric =
@@ -77,7 +84,7 @@ export const performanceBelowRule: AlertRuleKind<PerformanceOutput, PerformanceB
   },
   evaluate(rule, output, _state, context) {
     // Detections come between windows; the metrics are judged when a window closes.
-    if ("detections" in output) return null;
+    if (!isWindow(output)) return null;
     const result = output;
     const monitor = context.monitor;
     const win = windowAnnotations(result.window);
@@ -198,11 +205,77 @@ export const conceptDriftRule: AlertRuleKind<PerformanceOutput, ConceptDriftRule
     },
   },
   evaluate(rule, output, state, context) {
-    return "detections" in output
-      ? conceptDriftOfDetections(rule, output.detections, state, context)
-      : conceptDriftOfWindow(rule, output, state, context);
+    if ("detections" in output) return conceptDriftOfDetections(rule, output.detections, state, context);
+    return isWindow(output) ? conceptDriftOfWindow(rule, output, state, context) : null;
+  },
+};
+
+/** An estimated metric left its reference thresholds (performance monitors with `estimation`). */
+export interface EstimatedPerformanceRule extends AlertRuleCommon {
+  readonly type: "estimated_performance";
+  /** Only these metrics (default: every estimated metric). */
+  readonly metrics?: readonly CbpeColumn[];
+}
+
+/**
+ * `estimated_performance`: a window of predictions' estimated metric is outside the thresholds
+ * its estimation's reference set (NannyML's alert), before any label has come; judged at each
+ * estimated window, one alert per metric.
+ */
+export const estimatedPerformanceRule: AlertRuleKind<PerformanceOutput, EstimatedPerformanceRule> = {
+  type: "estimated_performance",
+  alertname: "EstimatedPerformanceOutsideThresholds",
+  schema: {
+    type: "object",
+    additionalProperties: false,
+    required: ["type"],
+    properties: {
+      type: {
+        const: "estimated_performance",
+        description:
+          "an estimated metric (CBPE, before labels) is outside its reference thresholds (performance monitors with estimation)",
+      },
+      metrics: {
+        type: "array",
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: "string", minLength: 1 },
+        description: "only these estimated metrics (default all)",
+      },
+      ...commonRuleProperties,
+    },
+  },
+  evaluate(rule, output, _state, context) {
+    if (!("estimation" in output)) return null;
+    const only = rule.metrics && new Set<string>(rule.metrics);
+    const { estimation } = output;
+    const conditions: Condition[] = [];
+    for (const [metric, row] of Object.entries(estimation.metrics)) {
+      if (row === undefined || row.value === null || !row.alert || (only && !only.has(metric))) continue;
+      const below = row.lower_threshold !== null && row.value < row.lower_threshold;
+      const bound = (below ? row.lower_threshold : row.upper_threshold) ?? Number.NaN;
+      conditions.push(
+        context.condition(
+          { metric },
+          {
+            summary: `estimated ${metric} ${formatNumber(row.value)} ${below ? "<" : ">"} ${formatNumber(bound)} in monitor "${context.monitor}"`,
+            description: `estimated ${metric} of window ${estimation.index} (${estimation.predictions} predictions, no labels needed) is ${formatNumber(row.value)}, ${below ? "below" : "above"} the reference threshold ${formatNumber(bound)}`,
+            metric,
+            window: String(estimation.index),
+            predictions: String(estimation.predictions),
+            ...(row.sampling_error === null ? {} : { sampling_error: formatNumber(row.sampling_error) }),
+          },
+          row.value,
+        ),
+      );
+    }
+    return conditions;
   },
 };
 
 /** The alert rule types of performance monitors, in the order their schema lists them. */
-export const performanceAlertRules = [performanceBelowRule, conceptDriftRule] as const;
+export const performanceAlertRules = [
+  performanceBelowRule,
+  conceptDriftRule,
+  estimatedPerformanceRule,
+] as const;

@@ -1,4 +1,5 @@
 import { formatNumber } from "../report/markdown.js";
+import type { EstimationReferenceResult, EstimationResult } from "./estimation.js";
 import type { DetectorStatus, PerformanceResult } from "./monitor.js";
 import type { ClassificationMetrics, Estimate, RegressionMetrics } from "./types.js";
 
@@ -52,4 +53,44 @@ export function formatDetection(monitor: string, status: DetectorStatus): string
   return status.warning
     ? `[${monitor}] ${status.detector} warning: the error is rising (${estimate})`
     : `[${monitor}] ${status.detector} left its warning zone (${estimate})`;
+}
+
+/**
+ * One line per estimated window of predictions:
+ * `[churn-performance] estimated window 4 (500 predictions): roc_auc 0.91 [0.88, 0.94] accuracy 0.86 [0.83, 0.89] | ALERT f1 0.62 below 0.7`
+ */
+export function formatEstimationVerdict(result: EstimationResult): string {
+  const { estimation } = result;
+  const parts: string[] = [];
+  const alerts: string[] = [];
+  for (const [metric, row] of Object.entries(estimation.metrics)) {
+    if (row === undefined || row.value === null) continue;
+    const bounds =
+      row.lower_confidence_boundary === null || row.upper_confidence_boundary === null
+        ? ""
+        : ` [${formatNumber(row.lower_confidence_boundary)}, ${formatNumber(row.upper_confidence_boundary)}]`;
+    parts.push(`${metric} ${formatNumber(row.value)}${bounds}`);
+    if (row.alert) {
+      const below = row.lower_threshold !== null && row.value < row.lower_threshold;
+      alerts.push(
+        `ALERT ${metric} ${formatNumber(row.value)} ${below ? `below ${formatNumber(row.lower_threshold)}` : `above ${formatNumber(row.upper_threshold)}`}`,
+      );
+    }
+  }
+  const invalid = estimation.invalid > 0 ? ` (${estimation.invalid} unusable probabilities)` : "";
+  return [
+    `[${result.monitor}] estimated window ${estimation.index} (${estimation.predictions} predictions${invalid}): ${parts.join(" ") || "no estimate"}`,
+    ...alerts,
+  ].join(" | ");
+}
+
+/** One line when the estimation's reference is fitted, or could not be. */
+export function formatEstimationReference(result: EstimationReferenceResult): string {
+  const { estimation_reference: r } = result;
+  if (r.failed !== null)
+    return `[${result.monitor}] estimation cannot use its reference of ${r.pairs} pairs (${r.failed}); collecting the next ${r.pairs}`;
+  const calibrated = Object.entries(r.calibrated ?? {})
+    .map(([label, yes]) => `${label} ${yes ? "calibrated" : "as given"}`)
+    .join(", ");
+  return `[${result.monitor}] estimation ready: reference of ${r.pairs} pairs; probabilities: ${calibrated}`;
 }

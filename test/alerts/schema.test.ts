@@ -23,6 +23,7 @@ const examples: AlertRuleConfig[] = [
   { type: "dataset_drift", consecutive_windows: 2, severity: "critical" },
   { type: "performance_below", metric: "accuracy", slice: "eu", scope: "window", below: 0.8, min_pairs: 200 },
   { type: "concept_drift", detectors: ["adwin"], labels: { team: "ml" } },
+  { type: "estimated_performance", metrics: ["roc_auc", "accuracy"], for_secs: 60 },
   {
     type: "outlier_ratio_above",
     scorer: "isolation_forest",

@@ -181,6 +181,34 @@ monitors:
     ]);
   });
 
+  it("checks a performance monitor's estimation", () => {
+    const found = problems(`
+sources:
+  events: { type: http, listen: "127.0.0.1:0" }
+monitors:
+  unscored:
+    type: performance
+    task: classification
+    predictions: { source: events, id: /id, label: /y_hat }
+    labels: { source: events, id: /id, label: /y }
+    window: { type: tumbling, events: 100 }
+    estimation: { reference: { pairs: 1000 }, chunk_size: 500 }
+  short:
+    type: performance
+    task: classification
+    predictions: { source: events, id: /id, label: /y_hat, score: /p }
+    labels: { source: events, id: /id, label: /y }
+    window: { type: tumbling, events: 100 }
+    positive: "1"
+    estimation: { reference: { pairs: 600 }, chunk_size: 500, metrics: [roc_auc, accuracy], alerts: [] }
+`);
+    assert.deepEqual(found, [
+      "11 /monitors/unscored/estimation estimation reads the model's probabilities: set predictions.score or predictions.probabilities",
+      '19 /monitors/short/estimation/alerts unknown key "alerts"; known keys: reference, chunk_size, metrics, calibrate',
+      "19 /monitors/short/estimation/reference/pairs the reference needs at least two chunks for its thresholds: 1000 pairs or more (got 600)",
+    ]);
+  });
+
   it("names detectors apart, and checks the detectors a concept_drift rule names", () => {
     const found = problems(`
 sources:

@@ -212,6 +212,8 @@ describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager 
         `    window: { type: tumbling, events: ${WINDOW_EVENTS} }`,
         "    detectors: [{ type: ddm }]",
         "    positive: yes",
+        // Estimated before labels from the first 300 pairs, so the "Before the labels arrive" panels have data.
+        `    estimation: { reference: { pairs: ${REFERENCE_EVENTS} }, chunk_size: ${WINDOW_EVENTS} }`,
         "  e2e-checks:",
         "    type: checks",
         "    source: inputs",
