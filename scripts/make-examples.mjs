@@ -26,3 +26,25 @@ for (const year of ["2012", "2015"]) {
     `${[header, ...lines].join("\n")}\n`,
   );
 }
+
+// drift/estimation/: a binary classifier's predictions on NannyML's bundled (modified) California
+// housing data, from the CBPE fixture (test/fixtures/nannyml/cbpe.json, case binary_calibrated):
+// the first 3100 come with their labels (the estimation's reference), the next 3250 without (the
+// last 1750 are houses north of latitude 37, a covariate shift); their labels, which came later,
+// are in housing-labels-late.jsonl for comparing the estimates with what was realized.
+const cbpe = JSON.parse(readFileSync(new URL("../test/fixtures/nannyml/cbpe.json", import.meta.url), "utf8"));
+const housing = cbpe.cases.find((c) => c.name === "binary_calibrated");
+const predictions = [];
+const late = [];
+housing.reference.actual.forEach((actual, i) => {
+  const row = { id: `r${i}`, predicted: housing.reference.predicted[i], score: housing.reference.score[i] };
+  predictions.push(JSON.stringify({ ...row, actual }));
+});
+housing.analysis.actual.forEach((actual, i) => {
+  predictions.push(
+    JSON.stringify({ id: `a${i}`, predicted: housing.analysis.predicted[i], score: housing.analysis.score[i] }),
+  );
+  late.push(JSON.stringify({ id: `a${i}`, actual }));
+});
+writeFileSync(new URL("../drift/estimation/housing-predictions.jsonl", import.meta.url), `${predictions.join("\n")}\n`);
+writeFileSync(new URL("../drift/estimation/housing-labels-late.jsonl", import.meta.url), `${late.join("\n")}\n`);
