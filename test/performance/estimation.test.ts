@@ -11,6 +11,7 @@ import { Metrics } from "../../src/metrics/metrics.js";
 import type { EstimationReferenceResult, EstimationResult } from "../../src/performance/estimation.js";
 import { performanceKind } from "../../src/performance/kind.js";
 import { PerformanceMonitor } from "../../src/performance/monitor.js";
+import { driftwatch } from "../support/cli.js";
 
 interface Rows {
   actual: (number | string)[];
@@ -192,5 +193,25 @@ describe("performance estimation in the monitor (CBPE)", () => {
       /^\[estimate\] estimation cannot use its reference of 10 pairs \(.+\); collecting the next 10$/,
     );
     assert.deepEqual(monitor.state.estimation?.rows, [], "collecting afresh");
+  });
+
+  it("runs the worked example of the README: estimates before labels, beside what the late labels realized", () => {
+    const r = driftwatch("report", "--config", "drift/estimation/driftwatch.yaml");
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as {
+      monitors: Record<string, { results: Record<string, unknown>[] }>;
+    };
+    const estimated = report.monitors.housing.results.filter(
+      (x) => "estimation" in x,
+    ) as unknown as EstimationResult[];
+    const realized = report.monitors["housing-realized"].results.filter((x) => "window_metrics" in x);
+    assert.deepEqual(
+      estimated.map((e) => e.estimation.predictions),
+      [500, 500, 500, 500, 500, 500, 250],
+    );
+    assert.equal(realized.length, 7);
+    // As the README's table says.
+    assert.equal(estimated[1].estimation.metrics.accuracy?.value?.toFixed(3), "0.758");
+    assert.equal(estimated[6].estimation.metrics.roc_auc?.value?.toFixed(3), "0.857");
   });
 });
