@@ -146,6 +146,22 @@ export function performanceDashboard() {
         .height(9),
     )
     .withPanel(
+      timeseries(
+        "Estimation error",
+        "Estimated minus realized, for the last estimated window whose labels have all come: how far the estimates were off on this model and data.",
+      )
+        .withTarget(
+          prom(
+            `driftwatch_performance_estimation_error{${monitors},metric=~"$metric"}`,
+            "{{monitor}} {{metric}}",
+          ),
+        )
+        .unit(units.NoUnit)
+        .decimals(3)
+        .span(8)
+        .height(9),
+    )
+    .withPanel(
       stateTimeline(
         "Estimates outside their thresholds",
         "When an estimated metric left the thresholds its estimation's reference set (the estimated_performance alert rule fires on the same).",
@@ -153,8 +169,8 @@ export function performanceDashboard() {
         .withTarget(prom(`driftwatch_performance_estimate_alert{${monitors}}`, "{{monitor}} {{metric}}"))
         .mappings(flagMappings({ text: "within", color: "green" }, { text: "outside", color: "red" }))
         .thresholds(thresholds("green", [1, "red"]))
-        .span(8)
-        .height(9),
+        .span(24)
+        .height(6),
     )
 
     .withRow(new RowBuilder("Label join"))

@@ -213,6 +213,12 @@ export class Metrics {
     labelNames: ["monitor", "metric"] as const,
     registers: [this.registry],
   });
+  readonly performanceEstimationError = new Gauge({
+    name: "driftwatch_performance_estimation_error",
+    help: "Estimated minus realized value of a metric, for the last estimated window whose labels have all come.",
+    labelNames: ["monitor", "metric"] as const,
+    registers: [this.registry],
+  });
   readonly estimationReferenceFailuresTotal = new Counter({
     name: "driftwatch_estimation_reference_failures_total",
     help: "Times an estimation's reference pairs could not be fitted (one class, too few rows); the next pairs are collected.",

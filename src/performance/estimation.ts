@@ -1,5 +1,6 @@
 import { expectArray, expectCount, expectFiniteOrNull, expectObject } from "../shape.js";
 import {
+  type CbpeColumn,
   type CbpeEstimate,
   type CbpeMetric,
   type CbpeOptions,
@@ -9,6 +10,7 @@ import {
   emptyCbpeState,
   estimateCbpe,
   fitCbpe,
+  realizedCbpe,
   updateCbpe,
 } from "./cbpe.js";
 import { sortLabels } from "./classification.js";
@@ -44,7 +46,23 @@ export interface EstimatorState {
   index: number;
   /** When its first prediction came (ms). */
   start: number | null;
+  /** Labelled predictions of the open window, so far (absent in older checkpoints). */
+  open_rows?: CbpeRow[];
+  /**
+   * Closed windows waiting for their labels, oldest first, at most {@link MAX_SETTLING}: what
+   * was estimated, and the labelled predictions so far. A window whose every prediction has its
+   * label settles: its estimates are compared with the realized metrics.
+   */
+  settling?: {
+    readonly index: number;
+    readonly predictions: number;
+    readonly estimated: Partial<Record<CbpeColumn, number | null>>;
+    rows: CbpeRow[];
+  }[];
 }
+
+/** The most closed windows kept waiting for their labels; an older one is dropped unsettled. */
+export const MAX_SETTLING = 16;
 
 /** A closed window of predictions and its estimates. */
 export interface EstimationResult {
@@ -61,6 +79,24 @@ export interface EstimationResult {
   };
 }
 
+/**
+ * A window of predictions whose labels have all come: each estimated metric beside the realized
+ * one (NannyML's `realized` column) and the estimation error, estimated − realized.
+ */
+export interface EstimationCheckResult {
+  readonly monitor: string;
+  readonly estimation_check: {
+    readonly index: number;
+    readonly predictions: number;
+    readonly metrics: Partial<
+      Record<
+        CbpeColumn,
+        { readonly estimated: number | null; readonly realized: number | null; readonly error: number | null }
+      >
+    >;
+  };
+}
+
 /** The reference of an estimation was fitted, or could not be (then the next pairs are collected). */
 export interface EstimationReferenceResult {
   readonly monitor: string;
@@ -71,6 +107,12 @@ export interface EstimationReferenceResult {
     /** Why it could not be fitted (one class only, too few pairs …), or null. */
     readonly failed: string | null;
   };
+}
+
+/** Whether every probability is a number in [0, 1] (CBPE refuses others). */
+function usable(score: number | Readonly<Record<string, number>>): boolean {
+  const ok = (p: number) => p >= 0 && p <= 1;
+  return typeof score === "number" ? ok(score) : Object.values(score).every(ok);
 }
 
 /** Checks an estimation's checkpointed state. */
@@ -110,13 +152,23 @@ export class Estimator {
     return this.s;
   }
 
-  /** Adds a joined pair to the reference while it is collected; the fit's outcome when it completes. */
-  label(actual: Label, predicted: Label, score: PredictionScore): EstimationReferenceResult | null {
+  /**
+   * Takes a joined pair: into the reference while it is collected (the fit's outcome when it
+   * completes), afterwards to the window its prediction was estimated in (`window`), whose
+   * comparison with the realized metrics comes when its last label does.
+   */
+  label(
+    actual: Label,
+    predicted: Label,
+    score: PredictionScore,
+    window: number | undefined,
+  ): EstimationReferenceResult | EstimationCheckResult | null {
+    if (score === null || score === "invalid" || !usable(score)) return null;
+    const row: CbpeRow =
+      typeof score === "number" ? { actual, predicted, score } : { actual, predicted, probabilities: score };
     const rows = this.s.rows;
-    if (rows === null || score === null || score === "invalid") return null;
-    rows.push(
-      typeof score === "number" ? { actual, predicted, score } : { actual, predicted, probabilities: score },
-    );
+    if (rows === null) return window === undefined ? null : this.settle(window, row);
+    rows.push(row);
     if (rows.length < this.config.reference.pairs) return null;
     try {
       const { fitted, options } = this.prepare(rows);
@@ -138,10 +190,18 @@ export class Estimator {
     }
   }
 
-  /** Adds a prediction to the open window (once fitted); the window's estimates when it fills. */
-  predict(predicted: Label, score: PredictionScore, now: number): EstimationResult | null {
+  /**
+   * Adds a prediction to the open window (once fitted): the window's index, for its label to find
+   * it, and the window's estimates when it fills.
+   */
+  predict(
+    predicted: Label,
+    score: PredictionScore,
+    now: number,
+  ): { readonly window: number | undefined; readonly closed: EstimationResult | null } {
     const { reference, window } = this.s;
-    if (reference === null || window === null) return null;
+    if (reference === null || window === null) return { window: undefined, closed: null };
+    const index = this.s.index;
     if (this.s.start === null) this.s.start = now;
     const binary = reference.problem === "binary";
     updateCbpe(window, reference, {
@@ -154,7 +214,34 @@ export class Estimator {
             ? { score: Object.hasOwn(score, reference.classes[0]) ? score[reference.classes[0]] : Number.NaN }
             : { probabilities: score }),
     });
-    return window.count + window.invalid >= this.config.chunk_size ? this.close(now) : null;
+    return {
+      window: index,
+      closed: window.count + window.invalid >= this.config.chunk_size ? this.close(now) : null,
+    };
+  }
+
+  /** Adds a labelled prediction to its window; the comparison when that was the window's last label. */
+  private settle(index: number, row: CbpeRow): EstimationCheckResult | null {
+    if (index === this.s.index) {
+      (this.s.open_rows ??= []).push(row);
+      return null;
+    }
+    const waiting = this.s.settling?.find((w) => w.index === index);
+    if (waiting === undefined) return null;
+    waiting.rows.push(row);
+    if (waiting.rows.length < waiting.predictions) return null;
+    this.s.settling = (this.s.settling ?? []).filter((w) => w !== waiting);
+    const realized = realizedCbpe(waiting.rows, this.s.reference as CbpeReference);
+    const metrics: EstimationCheckResult["estimation_check"]["metrics"] = {};
+    for (const [column, estimated] of Object.entries(waiting.estimated) as [CbpeColumn, number | null][]) {
+      const value = realized[column] ?? null;
+      metrics[column] = {
+        estimated,
+        realized: value,
+        error: estimated === null || value === null ? null : estimated - value,
+      };
+    }
+    return { monitor: this.monitor, estimation_check: { index, predictions: waiting.predictions, metrics } };
   }
 
   /** Closes the open window as it stands (the end of a replay); null when it is empty. */
@@ -166,6 +253,7 @@ export class Estimator {
   private close(now: number): EstimationResult {
     const reference = this.s.reference as CbpeReference;
     const window = this.s.window as CbpeState;
+    const metrics = estimateCbpe(window, reference);
     const result: EstimationResult = {
       monitor: this.monitor,
       estimation: {
@@ -174,10 +262,23 @@ export class Estimator {
         invalid: window.invalid,
         start: this.s.start,
         end: now,
-        metrics: estimateCbpe(window, reference),
+        metrics,
       },
     };
-    this.s = { ...this.s, window: emptyCbpeState(reference), index: this.s.index + 1, start: null };
+    const estimated: Partial<Record<CbpeColumn, number | null>> = {};
+    for (const [column, row] of Object.entries(metrics)) estimated[column as CbpeColumn] = row?.value ?? null;
+    const settling = [
+      ...(this.s.settling ?? []),
+      { index: this.s.index, predictions: window.count, estimated, rows: this.s.open_rows ?? [] },
+    ].slice(-MAX_SETTLING);
+    this.s = {
+      ...this.s,
+      window: emptyCbpeState(reference),
+      index: this.s.index + 1,
+      start: null,
+      open_rows: [],
+      settling,
+    };
     return result;
   }
 

@@ -22,6 +22,8 @@ export interface PendingPrediction {
   readonly score: PredictionScore;
   /** Names of the slices the prediction's features matched, fixed when it arrived. */
   readonly slices: readonly string[];
+  /** The window of predictions it was estimated in (with `estimation`), for its label to settle. */
+  readonly estimated_in?: number;
 }
 
 /** A label waiting for its prediction. */

@@ -3,7 +3,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
 import { performanceConfigSchema } from "./config.js";
-import type { EstimationReferenceResult, EstimationResult } from "./estimation.js";
+import type { EstimationCheckResult, EstimationReferenceResult, EstimationResult } from "./estimation.js";
 import {
   checkPerformanceMonitorState,
   type DetectorStatus,
@@ -15,6 +15,7 @@ import { performanceProblems } from "./problems.js";
 import { performanceAlertRules } from "./rules.js";
 import {
   formatDetection,
+  formatEstimationCheck,
   formatEstimationReference,
   formatEstimationVerdict,
   formatPerformanceVerdict,
@@ -33,7 +34,12 @@ export interface Detections {
  * What a performance monitor produces: closed windows of joined pairs, detections at once, and
  * with `estimation`, windows of predictions estimated and the estimation's reference fitted.
  */
-export type PerformanceOutput = PerformanceResult | Detections | EstimationResult | EstimationReferenceResult;
+export type PerformanceOutput =
+  | PerformanceResult
+  | Detections
+  | EstimationResult
+  | EstimationReferenceResult
+  | EstimationCheckResult;
 
 const isDetections = (result: PerformanceOutput): result is Detections => "detections" in result;
 
@@ -175,7 +181,11 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
   publish(result, m) {
     if (isDetections(result)) exportDetections(result, m);
     else if ("estimation" in result) exportEstimation(result, m);
-    else if ("estimation_reference" in result) {
+    else if ("estimation_check" in result) {
+      for (const [metric, row] of Object.entries(result.estimation_check.metrics))
+        if (row?.error !== null && row?.error !== undefined)
+          m.performanceEstimationError.set({ monitor: result.monitor, metric }, row.error);
+    } else if ("estimation_reference" in result) {
       if (result.estimation_reference.failed !== null)
         m.estimationReferenceFailuresTotal.inc({ monitor: result.monitor });
     } else exportWindow(result, m);
@@ -186,6 +196,7 @@ export const performanceKind: MonitorKind<PerformanceConfig, PerformanceMonitorS
   verdict(result) {
     if ("estimation" in result) return formatEstimationVerdict(result);
     if ("estimation_reference" in result) return formatEstimationReference(result);
+    if ("estimation_check" in result) return formatEstimationCheck(result);
     if (!isDetections(result)) return formatPerformanceVerdict(result);
     // One line per detector that fired or entered or left its warning zone (several may on one pair).
     const lines = result.detections.map((status) => formatDetection(result.monitor, status));

@@ -18,6 +18,7 @@ import {
 import { MAX_CLASSES, type PerformanceMonitorConfig } from "./config.js";
 import {
   checkEstimatorState,
+  type EstimationCheckResult,
   type EstimationReferenceResult,
   type EstimationResult,
   Estimator,
@@ -73,8 +74,8 @@ export interface PerformanceResult {
 export interface PerformanceUpdate {
   readonly detections: readonly DetectorStatus[];
   readonly closed: readonly PerformanceResult[];
-  /** Windows of predictions estimated, and the estimation's reference fitted (or not). */
-  readonly estimated: readonly (EstimationResult | EstimationReferenceResult)[];
+  /** Windows of predictions estimated or settled by their labels, and the estimation's reference fitted (or not). */
+  readonly estimated: readonly (EstimationResult | EstimationReferenceResult | EstimationCheckResult)[];
 }
 
 /** Task state for all pairs and per slice. */
@@ -280,7 +281,7 @@ export class PerformanceMonitor {
     const now = this.now();
     const detections: DetectorStatus[] = [];
     const closed: PerformanceResult[] = [];
-    const estimated: (EstimationResult | EstimationReferenceResult)[] = [];
+    const estimated: (EstimationResult | EstimationReferenceResult | EstimationCheckResult)[] = [];
     const pairs: JoinedPair[] = [];
     const idOf = (pointer: CompiledPointer): string | null => {
       const id = getAt(event, pointer);
@@ -295,15 +296,17 @@ export class PerformanceMonitor {
       ) {
         const slices = matchingSlices(this.config.slices ?? {}, (feature) => features[feature]);
         const score = this.scoreOf(event);
+        // Estimated first: the window it lands in goes with it into the join, for its label.
+        const estimate = this.estimator?.predict(String(predicted), score, now);
+        if (estimate?.closed) estimated.push(estimate.closed);
         const pair = this.join.addPrediction(id, {
           at: now,
           predicted: typeof predicted === "boolean" ? String(predicted) : predicted,
           score,
           slices,
+          ...(estimate?.window === undefined ? {} : { estimated_in: estimate.window }),
         });
         if (pair) pairs.push(pair);
-        const estimate = this.estimator?.predict(String(predicted), score, now);
-        if (estimate) estimated.push(estimate);
       }
     }
     if (source === this.config.labels.source) {
@@ -325,12 +328,13 @@ export class PerformanceMonitor {
       detections.push(...this.record(pair, now));
       const w = this.config.window;
       if ("events" in w && this.s.window.events >= w.events) closed.push(this.close(now));
-      const fitted = this.estimator?.label(
+      const labelled = this.estimator?.label(
         String(pair.actual),
         String(pair.prediction.predicted),
         pair.prediction.score,
+        pair.prediction.estimated_in,
       );
-      if (fitted) estimated.push(fitted);
+      if (labelled) estimated.push(labelled);
     }
     return { detections, closed, estimated };
   }

@@ -2,7 +2,7 @@ import { commonRuleProperties } from "../alerts/rule-schema.js";
 import { formatNumber, windowAnnotations, windowPhrase } from "../alerts/rules.js";
 import type { AlertRuleCommon, AlertRuleKind, Condition, RuleContext, RuleState } from "../alerts/types.js";
 import type { CbpeColumn } from "./cbpe.js";
-import type { EstimationReferenceResult, EstimationResult } from "./estimation.js";
+import type { EstimationCheckResult, EstimationReferenceResult, EstimationResult } from "./estimation.js";
 import type { DetectorStatus, PerformanceResult } from "./monitor.js";
 import type { Estimate } from "./types.js";
 
@@ -14,7 +14,8 @@ type PerformanceOutput =
   | PerformanceResult
   | { readonly monitor: string; readonly detections: readonly DetectorStatus[] }
   | EstimationResult
-  | EstimationReferenceResult;
+  | EstimationReferenceResult
+  | EstimationCheckResult;
 
 /** Whether an output is a closed window of joined pairs. */
 const isWindow = (output: PerformanceOutput): output is PerformanceResult => "window_metrics" in output;

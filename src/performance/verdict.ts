@@ -1,5 +1,5 @@
 import { formatNumber } from "../report/markdown.js";
-import type { EstimationReferenceResult, EstimationResult } from "./estimation.js";
+import type { EstimationCheckResult, EstimationReferenceResult, EstimationResult } from "./estimation.js";
 import type { DetectorStatus, PerformanceResult } from "./monitor.js";
 import type { ClassificationMetrics, Estimate, RegressionMetrics } from "./types.js";
 
@@ -93,4 +93,19 @@ export function formatEstimationReference(result: EstimationReferenceResult): st
     .map(([label, yes]) => `${label} ${yes ? "calibrated" : "as given"}`)
     .join(", ");
   return `[${result.monitor}] estimation ready: reference of ${r.pairs} pairs; probabilities: ${calibrated}`;
+}
+
+/**
+ * One line when every label of an estimated window has come:
+ * `[m] estimated window 3 settled by its 500 labels: accuracy 0.84 realized 0.866 (error -0.026) | roc_auc ...`
+ */
+export function formatEstimationCheck(result: EstimationCheckResult): string {
+  const { estimation_check: check } = result;
+  const parts = Object.entries(check.metrics)
+    .filter(([, row]) => row !== undefined && row.estimated !== null && row.realized !== null)
+    .map(
+      ([metric, row]) =>
+        `${metric} ${formatNumber(row?.estimated ?? null)} realized ${formatNumber(row?.realized ?? null)} (error ${formatNumber(row?.error ?? null)})`,
+    );
+  return `[${result.monitor}] estimated window ${check.index} settled by its ${check.predictions} labels: ${parts.join(" | ") || "nothing to compare"}`;
 }

@@ -8,7 +8,11 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import type { PerformanceMonitorConfig } from "../../src/config/types.js";
 import { Metrics } from "../../src/metrics/metrics.js";
-import type { EstimationReferenceResult, EstimationResult } from "../../src/performance/estimation.js";
+import type {
+  EstimationCheckResult,
+  EstimationReferenceResult,
+  EstimationResult,
+} from "../../src/performance/estimation.js";
 import { performanceKind } from "../../src/performance/kind.js";
 import { PerformanceMonitor } from "../../src/performance/monitor.js";
 import { driftwatch } from "../support/cli.js";
@@ -84,7 +88,7 @@ describe("performance estimation in the monitor (CBPE)", () => {
         },
       };
       const monitor = new PerformanceMonitor("estimate", config, undefined, () => 0);
-      const out: (EstimationResult | EstimationReferenceResult)[] = [];
+      const out: unknown[] = [];
       for (let i = 0; i < c.reference.actual.length; i++) {
         out.push(...monitor.add("p", predictionEvent(c.reference, i, `r${i}`), {}).estimated);
         out.push(...monitor.add("l", { id: `r${i}`, label: String(c.reference.actual[i]) }, {}).estimated);
@@ -159,6 +163,35 @@ describe("performance estimation in the monitor (CBPE)", () => {
       assert.equal(
         await gauge("driftwatch_performance_estimate_alert", { monitor: "estimate", metric: "accuracy" }),
         accuracy.alert ? 1 : 0,
+      );
+      // The labels that come later settle each window: its estimates against NannyML's realized values.
+      const checks: EstimationCheckResult[] = [];
+      for (let i = 0; i < c.analysis.actual.length; i++)
+        for (const r of resumed.add("l", { id: `a${i}`, label: String(c.analysis.actual[i]) }, {}).estimated)
+          if ("estimation_check" in r) checks.push(r);
+      assert.deepEqual(
+        checks.map((k) => k.estimation_check.index),
+        chunks.map((_, w) => w),
+        "every window settles once its last label comes",
+      );
+      for (const [w, chunk] of chunks.entries())
+        for (const [metric, want] of Object.entries(chunk.metrics)) {
+          const row =
+            checks[w].estimation_check.metrics[
+              metric as keyof (typeof checks)[number]["estimation_check"]["metrics"]
+            ];
+          close(row?.realized, want.realized as number | null, `${c.name} window ${w} ${metric} realized`);
+          if (row?.estimated != null && row.realized != null)
+            assert.equal(row.error, row.estimated - row.realized);
+        }
+      performanceKind.publish(checks[0], metrics);
+      assert.equal(
+        await gauge("driftwatch_performance_estimation_error", { monitor: "estimate", metric: "accuracy" }),
+        checks[0].estimation_check.metrics.accuracy?.error ?? undefined,
+      );
+      assert.match(
+        performanceKind.verdict(checks[0]) ?? "",
+        /^\[estimate\] estimated window 0 settled by its \d+ labels: roc_auc [\d.]+ realized [\d.]+ \(error -?[\d.e-]+\)/,
       );
       const alerted = windows.find((w) => Object.values(w.estimation.metrics).some((m) => m?.alert));
       if (alerted)
