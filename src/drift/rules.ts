@@ -92,7 +92,8 @@ function countedWindow(result: DriftResult, state: RuleState, context: RuleConte
   const { columns, dataset } = result.evaluation;
   return {
     top: topFeatures(columns, context.options.top_features ?? 5),
-    win: windowAnnotations(result.window),
+    // Which reference the window was compared with travels with the alert.
+    win: { ...windowAnnotations(result.window), reference: result.reference },
     drifted: `${dataset.drifted_columns}/${dataset.columns}`,
   };
 }
