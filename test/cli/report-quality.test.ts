@@ -43,6 +43,22 @@ function write(name: string, flip: boolean, outlierRow?: number): string {
 }
 
 const REF = write("ref.csv", false);
+
+/** `report` of a file against itself, with --target and --prediction and any `extra` flags. */
+function selfReport(file: string, target: string, prediction: string, ...extra: string[]) {
+  return driftwatch(
+    "report",
+    "--reference",
+    file,
+    "--current",
+    file,
+    "--target",
+    target,
+    "--prediction",
+    prediction,
+    ...extra,
+  );
+}
 const CUR = write("cur.csv", true, 17);
 
 describe("driftwatch report --target --prediction", () => {
@@ -147,17 +163,7 @@ describe("driftwatch report --target --prediction", () => {
       lines.push(`${i},${(i * 0.5).toFixed(1)},${(i * 0.5 + (i % 3) - 1).toFixed(1)}`);
     const file = join(dir, "reg.csv");
     writeFileSync(file, `${lines.join("\n")}\n`);
-    const r = driftwatch(
-      "report",
-      "--reference",
-      file,
-      "--current",
-      file,
-      "--target",
-      "y",
-      "--prediction",
-      "yhat",
-    );
+    const r = selfReport(file, "y", "yhat");
     assert.equal(r.status, 0, r.stderr);
     const quality = (JSON.parse(r.stdout) as DriftReport).quality;
     assert.equal(quality?.task, "regression");
@@ -198,19 +204,7 @@ describe("driftwatch report --target --prediction", () => {
       );
     const file = join(dir, "multiclass.csv");
     writeFileSync(file, `${lines.join("\n")}\n`);
-    const r = driftwatch(
-      "report",
-      "--reference",
-      file,
-      "--current",
-      file,
-      "--target",
-      "y",
-      "--prediction",
-      "pred",
-      "--probabilities",
-      "bird=p_bird,cat=p_cat,dog",
-    );
+    const r = selfReport(file, "y", "pred", "--probabilities", "bird=p_bird,cat=p_cat,dog");
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as DriftReport;
     const validate = new Ajv({ allErrors: true, strict: false }).compile(
@@ -230,15 +224,9 @@ describe("driftwatch report --target --prediction", () => {
     assertValue(metrics.roc_auc_ovr.value, c.expected.roc_auc_ovr, 1e-12, 0, "roc_auc_ovr");
     assertValue(metrics.log_loss.value, c.expected.log_loss, 1e-12, 0, "log_loss");
     assert.equal(metrics.scored, 40);
-    const markdown = driftwatch(
-      "report",
-      "--reference",
+    const markdown = selfReport(
       file,
-      "--current",
-      file,
-      "--target",
       "y",
-      "--prediction",
       "pred",
       "--probabilities",
       "bird=p_bird,cat=p_cat,dog",
@@ -266,35 +254,13 @@ describe("driftwatch report --target --prediction", () => {
       const lines = ["y,yhat"];
       for (let i = 0; i < 50; i++) lines.push(row(i).join(","));
       writeFileSync(file, `${lines.join("\n")}\n`);
-      const r = driftwatch(
-        "report",
-        "--reference",
-        file,
-        "--current",
-        file,
-        "--target",
-        "y",
-        "--prediction",
-        "yhat",
-      );
+      const r = selfReport(file, "y", "yhat");
       assert.equal(r.status, 0, r.stderr);
       const quality = (JSON.parse(r.stdout) as DriftReport).quality;
       assert.equal(quality?.task, task, name);
       assert.match(quality?.task_reason.replace(/^the values are (?=integers)/, "") ?? "", reason, name);
     }
-    const told = driftwatch(
-      "report",
-      "--reference",
-      join(dir, "counts.csv"),
-      "--current",
-      join(dir, "counts.csv"),
-      "--target",
-      "y",
-      "--prediction",
-      "yhat",
-      "--task",
-      "classification",
-    );
+    const told = selfReport(join(dir, "counts.csv"), "y", "yhat", "--task", "classification");
     assert.equal((JSON.parse(told.stdout) as DriftReport).quality?.task_reason, "given by --task");
   });
 
