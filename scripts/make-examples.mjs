@@ -42,9 +42,19 @@ housing.reference.actual.forEach((actual, i) => {
 });
 housing.analysis.actual.forEach((actual, i) => {
   predictions.push(
-    JSON.stringify({ id: `a${i}`, predicted: housing.analysis.predicted[i], score: housing.analysis.score[i] }),
+    JSON.stringify({
+      id: `a${i}`,
+      predicted: housing.analysis.predicted[i],
+      score: housing.analysis.score[i],
+    }),
   );
   late.push(JSON.stringify({ id: `a${i}`, actual }));
 });
-writeFileSync(new URL("../drift/estimation/housing-predictions.jsonl", import.meta.url), `${predictions.join("\n")}\n`);
-writeFileSync(new URL("../drift/estimation/housing-labels-late.jsonl", import.meta.url), `${late.join("\n")}\n`);
+writeFileSync(
+  new URL("../drift/estimation/housing-predictions.jsonl", import.meta.url),
+  `${predictions.join("\n")}\n`,
+);
+writeFileSync(
+  new URL("../drift/estimation/housing-labels-late.jsonl", import.meta.url),
+  `${late.join("\n")}\n`,
+);

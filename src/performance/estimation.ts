@@ -223,7 +223,8 @@ export class Estimator {
   /** Adds a labelled prediction to its window; the comparison when that was the window's last label. */
   private settle(index: number, row: CbpeRow): EstimationCheckResult | null {
     if (index === this.s.index) {
-      (this.s.open_rows ??= []).push(row);
+      if (this.s.open_rows === undefined) this.s.open_rows = [];
+      this.s.open_rows.push(row);
       return null;
     }
     const waiting = this.s.settling?.find((w) => w.index === index);
