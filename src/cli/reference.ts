@@ -67,7 +67,7 @@ function post(
  */
 export function referenceCommand(): Command {
   const set = new Command("set")
-    .description("replace a running monitor's reference without a restart (drift monitors)")
+    .description("replace a running monitor's reference without a restart (drift and outlier monitors)")
     .requiredOption("--config <file>", "the running daemon's config: where it listens, its token")
     .requiredOption("--monitor <name>", "the monitor whose reference changes")
     .requiredOption(

@@ -1,11 +1,12 @@
+import { basename } from "node:path";
 import { alertsSchemaOf } from "../alerts/schema.js";
-import { showValue } from "../errors.js";
+import { showValue, UserError } from "../errors.js";
 import { readNumericRows } from "../io/rows.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import { windowedFeatureProblems } from "../monitors/problems.js";
-import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import type { MonitorInput, MonitorKind, ReferenceSource } from "../monitors/types.js";
 import { outliersConfigSchema } from "./config.js";
 import {
   checkOutlierMonitorState,
@@ -83,8 +84,11 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
     const used = config.features;
     const state = restore({ monitor: config, features: used.map((f) => context.config.features[f]) });
     const ref = config.reference;
+    // A reference set while running is fitted in the state: the configured file is not read then.
     const rows =
-      ref.type === "file" ? await readNumericRows(context.resolvePath(ref.path), config.features) : null;
+      ref.type === "file" && !state?.replaced
+        ? await readNumericRows(context.resolvePath(ref.path), config.features)
+        : null;
     const monitor = new OutlierMonitor(name, config, rows, state);
     const metrics = context.metrics;
     exportThresholds(monitor, metrics);
@@ -93,6 +97,25 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
     return adaptMonitor(monitor, {
       name,
       sources: sourcesOfFeatures(context.config, used),
+      async setReference(from: ReferenceSource) {
+        if (from.type === "window") {
+          const next = monitor.nextWindow;
+          if (from.index < next)
+            throw new UserError(
+              `window ${from.index} of monitor ${showValue(name)} has closed, and windows are not kept; name one still to come (the next is ${next}) or give a file`,
+            );
+          monitor.referenceFromWindow(from.index);
+          return { reference: `window:${from.index}`, pending: true };
+        }
+        if (from.type === "profile")
+          throw new UserError(
+            `monitor ${showValue(name)} (outliers) fits its scorers on rows: give a data file, not a profile`,
+          );
+        const rows = await readNumericRows(from.path, config.features);
+        monitor.replaceReference(rows, `file:${basename(from.path)}`);
+        exportThresholds(monitor, metrics);
+        return { reference: monitor.reference, pending: false };
+      },
       add(input: MonitorInput) {
         const { scores, closed } = monitor.add(
           input.values as Record<string, unknown>,

@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import {
   expectArray,
@@ -6,6 +7,7 @@ import {
   expectFiniteArray,
   expectObject,
   expectOneOf,
+  expectString,
   StateShapeError,
 } from "../shape.js";
 import { checkWindowState, Windower, type WindowState } from "../windows/window.js";
@@ -51,6 +53,14 @@ export interface OutlierMonitorState {
   readonly tallies: ScorerTally[];
   /** Events of the open window with a missing feature (imputed or skipped by the scorers). */
   incomplete: number;
+  /**
+   * A reference set while running (`driftwatch reference set`): its label and rows fitted, in
+   * place of the configured one, also after a restart (the fitted scorers are in `fitted`).
+   * Absent in checkpoints written before it existed.
+   */
+  replaced?: { readonly from: string; readonly rows: number } | null;
+  /** `reference set --from window:N`: the window whose rows are refitted on when it closes, and its rows so far. */
+  from_window?: { readonly index: number; rows: (number | null)[][] } | null;
 }
 
 /** One scored event, handed to the metrics as it happens. */
@@ -117,6 +127,18 @@ export function checkOutlierMonitorState(value: unknown, path: string): void {
     }
   }
   checkWindowState(state.window, `${path}/window`);
+  if (state.replaced !== undefined && state.replaced !== null) {
+    const replaced = expectObject(state.replaced, `${path}/replaced`);
+    expectString(replaced.from, `${path}/replaced/from`);
+    expectCount(replaced.rows, `${path}/replaced/rows`);
+  }
+  if (state.from_window !== undefined && state.from_window !== null) {
+    const from = expectObject(state.from_window, `${path}/from_window`);
+    expectCount(from.index, `${path}/from_window/index`);
+    for (const [i, row] of expectArray(from.rows, `${path}/from_window/rows`).entries())
+      for (const [j, v] of expectArray(row, `${path}/from_window/rows/${i}`).entries())
+        if (v !== null) expectFinite(v, `${path}/from_window/rows/${i}/${j}`);
+  }
   const tallies = expectArray(state.tallies, `${path}/tallies`);
   if (state.fitted !== null && tallies.length !== (state.fitted as unknown[]).length)
     throw new StateShapeError(
@@ -194,8 +216,44 @@ export class OutlierMonitor {
     return { ...this.stateValue, window: this.windower.state };
   }
 
+  /**
+   * The reference's label: the one set while running, else the configured one (`first:N`,
+   * `file:NAME`).
+   */
+  get reference(): string {
+    if (this.stateValue.replaced) return this.stateValue.replaced.from;
+    const ref = this.config.reference;
+    return ref.type === "first" ? `first:${ref.events}` : `file:${basename(ref.path)}`;
+  }
+
+  /** The index the next window to close will have. */
+  get nextWindow(): number {
+    return this.windower.state.emitted;
+  }
+
+  /**
+   * Refits the scorers at once on `rows` (from a file), labelled `from`: the window in flight is
+   * scored with the new models from its next event on. A pending `window:N` is dropped.
+   */
+  replaceReference(rows: (number | null)[][], from: string): void {
+    this.stateValue = {
+      ...this.stateValue,
+      fitted: this.fit(rows),
+      collecting: null,
+      replaced: { from, rows: rows.length },
+      from_window: null,
+    };
+  }
+
+  /** Refits the scorers on the rows of window `index` when it closes (it is tallied with the old ones). */
+  referenceFromWindow(index: number): void {
+    if (index < this.nextWindow) throw new RangeError(`window ${index} has closed`);
+    this.stateValue = { ...this.stateValue, from_window: { index, rows: [] } };
+  }
+
   /** Events in the reference so far (rows of a file reference, or collected events). */
   get referenceEvents(): number {
+    if (this.stateValue.replaced) return this.stateValue.replaced.rows;
     return (
       this.stateValue.collecting?.events ??
       (this.config.reference.type === "first" ? this.config.reference.events : 0)
@@ -268,6 +326,8 @@ export class OutlierMonitor {
     // Close time windows that end before this event, so that it is tallied in its own window.
     const closed = this.windower.byCount ? [] : this.windower.tick(time).map((w) => this.close(w));
     if (row.includes(null)) this.stateValue.incomplete++;
+    const from = this.stateValue.from_window;
+    if (from && from.index === this.windower.state.emitted) from.rows.push(row);
     const scores: OutlierScore[] = [];
     for (const [i, fitted] of (this.stateValue.fitted as Calibrated[]).entries()) {
       const kind = outlierScorers[fitted.type] as AnyOutlierScorerKind;
@@ -325,6 +385,19 @@ export class OutlierMonitor {
       incomplete: s.incomplete,
     };
     this.stateValue = { ...s, tallies: this.scorers.map(() => ({ outliers: 0, top: [] })), incomplete: 0 };
+    // The window `reference set --from window:N` named: tallied with the old models, then fitted on.
+    // An empty window has nothing to fit on: the next one is taken instead.
+    const from = s.from_window;
+    if (from && window.index >= from.index)
+      this.stateValue =
+        from.rows.length > 0
+          ? {
+              ...this.stateValue,
+              fitted: this.fit(from.rows),
+              replaced: { from: `window:${window.index}`, rows: from.rows.length },
+              from_window: null,
+            }
+          : { ...this.stateValue, from_window: { index: window.index + 1, rows: [] } };
     return result;
   }
 }

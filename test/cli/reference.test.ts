@@ -42,6 +42,7 @@ features:
 monitors:
   m: { type: drift, features: [temp_max], reference: { type: first, events: 100 }, window: { type: tumbling, events: 100 } }
   rolling: { type: drift, features: [temp_max], reference: { type: rolling, windows: 2 }, window: { type: tumbling, events: 100 } }
+  o: { type: outliers, features: [temp_max], reference: { type: first, events: 100 }, scorers: [{ type: robust_z }], window: { type: tumbling, events: 100 } }
 metrics: { listen: "127.0.0.1:9464", auth: { token_file: token.txt } }
 `,
     );
@@ -118,11 +119,29 @@ metrics: { listen: "127.0.0.1:9464", auth: { token_file: token.txt } }
       /msg="reference changed" monitor=m from=first:100 to=file:warm\.csv events=100/,
     );
 
+    // An outlier monitor's scorers are refitted on the file's rows.
+    const outliers = driftwatch(
+      "reference",
+      "set",
+      "--config",
+      config,
+      "--url",
+      `http://${daemon.metricsAddress}`,
+      "--monitor",
+      "o",
+      "--from",
+      `${dir}/warm.csv`,
+    );
+    assert.equal(outliers.stdout, "o: the reference is now file:warm.csv\n", outliers.stderr);
+    scrape = await daemon.scrape();
+    assert.equal(scrape.value("driftwatch_reference_events", { monitor: "o" }), 100);
+
     // Checkpointed before the command returned: a kill -9 now keeps it.
     await daemon.kill();
     daemon = await start();
     scrape = await daemon.scrape();
     assert.equal(scrape.value("driftwatch_reference_info", { monitor: "m", reference: "file:warm.csv" }), 1);
+    assert.equal(scrape.value("driftwatch_reference_info", { monitor: "o", reference: "file:warm.csv" }), 1);
     await send(150, 200);
     await daemon.waitFor(
       (s) => s.value("driftwatch_windows_evaluated_total", { monitor: "m", trigger: "window_close" }) === 1,
@@ -174,7 +193,7 @@ metrics: { listen: "127.0.0.1:9464", auth: { token_file: token.txt } }
     for (const [args, message] of [
       [
         ["--monitor", "nope", "--from", "window:5"],
-        /^driftwatch: nope: no monitor named "nope"; monitors: m, rolling\n$/,
+        /^driftwatch: nope: no monitor named "nope"; monitors: m, rolling, o\n$/,
       ],
       [["--monitor", "rolling", "--from", "window:5"], /rolling reference, which moves by itself/],
       [["--from", `${dir}/missing.csv`], /missing\.csv/],

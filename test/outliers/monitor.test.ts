@@ -140,4 +140,34 @@ describe("OutlierMonitor", () => {
     );
     assert.equal(m.lateEvents, 1);
   });
+
+  it("refits on a new reference at once, or on a window when it closes, through a checkpoint", () => {
+    const rowsOf = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, k) => [wave(from + k) + 5, wave(from + k + 13) - 5]);
+    const m = new OutlierMonitor("o", config, null);
+    feed(m, 0, 100);
+    assert.equal(m.reference, "first:100");
+    // A reference shifted by (+5, −5): as a monitor fitted on that file from the start.
+    m.replaceReference(rowsOf(0, 100), "file:shifted.csv");
+    const restored = new OutlierMonitor("o", config, null, JSON.parse(JSON.stringify(m.state)));
+    assert.equal(restored.reference, "file:shifted.csv");
+    assert.equal(restored.referenceEvents, 100);
+    const direct = new OutlierMonitor(
+      "o",
+      { ...config, reference: { type: "file", path: "shifted.csv" } },
+      rowsOf(0, 100),
+    );
+    assert.deepEqual(restored.thresholds, direct.thresholds);
+    const [window0] = feed(restored, 100, 150);
+    assert.deepEqual(window0.scorers, feed(direct, 100, 150)[0].scorers);
+    assert.ok(window0.scorers[0].outliers > 40, "the unshifted events are far from the shifted reference");
+
+    assert.throws(() => restored.referenceFromWindow(0), /window 0 has closed/);
+    restored.referenceFromWindow(1);
+    feed(restored, 150, 200); // window 1: tallied with the old models, then fitted on
+    assert.equal(restored.reference, "window:1");
+    const onWindow = new OutlierMonitor("o", { ...config, reference: { type: "first", events: 50 } }, null);
+    feed(onWindow, 150, 200);
+    assert.deepEqual(restored.thresholds, onWindow.thresholds, "fitted on window 1's rows");
+  });
 });
