@@ -230,6 +230,15 @@ describe("dead letters under kill -9", () => {
     ) => {
       const from = { f: positionsOnDisk("f"), k: positionsOnDisk("k") };
       const daemon = await start();
+      // The stream starts once both consumers have joined their groups: on a loaded machine a
+      // join can outlast the whole stream, which would end before the kill it is meant to outlive.
+      await daemon.waitFor(
+        (s) =>
+          s.value("driftwatch_source_up", { source: "f" }) === 1 &&
+          s.value("driftwatch_source_up", { source: "k" }) === 1,
+        RESTART_MS,
+        `${label}: both sources consuming`,
+      );
       const stream = produceSteadily(first, last, 20, 100);
       let seen = { f: 0, k: 0 };
       const at = await poll(
