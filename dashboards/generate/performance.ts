@@ -56,7 +56,7 @@ export function performanceDashboard() {
     .withPanel(
       timeseries(
         "$metric",
-        "The model metric per monitor and slice for the chosen scope, with its confidence interval as dashed lines (Wilson, delta method or DeLong; 95 % unless the monitor's level says otherwise). One panel per metric.",
+        "The model metric per monitor and slice for the chosen scope, with its confidence interval as dashed lines (Wilson, delta method, DeLong, a DeLong bound for one-vs-rest ROC AUC, a seeded bootstrap for the calibration error; ± 3 sampling errors for the estimated scope; 95 % unless the monitor's level says otherwise). One panel per metric.",
       )
         .withTarget(prom(`driftwatch_performance{${metrics}}`, "{{monitor}} {{slice}}"))
         .withTarget(prom(`driftwatch_performance_lower{${metrics}}`, "{{monitor}} {{slice}} lower"))

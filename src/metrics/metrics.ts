@@ -191,7 +191,7 @@ export class Metrics {
   });
   readonly performanceLower = new Gauge({
     name: "driftwatch_performance_lower",
-    help: "Lower bound of the metric's confidence interval (Wilson, delta method or DeLong; level from the config).",
+    help: "Lower bound of the metric's confidence interval (Wilson, delta method, DeLong, a conservative DeLong bound for one-vs-rest ROC AUC, or a seeded bootstrap for the calibration error; level from the config).",
     labelNames: ["monitor", "metric", "slice", "scope"] as const,
     registers: [this.registry],
   });

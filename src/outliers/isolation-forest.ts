@@ -12,8 +12,8 @@ import {
   expectObject,
   StateShapeError,
 } from "../shape.js";
+import { seededRandom } from "../stats/prng.js";
 import { checkRowLength, imputedMatrix, median, referenceDimension, sortedColumns } from "./features.js";
-import { seededRandom } from "./prng.js";
 import { isMissing, type OutlierScorerKind, type Row } from "./types.js";
 
 /** Trees in the forest when the params give none (Liu et al. 2008, §4; scikit-learn's default). */

@@ -2,8 +2,8 @@
  * Classification quality of a window: a mergeable state (confusion matrix, per-observation log
  * loss moments, score counts for ROC AUC, calibration bins) and the metrics read from it, matched
  * to scikit-learn (`accuracy_score`, `precision_recall_fscore_support`, `f1_score`,
- * `roc_auc_score`, `log_loss`). Every metric but the calibration error and the one-vs-rest AUC
- * comes with a confidence interval whose method is named on the interval.
+ * `roc_auc_score`, `log_loss`). Every metric comes with a confidence interval whose method is named
+ * on the interval.
  *
  * @example
  * const state = emptyClassificationState({ positive: "1" });
@@ -14,8 +14,10 @@
  */
 
 import { numpySum } from "../stats/bins.js";
+import { DEFAULT_REPLICATES } from "./bootstrap.js";
 import {
   addCalibration,
+  calibrationErrorInterval,
   DEFAULT_CALIBRATION_BINS,
   emptyCalibrationBins,
   expectedCalibrationError,
@@ -23,7 +25,7 @@ import {
 } from "./calibration.js";
 import { DEFAULT_LEVEL, normalInterval, wilsonInterval } from "./intervals.js";
 import { emptyMoments, mergeMoments, momentsMean, momentsVariance, updateMoments } from "./moments.js";
-import { addScore, emptyScoreCounts, mergeScoreCounts, rocAucFromCounts } from "./roc-auc.js";
+import { addScore, emptyScoreCounts, mergeScoreCounts, rocAucDeLong, rocAucFromCounts } from "./roc-auc.js";
 import type {
   ClassificationMetrics,
   ClassificationObservation,
@@ -371,24 +373,37 @@ export function rocAuc(state: ClassificationState, options: MetricOptions = {}):
  * of each class's AUC against the rest, as `roc_auc_score(y_true, y_proba, multi_class="ovr",
  * average="macro", labels=classes)`. The AUC of each class is exact from its score counts.
  *
+ * Interval: conservative (`delong-bound`). The K classes' AUCs come from the same observations, so
+ * they are correlated, and Var(mean) = (1/K²)·Σ_j Σ_k Cov(A_j, A_k) needs their covariances; DeLong
+ * gives those only from each observation's whole probability vector, which a bounded, mergeable
+ * state cannot keep (the score counts are per class, marginal). By Cauchy–Schwarz,
+ * |Cov(A_j, A_k)| ≤ sd_j·sd_k, so sd(mean) ≤ (1/K)·Σ_k sd_k with sd_k each class's DeLong standard
+ * error, equal only when the AUCs are perfectly correlated; the interval is mean ± z·that bound,
+ * clipped to [0, 1]. Its coverage is at least the level (as far as DeLong's normal approximation
+ * holds) and in practice above it: read it as an upper bound on the uncertainty, not an estimate.
+ *
  * Edge cases: fewer than two classes with scores, or a class with no positive or no negative
- * observation, gives value null (sklearn returns NaN). No interval: the classes' AUCs are
- * correlated through shared observations, and the score counts keep no cross-class pairing.
- * sklearn also requires every probability row to sum to 1; this does not check it.
+ * observation, gives value null (sklearn returns NaN); a class with fewer than two positives or
+ * negatives gives a null interval, as DeLong's does. sklearn also requires every probability row
+ * to sum to 1; this does not check it.
  */
 export function rocAucOvr(state: ClassificationState, options: MetricOptions = {}): Estimate {
   const labels = sortLabels(Object.keys(state.roc));
   if (labels.length < 2) return { value: null, interval: null };
   const aucs: number[] = [];
+  const sds: number[] = [];
   for (const label of labels) {
-    const auc = rocAucFromCounts(
-      own(state.roc, label) ?? emptyScoreCounts(),
-      options.level ?? DEFAULT_LEVEL,
-    ).value;
+    const { auc, variance } = rocAucDeLong(own(state.roc, label) ?? emptyScoreCounts());
     if (auc === null) return { value: null, interval: null };
     aucs.push(auc);
+    sds.push(Math.sqrt(variance));
   }
-  return { value: numpySum(aucs) / aucs.length, interval: null };
+  const value = numpySum(aucs) / aucs.length;
+  const bound = numpySum(sds) / sds.length; // NaN when a class has no DeLong variance
+  return {
+    value,
+    interval: normalInterval(value, bound, "delong-bound", options.level ?? DEFAULT_LEVEL, 0, 1),
+  };
 }
 
 /**
@@ -413,12 +428,23 @@ export function logLoss(state: ClassificationState, options: MetricOptions = {})
 
 /**
  * Expected calibration error of the scored observations (see `expectedCalibrationError`), with
- * the confidence of an observation the probability its model gave to the label it predicted. No
- * interval: the ECE estimator is biased upwards in small bins and has no standard analytic
- * variance; a bootstrap would need the raw observations, which the state does not keep.
+ * the confidence of an observation the probability its model gave to the label it predicted.
+ * Interval: the percentile interval of a seeded Poisson bootstrap of the calibration bins
+ * (`calibrationErrorInterval`, `bootstrap_replicates` replicates, default 200), the same for the
+ * same state; see there for how the ECE's upward bias shows in it.
+ *
+ * Edge cases: no scored observation gives null; a state checkpointed before its bins kept
+ * `confidence_sq`, or merged with one, fewer than two scored observations, or
+ * `bootstrap_replicates: 0` give a null interval.
  */
-export function calibrationError(state: ClassificationState): Estimate {
-  return { value: expectedCalibrationError(state.calibration), interval: null };
+export function calibrationError(state: ClassificationState, options: MetricOptions = {}): Estimate {
+  const value = expectedCalibrationError(state.calibration);
+  const replicates = options.bootstrap_replicates ?? DEFAULT_REPLICATES;
+  if (value === null || replicates === 0) return { value, interval: null };
+  return {
+    value,
+    interval: calibrationErrorInterval(state.calibration, options.level ?? DEFAULT_LEVEL, replicates),
+  };
 }
 
 /** Every classification metric of a state, as one plain object for reports and exporters. */
@@ -439,6 +465,6 @@ export function classificationMetrics(
     roc_auc: rocAuc(state, options),
     roc_auc_ovr: rocAucOvr(state, options),
     log_loss: logLoss(state, options),
-    expected_calibration_error: calibrationError(state),
+    expected_calibration_error: calibrationError(state, options),
   };
 }

@@ -1,9 +1,11 @@
 /**
  * Confidence intervals for the model-quality metrics: the normal quantile, the Wilson score
- * interval for proportions, and the normal (Wald) interval around a point estimate with a
- * standard error from the delta method, DeLong, or the sample variance.
+ * interval for proportions, the normal (Wald) interval around a point estimate with a standard
+ * error from the delta method, DeLong (or a bound on it), or the sample variance, and the
+ * percentile interval of bootstrap replicates.
  */
 
+import { quantileLinear } from "../stats/bins.js";
 import type { Interval, IntervalMethod } from "./types.js";
 
 /** The default confidence level of every interval. */
@@ -134,6 +136,34 @@ export function normalInterval(
   if (!Number.isFinite(value) || !(se >= 0 && se < Number.POSITIVE_INFINITY)) return null;
   const half = criticalValue(level) * se;
   return { low: clip(value - half, min, max), high: clip(value + half, min, max), level, method };
+}
+
+/**
+ * The percentile bootstrap interval (Efron & Tibshirani 1993, ch. 13): the (1 − level)/2 and
+ * (1 + level)/2 quantiles of the replicates, interpolated linearly between order statistics as
+ * numpy's default `np.quantile` does, bit for bit (`quantileLinear`; the quantiles
+ * `scipy.stats.bootstrap(…, method="percentile")` reads). It needs no standard error and follows a
+ * skewed sampling distribution, but it inherits the estimator's bias: the replicates of an
+ * upward-biased statistic sit above it, and the interval may then lie wholly above the estimate.
+ *
+ * Edge cases: no replicates (or a NaN among them) gives null; a level outside (0, 1) throws a
+ * RangeError. The replicates are sorted in place.
+ *
+ * @example
+ * percentileInterval(Float64Array.from({ length: 101 }, (_, i) => i), 0.5)
+ * // { low: 25, high: 75, level: 0.5, method: "bootstrap" }
+ */
+export function percentileInterval(replicates: Float64Array, level = DEFAULT_LEVEL): Interval | null {
+  if (!(level > 0 && level < 1)) throw new RangeError(`confidence level must be in (0, 1) (got ${level})`);
+  const n = replicates.length;
+  if (n === 0 || replicates.some(Number.isNaN)) return null;
+  replicates.sort();
+  return {
+    low: quantileLinear(replicates, (1 - level) / 2),
+    high: quantileLinear(replicates, (1 + level) / 2),
+    level,
+    method: "bootstrap",
+  };
 }
 
 function clip(x: number, min: number, max: number): number {

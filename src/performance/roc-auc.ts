@@ -60,6 +60,25 @@ export function mergeScoreCounts(a: ScoreCounts, b: ScoreCounts): ScoreCounts {
  * rocAucFromCounts(c).value // 1
  */
 export function rocAucFromCounts(counts: ScoreCounts, level = DEFAULT_LEVEL): Estimate {
+  const { auc, variance } = rocAucDeLong(counts);
+  if (auc === null) return { value: null, interval: null };
+  if (Number.isNaN(variance)) return { value: auc, interval: null };
+  return { value: auc, interval: normalInterval(auc, Math.sqrt(variance), "delong", level, 0, 1) };
+}
+
+/** An ROC AUC and its DeLong variance. */
+export interface DeLongAuc {
+  /** The area, null without a positive or without a negative. */
+  readonly auc: number | null;
+  /** DeLong's variance of the area; NaN below two positives or two negatives. */
+  readonly variance: number;
+}
+
+/**
+ * The area and DeLong's variance behind `rocAucFromCounts` (see it for the formulas), for callers
+ * that combine the variances of several areas.
+ */
+export function rocAucDeLong(counts: ScoreCounts): DeLongAuc {
   const cells = Object.entries(counts)
     .map(([key, [neg, pos]]) => ({ score: Number(key), neg, pos }))
     .sort((x, y) => x.score - y.score);
@@ -69,7 +88,7 @@ export function rocAucFromCounts(counts: ScoreCounts, level = DEFAULT_LEVEL): Es
     positives += c.pos;
     negatives += c.neg;
   }
-  if (positives === 0 || negatives === 0) return { value: null, interval: null };
+  if (positives === 0 || negatives === 0) return { auc: null, variance: Number.NaN };
   let below = 0; // negatives with a lower score
   let u = 0;
   for (const c of cells) {
@@ -77,7 +96,7 @@ export function rocAucFromCounts(counts: ScoreCounts, level = DEFAULT_LEVEL): Es
     below += c.neg;
   }
   const auc = u / (positives * negatives);
-  if (positives < 2 || negatives < 2) return { value: auc, interval: null };
+  if (positives < 2 || negatives < 2) return { auc, variance: Number.NaN };
   let above = positives; // positives with a higher score, after subtracting this cell
   let s10 = 0;
   let s01 = 0;
@@ -88,6 +107,5 @@ export function rocAucFromCounts(counts: ScoreCounts, level = DEFAULT_LEVEL): Es
     if (c.neg > 0) s01 += c.neg * ((above + c.pos / 2) / positives - auc) ** 2;
     below += c.neg;
   }
-  const variance = s10 / (positives - 1) / positives + s01 / (negatives - 1) / negatives;
-  return { value: auc, interval: normalInterval(auc, Math.sqrt(variance), "delong", level, 0, 1) };
+  return { auc, variance: s10 / (positives - 1) / positives + s01 / (negatives - 1) / negatives };
 }

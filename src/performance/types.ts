@@ -60,6 +60,13 @@ export interface CalibrationBins {
   confidence: CompensatedSum[];
   /** Observations per bin whose predicted label was the actual one. */
   correct: number[];
+  /**
+   * Σ confidence² per bin: with `confidence` and `count`, the spread of the confidences within
+   * each bin, which the bootstrap interval of the ECE resamples. Absent in states checkpointed
+   * before it existed; such a state keeps it absent (a sum started later would miss the earlier
+   * observations), as does any merge with one, and its ECE has no interval.
+   */
+  confidence_sq?: CompensatedSum[];
 }
 
 /**
@@ -146,6 +153,13 @@ export type IntervalMethod =
   | "delta"
   /** DeLong, DeLong & Clarke-Pearson (1988) variance of the ROC AUC. */
   | "delong"
+  /**
+   * Normal approximation with an upper bound on the standard error of a mean of ROC AUCs: the
+   * mean of the DeLong standard errors (Cauchy–Schwarz), conservative.
+   */
+  | "delong-bound"
+  /** Percentile interval of a seeded Poisson bootstrap (Chamandy et al. 2012). */
+  | "bootstrap"
   /** Normal approximation: mean ± z·s/√n with the sample standard deviation s. */
   | "normal";
 
@@ -178,6 +192,12 @@ export interface MetricOptions {
    * of macro averages as scikit-learn's `np.nan` is).
    */
   readonly zero_division?: 0 | 1 | "nan";
+  /**
+   * Replicates of the bootstrap intervals (default 200), a non-negative integer; 0 skips the
+   * bootstrap (null interval). Each replicate costs a pass over the calibration bins, whatever the
+   * number of observations.
+   */
+  readonly bootstrap_replicates?: number;
 }
 
 /** Precision, recall and F1 of one class. */
@@ -206,10 +226,17 @@ export interface ClassificationMetrics {
   readonly macro_f1: Estimate;
   /** Binary ROC AUC of the positive label (null without a positive label or with one class). */
   readonly roc_auc: Estimate;
-  /** One-vs-rest macro ROC AUC over the classes given `probabilities` (null when undefined). */
+  /**
+   * One-vs-rest macro ROC AUC over the classes given `probabilities` (null when undefined), with a
+   * conservative interval (`delong-bound`).
+   */
   readonly roc_auc_ovr: Estimate;
   readonly log_loss: Estimate;
-  /** Expected calibration error; no analytic interval exists, so `interval` is always null. */
+  /**
+   * Expected calibration error, with the percentile interval of a seeded Poisson bootstrap of the
+   * calibration bins (null for a state checkpointed without `confidence_sq`, below two scored
+   * observations, or with `bootstrap_replicates: 0`).
+   */
   readonly expected_calibration_error: Estimate;
 }
 

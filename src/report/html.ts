@@ -189,7 +189,7 @@ ${rows.join("\n")}
     );
     parts.push(`<section class="quality" aria-labelledby="quality-heading">
 <h2 id="quality-heading">Model quality</h2>
-<p>${quality.task}: <code>${escapeHtml(quality.prediction)}</code> against <code>${escapeHtml(quality.target)}</code>${quality.positive === null ? "" : `, positive class <code>${escapeHtml(quality.positive)}</code>`}; 95 % intervals (Wilson for proportions, delta method for F1, RMSE and R², DeLong for ROC AUC).</p>
+<p>${quality.task}: <code>${escapeHtml(quality.prediction)}</code> against <code>${escapeHtml(quality.target)}</code>${quality.positive === null ? "" : `, positive class <code>${escapeHtml(quality.positive)}</code>`}; 95 % intervals (Wilson for proportions, delta method for F1, RMSE and R², DeLong for ROC AUC, a conservative bound from the classes' DeLong errors for one-vs-rest ROC AUC, a seeded Poisson bootstrap for the calibration error).</p>
 <p>Task: ${quality.task}, because ${escapeHtml(quality.task_reason)}.${escapeHtml(unusableText(quality))}</p>
 <table><thead><tr><th scope="col">Metric</th><th scope="col">Reference</th><th scope="col">Current</th></tr></thead>
 <tbody>

@@ -156,7 +156,7 @@ function qualityMarkdown(quality: ModelQuality): string[] {
   lines.push("", `Task: ${quality.task}, because ${quality.task_reason}.${unusableText(quality)}`);
   lines.push(
     "",
-    `<sub>95 % intervals: Wilson for proportions, delta method for F1, RMSE and R², DeLong for ROC AUC. Rows without a label or prediction: ${quality.skipped_rows.reference} reference, ${quality.skipped_rows.current} current.</sub>`,
+    `<sub>95 % intervals: Wilson for proportions, delta method for F1, RMSE and R², DeLong for ROC AUC, a conservative bound from the classes' DeLong errors for one-vs-rest ROC AUC, a seeded Poisson bootstrap for the calibration error. Rows without a label or prediction: ${quality.skipped_rows.reference} reference, ${quality.skipped_rows.current} current.</sub>`,
   );
   return lines;
 }

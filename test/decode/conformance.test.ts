@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Decoded, DecoderKind } from "../../src/decode/decoder.js";
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENT_BYTES, type EventLimits } from "../../src/decode/limits.js";
 import { DEFAULT_DECODER, decoders } from "../../src/decode/registry.js";
-import { seededRandom } from "../../src/outliers/prng.js";
+import { seededRandom } from "../../src/stats/prng.js";
 
 const REASONS = [
   "malformed_json",

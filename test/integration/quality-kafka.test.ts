@@ -13,9 +13,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
-import { seededRandom } from "../../src/outliers/prng.js";
 import type { PerformanceMonitorState } from "../../src/performance/monitor.js";
 import type { Checkpoint } from "../../src/state/checkpoint.js";
+import { seededRandom } from "../../src/stats/prng.js";
 import { type Daemon, killAllDaemons, readCheckpoint, type Scrape, startDaemon } from "../support/daemon.js";
 import { createTopic, type KafkaBroker, startKafka } from "../support/kafka.js";
 

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { median } from "../../src/outliers/features.js";
-import { seededRandom } from "../../src/outliers/prng.js";
 import {
   type AnyOutlierScorerKind,
   type OutlierScorerName,
@@ -10,6 +9,7 @@ import {
   thresholdProblems,
 } from "../../src/outliers/registry.js";
 import type { Row } from "../../src/outliers/types.js";
+import { seededRandom } from "../../src/stats/prng.js";
 
 /** 300 rows × 3 features (normal, skewed, integer), 3 % missing, from a fixed seed. */
 function referenceRows(): (number | null)[][] {

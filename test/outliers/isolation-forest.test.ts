@@ -4,7 +4,7 @@ import {
   fitIsolationForest,
   isolationForestScore,
 } from "../../src/outliers/isolation-forest.js";
-import { seededRandom } from "../../src/outliers/prng.js";
+import { seededRandom } from "../../src/stats/prng.js";
 import { assertClose } from "../support/stats.js";
 import { fixture } from "./fixture.js";
 

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { seededRandom as prng } from "../../src/outliers/prng.js";
+import { seededRandom as prng } from "../../src/stats/prng.js";
 import { type Daemon, freePort, startDaemon } from "./daemon.js";
 
 const repoRoot = resolve(new URL("../..", import.meta.url).pathname);

@@ -1,6 +1,8 @@
 /**
- * The seeded pseudo-random numbers behind every randomised scorer, so that a `seed` in the config
- * reproduces a model bit for bit on any machine (Math.random cannot be seeded).
+ * The seeded pseudo-random numbers behind every randomised computation (the outlier scorers' models,
+ * the bootstrap intervals of model quality), so that a `seed` in the config reproduces a model, and
+ * a fixed seed an interval, bit for bit on any machine (Math.random cannot be seeded). Here in
+ * stats, the bottom layer, so that every component above may draw from it.
  */
 
 /** A stream of uniform doubles in [0, 1). */
