@@ -3,16 +3,6 @@ import { EndpointSecurity } from "../io/endpoint.js";
 import { parseListen } from "../sources/http.js";
 import type { Metrics } from "./metrics.js";
 
-/**
- * Serves `/metrics` (Prometheus text format), `/healthz` (the process is up) and `/readyz` (200
- * once references are loaded and sources started and while no condition holds it back; 503
- * before, while stopping, and while any condition is set, e.g. a source down or state that cannot
- * be persisted; the body names each condition).
- *
- * With `auth`, `/metrics` needs the bearer token (401 without); `/healthz` and `/readyz` answer
- * without it, for probes, but `/readyz` names its conditions only to a request with the token.
- * With `tls`, everything is served over HTTPS.
- */
 /** An admin request's answer: its status and a one-line text (JSON for a 200). */
 export interface AdminAnswer {
   readonly status: number;
@@ -31,6 +21,17 @@ function fromLoopback(request: IncomingMessage): boolean {
   return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
 }
 
+/**
+ * Serves `/metrics` (Prometheus text format), `/healthz` (the process is up) and `/readyz` (200
+ * once references are loaded and sources started and while no condition holds it back; 503
+ * before, while stopping, and while any condition is set, e.g. a source down or state that cannot
+ * be persisted; the body names each condition).
+ *
+ * With `auth`, `/metrics` needs the bearer token (401 without); `/healthz` and `/readyz` answer
+ * without it, for probes, but `/readyz` names its conditions only to a request with the token.
+ * With `tls`, everything is served over HTTPS. `POST /admin/NAME` reaches the daemon's admin
+ * handlers ({@link admin}).
+ */
 export class MetricsServer {
   private server: Server | null = null;
   /**
