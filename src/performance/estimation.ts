@@ -115,6 +115,27 @@ function usable(score: number | Readonly<Record<string, number>>): boolean {
   return typeof score === "number" ? ok(score) : Object.values(score).every(ok);
 }
 
+/**
+ * A labelled prediction as a fitted reference reads it: binary, the positive class's score (from
+ * `score`, or its entry among two classes' probabilities); multiclass, every class's probability.
+ * Null when it lacks one, as `updateCbpe` left the prediction out of its window then.
+ */
+function rowFor(
+  reference: CbpeReference,
+  actual: Label,
+  predicted: Label,
+  score: number | Readonly<Record<string, number>>,
+): CbpeRow | null {
+  if (reference.problem === "binary") {
+    const positive = reference.classes[0];
+    const s =
+      typeof score === "number" ? score : Object.hasOwn(score, positive) ? score[positive] : undefined;
+    return s === undefined ? null : { actual, predicted, score: s };
+  }
+  if (typeof score === "number" || !reference.classes.every((c) => Object.hasOwn(score, c))) return null;
+  return { actual, predicted, probabilities: score };
+}
+
 /** Checks an estimation's checkpointed state. */
 export function checkEstimatorState(value: unknown, path: string): void {
   const state = expectObject(value, path);
@@ -162,31 +183,37 @@ export class Estimator {
     predicted: Label,
     score: PredictionScore,
     window: number | undefined,
-  ): EstimationReferenceResult | EstimationCheckResult | null {
-    if (score === null || score === "invalid" || !usable(score)) return null;
-    const row: CbpeRow =
-      typeof score === "number" ? { actual, predicted, score } : { actual, predicted, probabilities: score };
+  ): (EstimationReferenceResult | EstimationCheckResult)[] {
+    if (score === null || score === "invalid" || !usable(score)) return [];
     const rows = this.s.rows;
-    if (rows === null) return window === undefined ? null : this.settle(window, row);
-    rows.push(row);
-    if (rows.length < this.config.reference.pairs) return null;
+    if (rows === null) {
+      // A row as the fitted reference reads it, and only if its window counted the prediction.
+      const row =
+        window === undefined ? null : rowFor(this.s.reference as CbpeReference, actual, predicted, score);
+      return row === null || window === undefined ? [] : this.settle(window, row);
+    }
+    rows.push(
+      typeof score === "number" ? { actual, predicted, score } : { actual, predicted, probabilities: score },
+    );
+    if (rows.length < this.config.reference.pairs) return [];
     try {
       const { fitted, options } = this.prepare(rows);
       const reference = fitCbpe(fitted, options);
       this.s = { rows: null, reference, window: emptyCbpeState(reference), index: 0, start: null };
       const calibrated: Record<Label, boolean> = {};
       for (const [label, c] of Object.entries(reference.calibration)) calibrated[label] = c.needed;
-      return {
-        monitor: this.monitor,
-        estimation_reference: { pairs: rows.length, calibrated, failed: null },
-      };
+      return [
+        { monitor: this.monitor, estimation_reference: { pairs: rows.length, calibrated, failed: null } },
+      ];
     } catch (error) {
       // A reference CBPE cannot use (one class, too few rows to split): try the next pairs.
       this.s = { ...this.s, rows: [] };
-      return {
-        monitor: this.monitor,
-        estimation_reference: { pairs: rows.length, calibrated: null, failed: (error as Error).message },
-      };
+      return [
+        {
+          monitor: this.monitor,
+          estimation_reference: { pairs: rows.length, calibrated: null, failed: (error as Error).message },
+        },
+      ];
     }
   }
 
@@ -221,28 +248,48 @@ export class Estimator {
   }
 
   /** Adds a labelled prediction to its window; the comparison when that was the window's last label. */
-  private settle(index: number, row: CbpeRow): EstimationCheckResult | null {
+  /** Adds a labelled prediction to its window; the comparisons of windows that now have every label. */
+  private settle(index: number, row: CbpeRow): EstimationCheckResult[] {
     if (index === this.s.index) {
       if (this.s.open_rows === undefined) this.s.open_rows = [];
       this.s.open_rows.push(row);
-      return null;
+      return [];
     }
-    const waiting = this.s.settling?.find((w) => w.index === index);
-    if (waiting === undefined) return null;
-    waiting.rows.push(row);
-    if (waiting.rows.length < waiting.predictions) return null;
-    this.s.settling = (this.s.settling ?? []).filter((w) => w !== waiting);
-    const realized = realizedCbpe(waiting.rows, this.s.reference as CbpeReference);
-    const metrics: EstimationCheckResult["estimation_check"]["metrics"] = {};
-    for (const [column, estimated] of Object.entries(waiting.estimated) as [CbpeColumn, number | null][]) {
-      const value = realized[column] ?? null;
-      metrics[column] = {
-        estimated,
-        realized: value,
-        error: estimated === null || value === null ? null : estimated - value,
+    this.s.settling?.find((w) => w.index === index)?.rows.push(row);
+    return this.settled();
+  }
+
+  /**
+   * The closed windows whose every counted prediction has its label, compared with what was
+   * estimated, and let go. A window can be complete when it closes (its last prediction's
+   * label came first, or was one the window did not count).
+   */
+  settled(): EstimationCheckResult[] {
+    const done = (this.s.settling ?? []).filter((w) => w.rows.length >= w.predictions);
+    if (done.length === 0) return [];
+    this.s.settling = (this.s.settling ?? []).filter((w) => !done.includes(w));
+    return done.map((waiting) => {
+      let realized: Partial<Record<CbpeColumn, number | null>>;
+      try {
+        realized = realizedCbpe(waiting.rows, this.s.reference as CbpeReference);
+      } catch {
+        // Rows CBPE's realized metrics refuse: nothing to compare.
+        realized = {};
+      }
+      const metrics: EstimationCheckResult["estimation_check"]["metrics"] = {};
+      for (const [column, estimated] of Object.entries(waiting.estimated) as [CbpeColumn, number | null][]) {
+        const value = realized[column] ?? null;
+        metrics[column] = {
+          estimated,
+          realized: value,
+          error: estimated === null || value === null ? null : estimated - value,
+        };
+      }
+      return {
+        monitor: this.monitor,
+        estimation_check: { index: waiting.index, predictions: waiting.predictions, metrics },
       };
-    }
-    return { monitor: this.monitor, estimation_check: { index, predictions: waiting.predictions, metrics } };
+    });
   }
 
   /** Closes the open window as it stands (the end of a replay); null when it is empty. */

@@ -298,7 +298,7 @@ export class PerformanceMonitor {
         const score = this.scoreOf(event);
         // Estimated first: the window it lands in goes with it into the join, for its label.
         const estimate = this.estimator?.predict(String(predicted), score, now);
-        if (estimate?.closed) estimated.push(estimate.closed);
+        if (estimate?.closed) estimated.push(estimate.closed, ...(this.estimator?.settled() ?? []));
         const pair = this.join.addPrediction(id, {
           at: now,
           predicted: typeof predicted === "boolean" ? String(predicted) : predicted,
@@ -334,7 +334,7 @@ export class PerformanceMonitor {
         pair.prediction.score,
         pair.prediction.estimated_in,
       );
-      if (labelled) estimated.push(labelled);
+      if (labelled) estimated.push(...labelled);
     }
     return { detections, closed, estimated };
   }

@@ -228,6 +228,50 @@ describe("performance estimation in the monitor (CBPE)", () => {
     assert.deepEqual(monitor.state.estimation?.rows, [], "collecting afresh");
   });
 
+  it("settles every window, whether its last label comes before or after it closes, leaving out predictions it did not count", () => {
+    const config: PerformanceMonitorConfig = {
+      type: "performance",
+      task: "classification",
+      predictions: { source: "p", id: "/id", label: "/label", probabilities: "/proba" },
+      labels: { source: "l", id: "/id", label: "/y" },
+      window: { type: "tumbling", events: 1000 },
+      estimation: { reference: { pairs: 60 }, chunk_size: 20 },
+    };
+    const monitor = new PerformanceMonitor("estimate", config, undefined, () => 0);
+    let seed = 1;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const labels = ["x", "y", "z"];
+    const checks: EstimationCheckResult[] = [];
+    for (let i = 0; i < 200; i++) {
+      const a = random();
+      const b = random() * (1 - a);
+      // From prediction 100 on, every seventh lacks a class's probability: not counted, not compared.
+      const proba = i >= 100 && i % 7 === 0 ? { x: a, y: b } : { x: a, y: b, z: 1 - a - b };
+      const actual = labels[Math.floor(random() * 3)];
+      const results = [
+        ...monitor.add("p", { id: String(i), label: labels[i % 3], proba }, {}).estimated,
+        ...monitor.add("l", { id: String(i), y: actual }, {}).estimated,
+      ];
+      for (const r of results) if ("estimation_check" in r) checks.push(r);
+    }
+    assert.deepEqual(
+      checks.map((c) => [c.estimation_check.index, c.estimation_check.predictions]),
+      [
+        [0, 20],
+        [1, 20],
+        [2, 17],
+        [3, 18],
+        [4, 17],
+        [5, 17],
+        [6, 17],
+      ],
+    );
+    for (const c of checks) assert.notEqual(c.estimation_check.metrics.accuracy?.realized ?? null, null);
+  });
+
   it("runs the worked example of the README: estimates before labels, beside what the late labels realized", () => {
     const r = driftwatch("report", "--config", "drift/estimation/driftwatch.yaml");
     assert.equal(r.code, 0, r.stderr);
