@@ -18,3 +18,14 @@ export function parseReferenceSource(text: string, resolve: (path: string) => st
   if (path.trim() === "") throw new UserError(`--from ${showValue(text)} names no file`);
   return { type, path: resolve(path) };
 }
+
+/**
+ * Throws, naming the monitor, when window `index` has closed already: windows are not kept, so a
+ * `window:N` reference must name one still to come (`next` is the index of the next to close).
+ */
+export function checkFutureWindow(monitor: string, index: number, next: number): void {
+  if (index < next)
+    throw new UserError(
+      `window ${index} of monitor ${showValue(monitor)} has closed, and windows are not kept; name one still to come (the next is ${next}) or give a file`,
+    );
+}

@@ -6,6 +6,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import { windowedFeatureProblems } from "../monitors/problems.js";
+import { checkFutureWindow } from "../monitors/reference-source.js";
 import type { MonitorInput, MonitorKind, ReferenceSource } from "../monitors/types.js";
 import { outliersConfigSchema } from "./config.js";
 import {
@@ -99,11 +100,7 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
       sources: sourcesOfFeatures(context.config, used),
       async setReference(from: ReferenceSource) {
         if (from.type === "window") {
-          const next = monitor.nextWindow;
-          if (from.index < next)
-            throw new UserError(
-              `window ${from.index} of monitor ${showValue(name)} has closed, and windows are not kept; name one still to come (the next is ${next}) or give a file`,
-            );
+          checkFutureWindow(name, from.index, monitor.nextWindow);
           monitor.referenceFromWindow(from.index);
           return { reference: `window:${from.index}`, pending: true };
         }

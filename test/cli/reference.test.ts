@@ -70,18 +70,10 @@ metrics: { listen: "127.0.0.1:9464", auth: { token_file: token.txt } }
   }
 
   /** `reference set` against the running daemon (its metrics address is not the config's). */
-  const set = (...args: string[]) =>
-    driftwatch(
-      "reference",
-      "set",
-      "--config",
-      config,
-      "--url",
-      `http://${daemon.metricsAddress}`,
-      "--monitor",
-      "m",
-      ...args,
-    );
+  const setOf = (...args: string[]) =>
+    driftwatch("reference", "set", "--config", config, "--url", `http://${daemon.metricsAddress}`, ...args);
+  /** `reference set` of monitor m. */
+  const set = (...args: string[]) => setOf("--monitor", "m", ...args);
 
   it("replaces the reference with a file at once, keeps the window in flight, and survives a kill -9", async function () {
     this.timeout(120_000);
@@ -120,18 +112,7 @@ metrics: { listen: "127.0.0.1:9464", auth: { token_file: token.txt } }
     );
 
     // An outlier monitor's scorers are refitted on the file's rows.
-    const outliers = driftwatch(
-      "reference",
-      "set",
-      "--config",
-      config,
-      "--url",
-      `http://${daemon.metricsAddress}`,
-      "--monitor",
-      "o",
-      "--from",
-      `${dir}/warm.csv`,
-    );
+    const outliers = setOf("--monitor", "o", "--from", `${dir}/warm.csv`);
     assert.equal(outliers.stdout, "o: the reference is now file:warm.csv\n", outliers.stderr);
     scrape = await daemon.scrape();
     assert.equal(scrape.value("driftwatch_reference_events", { monitor: "o" }), 100);
@@ -199,16 +180,7 @@ metrics: { listen: "127.0.0.1:9464", auth: { token_file: token.txt } }
       [["--from", `${dir}/missing.csv`], /missing\.csv/],
       [["--from", "window:x"], /^driftwatch: --from "window:x": a window is window:N/],
     ] as const) {
-      const refused = driftwatch(
-        "reference",
-        "set",
-        "--config",
-        config,
-        "--url",
-        `http://${daemon.metricsAddress}`,
-        ...(args[0] === "--monitor" ? [] : ["--monitor", "m"]),
-        ...args,
-      );
+      const refused = setOf(...(args[0] === "--monitor" ? [] : ["--monitor", "m"]), ...args);
       assert.equal(refused.code, 2, refused.stderr);
       assert.match(refused.stderr, message);
       assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
