@@ -602,7 +602,15 @@ describe("driftwatch run: model quality against a Kafka broker", () => {
     assert.equal(valid(late, "labels"), unlabelled.length);
     assert.equal(valid(late, "predictions"), 0);
     await restarted.stop(20_000);
-    assert.deepEqual(restarted.verdicts, [], `${unlabelled.length} pairs close no window`);
+    // No window closes; a detector may leave its warning zone on these correct pairs (whether it
+    // was in it depends on how the two topics' pairs interleaved before the restart).
+    assert.deepEqual(
+      restarted.verdicts.filter(
+        (l) => !/^\[quality\] \S+ (left its warning zone|warning: the error is rising) /.test(l),
+      ),
+      [],
+      `${unlabelled.length} pairs close no window`,
+    );
     const last = (readCheckpoint(stateDir) as Checkpoint).monitors.quality as {
       state: PerformanceMonitorState;
     };
