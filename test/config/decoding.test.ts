@@ -1,39 +1,17 @@
 import { strict as assert } from "node:assert";
 import { rmSync } from "node:fs";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { loadConfig } from "../../src/config/load.js";
 import { avroDecoder } from "../../src/decode/avro.js";
 import { Logger } from "../../src/log.js";
 import { Metrics } from "../../src/metrics/metrics.js";
 import { eventDecoderOf } from "../../src/sources/decoding.js";
 import { scratch } from "../support/cli.js";
+import { kafkaSourceProblems } from "../support/config.js";
 
 const { dir, file } = scratch("driftwatch-decoding-config-");
 
 /** The problems of a config whose kafka source has these extra keys (YAML, indented 4). */
-function problemsOf(keys: string): string[] {
-  const config = file(
-    "c.yaml",
-    `sources:
-  inputs:
-    type: kafka
-    brokers: [localhost:9092]
-    topic: t
-    group_id: g
-${keys}
-features:
-  x: { source: inputs, path: /x, type: numeric }
-monitors:
-  m: { type: drift, features: [x], reference: { type: first, events: 5 }, window: { type: tumbling, events: 5 } }
-`,
-  );
-  try {
-    loadConfig(config);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.problems.map((p) => `${p.path} ${p.message}`);
-  }
-}
+const problemsOf = (keys: string): string[] => kafkaSourceProblems(file, keys);
 
 describe("avro and protobuf in the config", () => {
   before(() => {

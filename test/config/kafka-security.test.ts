@@ -1,36 +1,13 @@
 import { strict as assert } from "node:assert";
 import { rmSync } from "node:fs";
-import { ConfigError, loadConfig } from "../../src/config/load.js";
 import { saslOptions, tlsOptions } from "../../src/sources/kafka-security.js";
 import { scratch } from "../support/cli.js";
+import { kafkaSourceProblems } from "../support/config.js";
 
 const { dir, file } = scratch("driftwatch-kafka-security-");
 
 /** The problems of a config whose kafka source has these extra keys (YAML, indented 4). */
-function problemsOf(security: string): string[] {
-  const config = file(
-    "c.yaml",
-    `sources:
-  inputs:
-    type: kafka
-    brokers: [localhost:9094]
-    topic: t
-    group_id: g
-${security}
-features:
-  x: { source: inputs, path: /x, type: numeric }
-monitors:
-  m: { type: drift, features: [x], reference: { type: first, events: 5 }, window: { type: tumbling, events: 5 } }
-`,
-  );
-  try {
-    loadConfig(config);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return error.problems.map((p) => `${p.path} ${p.message}`);
-  }
-}
+const problemsOf = (security: string): string[] => kafkaSourceProblems(file, security);
 
 describe("kafka tls and sasl in the config", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
