@@ -8,6 +8,7 @@ import {
 } from "../shape.js";
 import { sortFloat64 } from "../stats/sort.js";
 import type { ColumnSample } from "../stats/types.js";
+import { checkSample, emptySample, mergeSamples, type SampleState, updateSample } from "./sample.js";
 import { addOutcome, emptyTally, mergeTallies, type RowOutcome, type TallyState } from "./tally.js";
 
 /**
@@ -20,7 +21,8 @@ export type FeatureState =
   | { readonly kind: "numeric"; values: number[]; missing: number; invalid: number }
   | { readonly kind: "categorical"; counts: Record<string, number>; missing: number; invalid: number }
   | RawState
-  | TallyState;
+  | TallyState
+  | SampleState;
 
 /**
  * Every value as the event carried it, `null` where it was absent, in arrival order: what
@@ -36,12 +38,19 @@ export interface RawState {
 /** The kinds of state a window keeps per feature. */
 export type FeatureKind = FeatureState["kind"];
 
-/** What a window keeps for a name: a kind, or a tally with how many unexpected values it keeps. */
-export type FeatureSpec = FeatureKind | { readonly kind: "tally"; readonly limit: number };
+/**
+ * What a window keeps for a name: a kind, a tally with how many unexpected values it keeps, or a
+ * bounded sample of rows (a vector feature, or a set of numeric features taken together).
+ */
+export type FeatureSpec =
+  | Exclude<FeatureKind, "sample">
+  | { readonly kind: "tally"; readonly limit: number }
+  | { readonly kind: "sample"; readonly dim: number; readonly size: number; readonly seed: number };
 
 /** An empty state for a feature kind. */
 export function emptyFeatureState(spec: FeatureSpec): FeatureState {
-  if (typeof spec === "object") return emptyTally(spec.limit);
+  if (typeof spec === "object")
+    return spec.kind === "tally" ? emptyTally(spec.limit) : emptySample(spec.dim, spec.size, spec.seed);
   const kind = spec;
   if (kind === "raw") return { kind, values: [], missing: 0, invalid: 0 };
   if (kind === "tally") return emptyTally(Number.POSITIVE_INFINITY);
@@ -58,6 +67,10 @@ export function emptyFeatureState(spec: FeatureSpec): FeatureState {
 export function updateFeatureState(state: FeatureState, value: unknown): void {
   if (state.kind === "tally") {
     addOutcome(state, value as RowOutcome, null);
+    return;
+  }
+  if (state.kind === "sample") {
+    updateSample(state, value);
     return;
   }
   if (value === undefined || value === null) {
@@ -99,7 +112,15 @@ export function reviveFeatureState(state: FeatureState): FeatureState {
  */
 export function checkFeatureState(value: unknown, path: string): void {
   const state = expectObject(value, path);
-  const kind = expectOneOf(state.kind, ["numeric", "categorical", "raw", "tally"] as const, `${path}/kind`);
+  const kind = expectOneOf(
+    state.kind,
+    ["numeric", "categorical", "raw", "tally", "sample"] as const,
+    `${path}/kind`,
+  );
+  if (kind === "sample") {
+    checkSample(state, path);
+    return;
+  }
   expectCount(state.missing, `${path}/missing`);
   expectCount(state.invalid, `${path}/invalid`);
   if (kind === "numeric") expectFiniteArray(state.values, `${path}/values`);
@@ -127,6 +148,7 @@ export function mergeFeatureStates(a: FeatureState, b: FeatureState): FeatureSta
     };
   }
   if (a.kind === "tally" && b.kind === "tally") return mergeTallies(a, b);
+  if (a.kind === "sample" && b.kind === "sample") return mergeSamples(a, b);
   if (a.kind === "raw" && b.kind === "raw") {
     return {
       kind: "raw",
@@ -148,6 +170,7 @@ export function featureCount(state: FeatureState): number {
   if (state.kind === "numeric") return state.values.length;
   if (state.kind === "raw") return state.values.length - state.missing;
   if (state.kind === "tally") return state.element - state.missing;
+  if (state.kind === "sample") return state.seen;
   let n = 0;
   for (const count of Object.values(state.counts)) n += count;
   return n;
@@ -155,7 +178,7 @@ export function featureCount(state: FeatureState): number {
 
 /** The statistics' view of a state: sorted values or category counts. */
 export function toSample(state: FeatureState): ColumnSample {
-  if (state.kind === "raw" || state.kind === "tally")
+  if (state.kind === "raw" || state.kind === "tally" || state.kind === "sample")
     throw new TypeError(`a ${state.kind} state has no statistical sample`);
   if (state.kind === "numeric")
     return { kind: "numeric", sorted: sortFloat64(Float64Array.from(state.values)) };
