@@ -3,7 +3,7 @@
  * the p-values and statistics behind each verdict.
  */
 import * as common from "@grafana/grafana-foundation-sdk/common";
-import { RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import { MappingType, RowBuilder, type ValueMapping } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import {
   columns,
@@ -23,8 +23,25 @@ import {
 const monitors = 'monitor=~"$monitor"';
 const features = `${monitors},feature=~"$feature"`;
 const verdict = flagMappings({ text: "no drift", color: "green" }, { text: "drift", color: "red" });
+/** Series of segmented monitors' segments (`segment_by`); the pooled window's carry no `segment`. */
+const segments = `${monitors},segment!=""`;
+/** The drift scope of a segmented monitor's last window as one number: 0 none, 1 confined, 2 global. */
+const scope = `max by (monitor) (driftwatch_drift_scope{${monitors},scope="confined"}) + 2 * max by (monitor) (driftwatch_drift_scope{${monitors},scope="global"})`;
+const scopeMappings: ValueMapping[] = [
+  {
+    type: MappingType.ValueToText,
+    options: {
+      "0": { text: "none", color: "green", index: 0 },
+      "1": { text: "confined", color: "orange", index: 1 },
+      "2": { text: "global", color: "red", index: 2 },
+    },
+  },
+];
 
-/** The drift dashboard: dataset verdicts, per-feature verdict timelines, p-values and statistics. */
+/**
+ * The drift dashboard: dataset verdicts, per-feature verdict timelines, p-values and statistics,
+ * and for segmented monitors the verdict of each segment and where the drift is.
+ */
 export function driftDashboard() {
   return dashboard(
     "driftwatch-drift",
@@ -171,5 +188,66 @@ export function driftDashboard() {
         .overrideByName("missing", [{ id: "unit", value: units.PercentUnit }])
         .span(24)
         .height(10),
+    )
+
+    .withRow(new RowBuilder("Segments"))
+    .withPanel(
+      stateTimeline(
+        "Drift per segment",
+        "Segmented monitors (segment_by): whether each segment's data drifted in each window (its share of drifted features reached drift_share), against the segment's own reference. __other__ pools the values past max_segments.",
+      )
+        .withTarget(prom(`driftwatch_dataset_drift{${segments}}`, "{{monitor}} / {{segment}}"))
+        .mappings(verdict)
+        .thresholds(thresholds("green", [1, "red"]))
+        .span(16)
+        .height(10),
+    )
+    .withPanel(
+      stateTimeline(
+        "Drift scope",
+        "Where a segmented monitor's last window drifted: none; confined to some segments; global (the pooled data drifted, or more than half of the segments did).",
+      )
+        .withTarget(prom(scope, "{{monitor}}"))
+        .mappings(scopeMappings)
+        .thresholds(thresholds("green", [1, "orange"], [2, "red"]))
+        .span(8)
+        .height(5),
+    )
+    .withPanel(
+      timeseries(
+        "Events pooled in __other__",
+        "Events per second a segmented monitor pooled in __other__ because their value has no segment of its own (past max_segments, or absent from a per-segment reference), and the values with a segment of their own.",
+      )
+        .withTarget(
+          prom(
+            `sum by (monitor) (rate(driftwatch_segments_overflow_total{${monitors}}[$__rate_interval]))`,
+            "{{monitor}} pooled",
+          ),
+        )
+        .withTarget(prom(`driftwatch_segments{${monitors}}`, "{{monitor}} segments"))
+        .unit(units.Short)
+        .min(0)
+        .span(8)
+        .height(5),
+    )
+    .withPanel(
+      table(
+        "Last window per segment",
+        "Each segment's last evaluated window: verdict, share of drifted features, and events.",
+      )
+        .withTarget(promTable(`max by (monitor, segment) (driftwatch_dataset_drift{${segments}})`))
+        .withTarget(promTable(`max by (monitor, segment) (driftwatch_drifted_features_share{${segments}})`))
+        .withTarget(promTable(`max by (monitor, segment) (driftwatch_window_events{${segments}})`))
+        .transformations(
+          columns({ "Value #A": "drift", "Value #B": "drifted features", "Value #C": "events" }),
+        )
+        .overrideByName("drift", [
+          { id: "mappings", value: verdict },
+          { id: "custom.cellOptions", value: { type: "color-background" } },
+          { id: "thresholds", value: thresholds("green", [1, "red"]).build() },
+        ])
+        .overrideByName("drifted features", [{ id: "unit", value: units.PercentUnit }])
+        .span(24)
+        .height(8),
     );
 }

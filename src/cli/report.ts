@@ -71,6 +71,8 @@ interface ReportFlags extends LimitFlags {
   task?: "classification" | "regression";
   outliers?: boolean;
   suite: string[];
+  segmentBy?: string;
+  maxSegments?: number;
   quiet?: boolean;
 }
 
@@ -103,6 +105,18 @@ function probabilityColumns(value: string): ProbabilityColumn[] {
     }
   }
   return columns;
+}
+
+/** Parses a whole-number flag within bounds, with a message naming the flag. */
+function wholeNumberIn(flag: string, min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max)
+      throw new InvalidArgumentError(
+        `${flag} must be a whole number in [${min}, ${max}] (got ${JSON.stringify(text)})`,
+      );
+    return value;
+  };
 }
 
 /** Renders a report in the requested format. */
@@ -226,7 +240,16 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
       collect,
       [],
     )
-    .option("--fail-on-drift", "exit with code 1 when the dataset drifted")
+    .option(
+      "--segment-by <column>",
+      "cut the comparison by this column's values: a section per value (the most frequent in the reference), the rest pooled in __other__",
+    )
+    .option(
+      "--max-segments <n>",
+      "with --segment-by: values with a section of their own at most (default 20)",
+      wholeNumberIn("--max-segments", 1, 1000),
+    )
+    .option("--fail-on-drift", "exit with code 1 when the dataset (or, with --segment-by, a segment) drifted")
     .option("--quiet", "no progress bar");
   return addLimitOptions(command).action(async (flags: ReportFlags, self: Command) => {
     if (flags.config !== undefined) {
@@ -264,6 +287,8 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
     ) {
       throw new UserError("--score, --probabilities, --positive and --task need --target and --prediction");
     }
+    if (flags.maxSegments !== undefined && flags.segmentBy === undefined)
+      throw new UserError("--max-segments needs --segment-by");
     if (flags.score !== undefined && flags.probabilities !== undefined)
       throw new UserError(
         "give --score (the positive class's probability) or --probabilities (every class's), not both",
@@ -333,6 +358,9 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
           min_effect: flags.minEffect,
         },
         limits: limitsOf(flags),
+        ...(flags.segmentBy === undefined
+          ? {}
+          : { segmentBy: flags.segmentBy, maxSegments: flags.maxSegments }),
         onProgress: bar
           ? (done, total) => {
               const mb = (n: number): number => Math.round(n / 1e6);
@@ -371,7 +399,8 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
         process.stderr.write(`driftwatch: warning: ${invalidUtf8Warning(input.path, input.invalid_utf8)}\n`);
     }
     await writeOut(flags.out, await renderReport(report, flags.format));
-    if (flags.failOnDrift && report.dataset.drift) setExitCode(1);
+    const segmentDrift = report.segments !== undefined && report.segments.verdict.scope !== "none";
+    if (flags.failOnDrift && (report.dataset.drift || segmentDrift)) setExitCode(1);
     if (report.checks?.some((c) => !c.success)) setExitCode(1);
   });
 }
@@ -400,6 +429,8 @@ const comparisonOnly = [
   "task",
   "outliers",
   "suite",
+  "segmentBy",
+  "maxSegments",
 ];
 
 /** `report --config`: the config's monitors over files, through the daemon's pipeline. */

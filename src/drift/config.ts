@@ -7,6 +7,7 @@ import {
   positiveInt,
   referenceFile,
   referenceFirst,
+  segmentProperties,
 } from "../monitors/schema.js";
 import { type DriftTestName, testsFor } from "../stats/registry.js";
 import { windowSchema as window } from "../windows/config.js";
@@ -98,6 +99,7 @@ export const driftSchema = {
       maximum: 1,
       description: "effect-size floor for p-value tests (default 0)",
     },
+    ...segmentProperties,
   },
 } as const;
 

@@ -7,7 +7,9 @@ import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import { windowedFeatureProblems } from "../monitors/problems.js";
 import { checkFutureWindow } from "../monitors/reference-source.js";
+import { segmentProblems } from "../monitors/segments.js";
 import type {
+  Monitor,
   MonitorContext,
   MonitorInput,
   MonitorKind,
@@ -16,8 +18,10 @@ import type {
 } from "../monitors/types.js";
 import { driftConfigSchema } from "./config.js";
 import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
-import { loadReference } from "./reference.js";
+import { loadReference, loadSegmentedReference } from "./reference.js";
 import { driftAlertRules } from "./rules.js";
+import type { DriftScope } from "./scope.js";
+import { type DriftSegmentReferences, SegmentedDriftMonitor } from "./segmented.js";
 import { formatVerdict } from "./verdict.js";
 
 /** A drift monitor's config entry (as the monitor takes it; `config/` composes the schema). */
@@ -29,13 +33,96 @@ function featureKinds(
   config: DriftConfig,
 ): Record<string, "numeric" | "categorical"> {
   const kinds: Record<string, "numeric" | "categorical"> = {};
-  for (const feature of config.features) kinds[feature] = context.config.features[feature].type;
+  // The problems refuse vector features on a drift monitor, so each is numeric or categorical.
+  for (const feature of config.features)
+    kinds[feature] = context.config.features[feature].type as "numeric" | "categorical";
   return kinds;
+}
+
+/** The scopes a segmented window's verdict takes, each a series of `driftwatch_drift_scope`. */
+const SCOPES: readonly DriftScope[] = ["none", "confined", "global"];
+
+/** Exports one evaluated window, the pooled one (no `segment` label) or a segment's. */
+function publishWindow(result: DriftResult, m: Metrics, segment?: string): void {
+  const monitor = result.monitor;
+  const own = segment === undefined ? {} : { segment };
+  const { evaluation } = result;
+  for (const column of evaluation.columns) {
+    m.driftStatistic.set({ monitor, feature: column.name, test: column.test, ...own }, column.statistic);
+    const p = column.p_value_adjusted ?? column.p_value;
+    if (p !== null) m.driftPValue.set({ monitor, feature: column.name, test: column.test, ...own }, p);
+    m.driftDetected.set({ monitor, feature: column.name, ...own }, column.drift ? 1 : 0);
+  }
+  for (const [feature, quality] of Object.entries(result.quality)) {
+    m.missingRatio.set({ monitor, feature, ...own }, quality.missing_ratio);
+    if (quality.unseen_category_ratio !== null)
+      m.unseenCategoryRatio.set({ monitor, feature, ...own }, quality.unseen_category_ratio);
+  }
+  m.datasetDrift.set({ monitor, ...own }, evaluation.dataset.drift ? 1 : 0);
+  m.driftedShare.set({ monitor, ...own }, evaluation.dataset.share);
+  m.windowEvents.set({ monitor, ...own }, result.window.events);
+}
+
+/** A segmented drift monitor (`segment_by`) as the pipeline runs it. */
+async function createSegmented(
+  context: MonitorContext,
+  name: string,
+  config: DriftConfig,
+  state: DriftMonitorState | undefined,
+): Promise<Monitor<DriftMonitorState, DriftResult>> {
+  const kinds = featureKinds(context, config);
+  const by = config.segment_by as string;
+  const ref = config.reference;
+  let references: DriftSegmentReferences = { whole: null, split: null, counts: null };
+  if (ref.type === "file" || ref.type === "profile") {
+    const loaded = await loadSegmentedReference(ref.type, context.resolvePath(ref.path), kinds, by);
+    references = { whole: loaded.features, split: loaded.split, counts: loaded.counts };
+  }
+  const monitor = new SegmentedDriftMonitor(name, config, kinds, references, state);
+  const metrics = context.metrics;
+  metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
+  metrics.lateEventsTotal.inc({ monitor: name }, 0);
+  metrics.segmentsOverflowTotal.inc({ monitor: name }, 0);
+  metrics.segments.set({ monitor: name }, monitor.admitted);
+  const schedule = config.schedule;
+  return adaptMonitor(monitor, {
+    name,
+    sources: sourcesOfFeatures(context.config, config.features),
+    async setReference() {
+      throw new UserError(
+        `monitor ${showValue(name)} is segmented by ${showValue(by)}: its segments' references cannot be set while it runs; change its reference and restart`,
+      );
+    },
+    add(input: MonitorInput) {
+      const overflow = monitor.overflow;
+      const results = monitor.add(input.values as Record<string, unknown>, input.now, input.eventTime, {
+        position: input.position,
+        id: monitor.idOf(input.event),
+      });
+      if (monitor.overflow > overflow)
+        metrics.segmentsOverflowTotal.inc({ monitor: name }, monitor.overflow - overflow);
+      return results;
+    },
+    observe: (m: Metrics) => m.segments.set({ monitor: name }, monitor.admitted),
+    ...(schedule === undefined
+      ? {}
+      : {
+          schedule: {
+            cron: schedule,
+            run: () => {
+              const result = monitor.evaluateOpen();
+              return result ? [result] : [];
+            },
+          },
+        }),
+  });
 }
 
 /**
  * Data drift of features against a reference: windows of feature values, each evaluated with the
- * drift test of its feature; a cron `schedule` evaluates the open window too.
+ * drift test of its feature; a cron `schedule` evaluates the open window too. With `segment_by`,
+ * each window is also cut into segments by a categorical feature, each compared with its own
+ * reference (`SegmentedDriftMonitor`).
  */
 export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult> = {
   type: "drift",
@@ -55,6 +142,7 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
 
   problems(config, context) {
     const problems = windowedFeatureProblems("drift", config, context);
+    problems.push(...segmentProblems(context.config, config, context.path));
     if (config.schedule !== undefined && !validateCron(config.schedule))
       problems.push({
         path: `${context.path}/schedule`,
@@ -65,7 +153,10 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
 
   async create(context, name, config, restore: RestoreState<DriftMonitorState>) {
     const used = config.features;
-    const state = restore({ monitor: config, features: used.map((f) => context.config.features[f]) });
+    // A segmented monitor's state also depends on its segment feature.
+    const identity = config.segment_by === undefined ? used : [...used, config.segment_by];
+    const state = restore({ monitor: config, features: identity.map((f) => context.config.features[f]) });
+    if (config.segment_by !== undefined) return createSegmented(context, name, config, state);
     const kinds = featureKinds(context, config);
     const ref = config.reference;
     // A reference set while running stands in for the configured file, which is not read then.
@@ -118,23 +209,17 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
 
   publish(result: DriftResult, m: Metrics): void {
     const monitor = result.monitor;
-    const { evaluation } = result;
-    for (const column of evaluation.columns) {
-      m.driftStatistic.set({ monitor, feature: column.name, test: column.test }, column.statistic);
-      const p = column.p_value_adjusted ?? column.p_value;
-      if (p !== null) m.driftPValue.set({ monitor, feature: column.name, test: column.test }, p);
-      m.driftDetected.set({ monitor, feature: column.name }, column.drift ? 1 : 0);
-    }
-    for (const [feature, quality] of Object.entries(result.quality)) {
-      m.missingRatio.set({ monitor, feature }, quality.missing_ratio);
-      if (quality.unseen_category_ratio !== null)
-        m.unseenCategoryRatio.set({ monitor, feature }, quality.unseen_category_ratio);
-    }
-    m.datasetDrift.set({ monitor }, evaluation.dataset.drift ? 1 : 0);
-    m.driftedShare.set({ monitor }, evaluation.dataset.share);
-    m.windowEvents.set({ monitor }, result.window.events);
+    publishWindow(result, m);
     m.windowsTotal.inc({ monitor, trigger: result.trigger });
     m.evaluationDuration.observe({ monitor }, result.duration_secs);
+    const segments = result.segments;
+    if (segments === undefined) return;
+    // A segment without events in this window keeps its last window's series, as a monitor does.
+    for (const segment of segments.results) publishWindow(segment, m, segment.segment);
+    for (const scope of SCOPES)
+      m.driftScope.set({ monitor, scope }, segments.verdict.scope === scope ? 1 : 0);
+    m.driftedSegments.set({ monitor }, segments.verdict.drifted.length);
+    m.segments.set({ monitor }, segments.admitted);
   },
 
   alertRules: driftAlertRules,

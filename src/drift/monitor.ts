@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
+import { checkSegmentedState, type SegmentedState } from "../monitors/segments.js";
 import { expectArray, expectCount, expectObject, expectString, pointerSegment } from "../shape.js";
 import type { ColumnSample } from "../stats/types.js";
 import {
@@ -27,6 +28,7 @@ import {
   type Evaluation,
   evaluateColumns,
 } from "./evaluate.js";
+import type { SegmentVerdict } from "./scope.js";
 
 /** What triggered an evaluation. */
 export type Trigger = "window_close" | "schedule";
@@ -49,6 +51,42 @@ export interface DriftResult {
   readonly quality: Record<string, FeatureQuality>;
   /** Wall time the evaluation took, in seconds (for the evaluation-duration histogram). */
   readonly duration_secs: number;
+  /**
+   * A segmented monitor's (`segment_by`) segments in this window; the rest of the result is then
+   * the pooled window (every event against the whole reference). Absent for other monitors.
+   */
+  readonly segments?: DriftSegments;
+}
+
+/** One segment's evaluation in a window: its events against its reference, in the window's bounds. */
+export interface SegmentDriftResult extends DriftResult {
+  /** The segment's value, or `__other__`. */
+  readonly segment: string;
+}
+
+/** The segments of a segmented drift monitor's window, and the window's dataset-level verdict. */
+export interface DriftSegments {
+  /** The segment feature. */
+  readonly by: string;
+  /**
+   * `per_segment`: each segment is compared with its own reference (the rows of its value in the
+   * reference file, or its own first events, or its own last windows); `shared`: every segment
+   * with the monitor's one reference (a profile, or a file without the segment column).
+   */
+  readonly reference: "per_segment" | "shared";
+  /**
+   * How values got a segment of their own: `reference` (the `max_segments` values with the most
+   * reference rows) or `arrival` (the first `max_segments` values seen).
+   */
+  readonly admission: "reference" | "arrival";
+  readonly max_segments: number;
+  /** Segments of their own so far (`__other__` not counted). */
+  readonly admitted: number;
+  /** Events sent to `__other__` so far because their value had no segment of its own. */
+  readonly overflow_events: number;
+  readonly verdict: SegmentVerdict;
+  /** The segments with events in the window, in order of admission, `__other__` last. */
+  readonly results: readonly SegmentDriftResult[];
 }
 
 /** Checkpointed state of a drift monitor. */
@@ -65,6 +103,8 @@ export interface DriftMonitorState {
   readonly from_window?: number | null;
   /** A `rolling` reference: the last closed windows' states, oldest first, at most its `windows`. */
   readonly rolling?: Record<string, FeatureState>[] | null;
+  /** A segmented monitor's segments (this state is then the pooled one's); absent otherwise. */
+  readonly segmented?: SegmentedState<DriftMonitorState> | null;
 }
 
 /** Checks a drift monitor's state read back from a checkpoint (throws a `StateShapeError`). */
@@ -92,6 +132,8 @@ export function checkDriftMonitorState(value: unknown, path: string): void {
   if (state.rolling !== undefined && state.rolling !== null)
     for (const [i, features] of expectArray(state.rolling, `${path}/rolling`).entries())
       checkFeatures(features, `${path}/rolling/${i}`);
+  if (state.segmented !== undefined && state.segmented !== null)
+    checkSegmentedState(state.segmented, `${path}/segmented`, checkDriftMonitorState);
 }
 
 /** The state of several windows' features in one (a rolling reference). */

@@ -2,7 +2,8 @@ import { commonRuleProperties, consecutiveWindowsProperty } from "../alerts/rule
 import { formatNumber, freshWindow, windowAnnotations, windowPhrase } from "../alerts/rules.js";
 import type { AlertRuleCommon, AlertRuleKind, Condition, RuleContext, RuleState } from "../alerts/types.js";
 import type { ColumnReport } from "../report/model.js";
-import type { DriftResult } from "./monitor.js";
+import type { DriftResult, SegmentDriftResult } from "./monitor.js";
+import { describeVerdict } from "./scope.js";
 
 /** Drift of individual features (drift monitors): one alert per drifting feature. */
 export interface FeatureDriftRule extends AlertRuleCommon {
@@ -81,6 +82,41 @@ interface WindowContext {
   readonly drifted: string;
 }
 
+/** What a window says of itself, pooled or a segment's. */
+function windowContext(result: DriftResult, context: RuleContext): WindowContext {
+  const { columns, dataset } = result.evaluation;
+  return {
+    top: topFeatures(columns, context.options.top_features ?? 5),
+    // Which reference the window was compared with travels with the alert.
+    win: { ...windowAnnotations(result.window), reference: result.reference },
+    drifted: `${dataset.drifted_columns}/${dataset.columns}`,
+  };
+}
+
+/**
+ * The counter key of a segment's condition: apart from the pooled ones (`""` for the dataset, a
+ * feature's name), which checkpoints written before segments keep using.
+ */
+function segmentKey(segment: string, feature = ""): string {
+  return `\u0000${segment}\u0000${feature}`;
+}
+
+/**
+ * Annotations that place a window in its segmented monitor: for the pooled window the
+ * dataset-level verdict, for a segment's window its segment. None for an unsegmented monitor.
+ */
+function segmentAnnotations(result: DriftResult, segment?: SegmentDriftResult): Record<string, string> {
+  const segments = result.segments;
+  if (segments === undefined) return {};
+  const verdict = {
+    segment_by: segments.by,
+    drift_scope: segments.verdict.scope,
+    drifted_segments: segments.verdict.drifted.join(", "),
+    segments_verdict: describeVerdict(segments.verdict),
+  };
+  return segment === undefined ? verdict : { ...verdict, segment: segment.segment };
+}
+
 /**
  * The window a drift rule counts, or null when it counts none. A scheduled evaluation looks at
  * the open, partial window: it is not one of the windows counted in a row, and it would flap
@@ -89,13 +125,7 @@ interface WindowContext {
 function countedWindow(result: DriftResult, state: RuleState, context: RuleContext): WindowContext | null {
   if (result.trigger !== "window_close") return null;
   if (!freshWindow(state, result.window.index)) return null;
-  const { columns, dataset } = result.evaluation;
-  return {
-    top: topFeatures(columns, context.options.top_features ?? 5),
-    // Which reference the window was compared with travels with the alert.
-    win: { ...windowAnnotations(result.window), reference: result.reference },
-    drifted: `${dataset.drifted_columns}/${dataset.columns}`,
-  };
+  return windowContext(result, context);
 }
 
 /** `dataset_drift`: the monitor's dataset drifted in N closed windows in a row. */
@@ -118,23 +148,38 @@ export const datasetDriftRule: AlertRuleKind<DriftResult, DatasetDriftRule> = {
   evaluate(rule, result, state, context) {
     const counted = countedWindow(result, state, context);
     if (counted === null) return null;
-    const { top, win, drifted } = counted;
-    const { dataset } = result.evaluation;
     const monitor = context.monitor;
-    const n = dataset.drift ? (state.counters[""] ?? 0) + 1 : 0;
-    state.counters = n > 0 ? { "": n } : {};
-    if (n < (rule.consecutive_windows ?? 1)) return [];
-    const annotations = {
-      summary: `dataset drift in monitor "${monitor}": ${drifted} features drifted`,
-      description: `${formatNumber(dataset.share)} of features drifted (bound ${formatNumber(dataset.drift_share)}) in ${windowPhrase(win)}, ${n} window(s) in a row; top features: ${top}`,
-      share: formatNumber(dataset.share),
-      threshold: formatNumber(dataset.drift_share),
-      drifted_features: drifted,
-      consecutive_windows: String(n),
-      top_features: top,
-      ...win,
-    };
-    return [context.condition({}, annotations, dataset.share)];
+    const counters: Record<string, number> = {};
+    const conditions: Condition[] = [];
+    // The pooled window (the whole monitor's, for an unsegmented one), then each segment's.
+    const windows: [string, DriftResult, WindowContext, SegmentDriftResult?][] = [["", result, counted]];
+    for (const segment of result.segments?.results ?? [])
+      windows.push([segmentKey(segment.segment), segment, windowContext(segment, context), segment]);
+    for (const [key, window, { top, win, drifted }, segment] of windows) {
+      const { dataset } = window.evaluation;
+      const n = dataset.drift ? (state.counters[key] ?? 0) + 1 : 0;
+      if (n > 0) counters[key] = n;
+      if (n === 0 || n < (rule.consecutive_windows ?? 1)) continue;
+      const where =
+        segment === undefined
+          ? `monitor "${monitor}"`
+          : `segment ${result.segments?.by}=${segment.segment} of monitor "${monitor}"`;
+      const annotations = {
+        summary: `dataset drift in ${where}: ${drifted} features drifted`,
+        description: `${formatNumber(dataset.share)} of features drifted (bound ${formatNumber(dataset.drift_share)}) in ${windowPhrase(win)}, ${n} window(s) in a row; top features: ${top}`,
+        share: formatNumber(dataset.share),
+        threshold: formatNumber(dataset.drift_share),
+        drifted_features: drifted,
+        consecutive_windows: String(n),
+        top_features: top,
+        ...win,
+        ...segmentAnnotations(result, segment),
+      };
+      const labels: Record<string, string> = segment === undefined ? {} : { segment: segment.segment };
+      conditions.push(context.condition(labels, annotations, dataset.share));
+    }
+    state.counters = counters;
+    return conditions;
   },
 };
 
@@ -165,39 +210,49 @@ export const featureDriftRule: AlertRuleKind<DriftResult, FeatureDriftRule> = {
   evaluate(rule, result, state, context) {
     const counted = countedWindow(result, state, context);
     if (counted === null) return null;
-    const { top, win, drifted } = counted;
     const monitor = context.monitor;
     const only = rule.features && new Set(rule.features);
     const counters: Record<string, number> = {};
     const conditions: Condition[] = [];
-    for (const c of result.evaluation.columns) {
-      if (only && !only.has(c.name)) continue;
-      if (!c.drift) continue;
-      // Skipped columns and non-drifting ones break the run: their counters are dropped.
-      const n = (state.counters[c.name] ?? 0) + 1;
-      counters[c.name] = n;
-      if (n < (rule.consecutive_windows ?? 1)) continue;
-      const ctx = columnAnnotations(c);
-      const p = c.p_value_adjusted ?? c.p_value;
-      const verdict =
-        p !== null
-          ? `p-value ${formatNumber(p)} < ${ctx.threshold}`
-          : `statistic above threshold ${ctx.threshold}`;
-      conditions.push(
-        context.condition(
-          { feature: c.name },
-          {
-            summary: `feature "${c.name}" drifted in monitor "${monitor}"`,
-            description: `${c.test} statistic ${ctx.statistic} (${verdict}) in ${windowPhrase(win)}, ${n} window(s) in a row; ${drifted} features drifted; top features: ${top}`,
-            ...ctx,
-            consecutive_windows: String(n),
-            drifted_features: drifted,
-            top_features: top,
-            ...win,
-          },
-          c.statistic,
-        ),
-      );
+    const windows: [DriftResult, WindowContext, SegmentDriftResult?][] = [[result, counted]];
+    for (const segment of result.segments?.results ?? [])
+      windows.push([segment, windowContext(segment, context), segment]);
+    for (const [window, { top, win, drifted }, segment] of windows) {
+      for (const c of window.evaluation.columns) {
+        if (only && !only.has(c.name)) continue;
+        if (!c.drift) continue;
+        // Skipped columns and non-drifting ones break the run: their counters are dropped.
+        const key = segment === undefined ? c.name : segmentKey(segment.segment, c.name);
+        const n = (state.counters[key] ?? 0) + 1;
+        counters[key] = n;
+        if (n < (rule.consecutive_windows ?? 1)) continue;
+        const ctx = columnAnnotations(c);
+        const p = c.p_value_adjusted ?? c.p_value;
+        const verdict =
+          p !== null
+            ? `p-value ${formatNumber(p)} < ${ctx.threshold}`
+            : `statistic above threshold ${ctx.threshold}`;
+        const where =
+          segment === undefined
+            ? `monitor "${monitor}"`
+            : `segment ${result.segments?.by}=${segment.segment} of monitor "${monitor}"`;
+        conditions.push(
+          context.condition(
+            segment === undefined ? { feature: c.name } : { feature: c.name, segment: segment.segment },
+            {
+              summary: `feature "${c.name}" drifted in ${where}`,
+              description: `${c.test} statistic ${ctx.statistic} (${verdict}) in ${windowPhrase(win)}, ${n} window(s) in a row; ${drifted} features drifted; top features: ${top}`,
+              ...ctx,
+              consecutive_windows: String(n),
+              drifted_features: drifted,
+              top_features: top,
+              ...win,
+              ...segmentAnnotations(result, segment),
+            },
+            c.statistic,
+          ),
+        );
+      }
     }
     state.counters = counters;
     return conditions;

@@ -1,5 +1,6 @@
 import { formatNumber } from "../report/markdown.js";
 import type { DriftResult } from "./monitor.js";
+import { describeVerdict } from "./scope.js";
 
 function when(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(".000Z", "Z");
@@ -7,7 +8,9 @@ function when(ms: number | null): string | null {
 
 /**
  * One line per evaluated window, for people watching `driftwatch run`:
- * `[weather-drift] window 3 (91 events, 2013-04-01..2013-06-30): DRIFT 3/5 features drifted | temp_max ks 0.31 p=1.2e-05 drift | ...`
+ * `[weather-drift] window 3 (91 events, 2013-04-01..2013-06-30): DRIFT 3/5 features drifted | temp_max ks 0.31 p=1.2e-05 drift | ...`;
+ * a segmented monitor's line ends with its segments:
+ * `| segments by weather: drift confined to drizzle (1 of 5 segments) | drizzle (53 events) DRIFT 2/4 | fog (101 events) 0/4 | ...`
  */
 export function formatVerdict(result: DriftResult): string {
   const { evaluation, window } = result;
@@ -24,5 +27,16 @@ export function formatVerdict(result: DriftResult): string {
       `${c.name} ${c.test} ${formatNumber(c.statistic)}${c.p_value === null ? "" : ` p=${formatNumber(c.p_value_adjusted ?? c.p_value)}`}${c.drift ? " drift" : ""}`,
   );
   const skipped = evaluation.skipped.map((s) => `${s.name} skipped (${s.reason})`);
-  return [head, ...columns, ...skipped].join(" | ");
+  const segments = result.segments;
+  const cut =
+    segments === undefined
+      ? []
+      : [
+          `segments by ${segments.by}: ${describeVerdict(segments.verdict)}`,
+          ...segments.results.map((s) => {
+            const own = s.evaluation.dataset;
+            return `${s.segment} (${s.window.events} event${s.window.events === 1 ? "" : "s"}) ${own.drift ? "DRIFT " : ""}${own.drifted_columns}/${own.columns}`;
+          }),
+        ];
+  return [head, ...columns, ...skipped, ...cut].join(" | ");
 }

@@ -53,31 +53,31 @@ export class Metrics {
   readonly driftStatistic = new Gauge({
     name: "driftwatch_drift_statistic",
     help: "Test statistic of the last evaluated window, per feature.",
-    labelNames: ["monitor", "feature", "test"] as const,
+    labelNames: ["monitor", "feature", "test", "segment"] as const,
     registers: [this.registry],
   });
   readonly driftPValue = new Gauge({
     name: "driftwatch_drift_p_value",
     help: "p-value (after the configured correction) of the last evaluated window, per feature; absent for distance tests.",
-    labelNames: ["monitor", "feature", "test"] as const,
+    labelNames: ["monitor", "feature", "test", "segment"] as const,
     registers: [this.registry],
   });
   readonly driftDetected = new Gauge({
     name: "driftwatch_drift_detected",
     help: "1 when the feature drifted in the last evaluated window, else 0.",
-    labelNames: ["monitor", "feature"] as const,
+    labelNames: ["monitor", "feature", "segment"] as const,
     registers: [this.registry],
   });
   readonly datasetDrift = new Gauge({
     name: "driftwatch_dataset_drift",
     help: "1 when the share of drifted features reached drift_share in the last evaluated window, else 0.",
-    labelNames: ["monitor"] as const,
+    labelNames: ["monitor", "segment"] as const,
     registers: [this.registry],
   });
   readonly driftedShare = new Gauge({
     name: "driftwatch_drifted_features_share",
     help: "Share of the monitor's features that drifted in the last evaluated window.",
-    labelNames: ["monitor"] as const,
+    labelNames: ["monitor", "segment"] as const,
     registers: [this.registry],
   });
   readonly expectationSuccess = new Gauge({
@@ -119,7 +119,7 @@ export class Metrics {
   readonly windowEvents = new Gauge({
     name: "driftwatch_window_events",
     help: "Events in the last evaluated window.",
-    labelNames: ["monitor"] as const,
+    labelNames: ["monitor", "segment"] as const,
     registers: [this.registry],
   });
   readonly windowsTotal = new Counter({
@@ -149,13 +149,37 @@ export class Metrics {
   readonly missingRatio = new Gauge({
     name: "driftwatch_missing_ratio",
     help: "Share of the last window's events in which the feature was missing or invalid.",
-    labelNames: ["monitor", "feature"] as const,
+    labelNames: ["monitor", "feature", "segment"] as const,
     registers: [this.registry],
   });
   readonly unseenCategoryRatio = new Gauge({
     name: "driftwatch_unseen_category_ratio",
     help: "Share of the last window's values of a categorical feature whose category the reference never had.",
-    labelNames: ["monitor", "feature"] as const,
+    labelNames: ["monitor", "feature", "segment"] as const,
+    registers: [this.registry],
+  });
+  readonly driftScope = new Gauge({
+    name: "driftwatch_drift_scope",
+    help: "Segmented drift monitors: 1 for the scope of the last window's drift (none, confined to some segments, global), 0 for the others.",
+    labelNames: ["monitor", "scope"] as const,
+    registers: [this.registry],
+  });
+  readonly driftedSegments = new Gauge({
+    name: "driftwatch_drifted_segments",
+    help: "Segmented drift monitors: segments whose data drifted in the last window.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly segments = new Gauge({
+    name: "driftwatch_segments",
+    help: "Segmented monitors: values with a segment of their own so far (at most max_segments; __other__ not counted).",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly segmentsOverflowTotal = new Counter({
+    name: "driftwatch_segments_overflow_total",
+    help: "Segmented monitors: events pooled in __other__ because their value has no segment of its own (past max_segments, or not in a per-segment reference).",
+    labelNames: ["monitor"] as const,
     registers: [this.registry],
   });
   readonly outlierScore = new Histogram({
@@ -168,19 +192,19 @@ export class Metrics {
   readonly outlierEventsTotal = new Counter({
     name: "driftwatch_outlier_events_total",
     help: "Events scored above the scorer's threshold.",
-    labelNames: ["monitor", "scorer"] as const,
+    labelNames: ["monitor", "scorer", "segment"] as const,
     registers: [this.registry],
   });
   readonly outlierRatio = new Gauge({
     name: "driftwatch_outlier_ratio",
     help: "Share of the last closed window's events that were outliers, per scorer.",
-    labelNames: ["monitor", "scorer"] as const,
+    labelNames: ["monitor", "scorer", "segment"] as const,
     registers: [this.registry],
   });
   readonly outlierThreshold = new Gauge({
     name: "driftwatch_outlier_threshold",
     help: "Score above which an event is an outlier (a percentile of the reference scores, or the configured value).",
-    labelNames: ["monitor", "scorer"] as const,
+    labelNames: ["monitor", "scorer", "segment"] as const,
     registers: [this.registry],
   });
   readonly performance = new Gauge({

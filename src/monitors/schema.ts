@@ -42,6 +42,23 @@ export const referenceFirst = {
   },
 } as const;
 
+/** The keys a segmented monitor kind (`segment_by`: drift, outliers) adds to its config branch; `monitors/segments.ts` checks and applies them. */
+export const segmentProperties = {
+  segment_by: {
+    type: "string",
+    minLength: 1,
+    description:
+      "a categorical feature of the same source: each window is cut by its value into segments, each compared with its own reference when the reference has that column (else with the shared one)",
+  },
+  max_segments: {
+    type: "integer",
+    minimum: 1,
+    maximum: 1000,
+    description:
+      "segments of their own at most (default 20): the values with the most reference rows, or else the first seen; the others are pooled in __other__",
+  },
+} as const;
+
 /** A monitor's `features`: names under `features`, each once. */
 export const featureList = <D extends string>(description: D) =>
   ({

@@ -7,6 +7,7 @@ import {
   positiveInt,
   referenceFile,
   referenceFirst,
+  segmentProperties,
 } from "../monitors/schema.js";
 import type { WindowConfig } from "../windows/config.js";
 import { type OutlierScorerName, outlierScorers } from "./registry.js";
@@ -82,6 +83,7 @@ export const outliersSchema = {
       maximum: 1000,
       description: "most extreme events kept per window and scorer (default 10)",
     },
+    ...segmentProperties,
   },
 } as const;
 

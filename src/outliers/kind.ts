@@ -7,7 +7,14 @@ import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import { windowedFeatureProblems } from "../monitors/problems.js";
 import { checkFutureWindow } from "../monitors/reference-source.js";
-import type { MonitorInput, MonitorKind, ReferenceSource } from "../monitors/types.js";
+import { segmentProblems } from "../monitors/segments.js";
+import type {
+  Monitor,
+  MonitorContext,
+  MonitorInput,
+  MonitorKind,
+  ReferenceSource,
+} from "../monitors/types.js";
 import { outliersConfigSchema } from "./config.js";
 import {
   checkOutlierMonitorState,
@@ -17,15 +24,89 @@ import {
 } from "./monitor.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "./registry.js";
 import { outlierAlertRules } from "./rules.js";
+import { loadSegmentedRows, type OutlierSegmentReferences, SegmentedOutlierMonitor } from "./segmented.js";
 import { formatOutlierVerdict } from "./verdict.js";
 
 /** An outlier monitor's config entry (as the monitor takes it; `config/` composes the schema). */
 type OutlierConfig = ConstructorParameters<typeof OutlierMonitor>[1];
 
 /** Exports the fitted thresholds (a `first` reference fits them mid-batch: they appear then). */
-function exportThresholds(monitor: OutlierMonitor, metrics: Metrics): void {
-  for (const { scorer, threshold } of monitor.thresholds)
-    metrics.outlierThreshold.set({ monitor: monitor.name, scorer }, threshold);
+function exportThresholds(monitor: OutlierMonitor | SegmentedOutlierMonitor, metrics: Metrics): void {
+  for (const { scorer, threshold, segment } of monitor.thresholds as {
+    scorer: string;
+    threshold: number;
+    segment?: string;
+  }[])
+    metrics.outlierThreshold.set(
+      { monitor: monitor.name, scorer, ...(segment === undefined ? {} : { segment }) },
+      threshold,
+    );
+}
+
+/** Exports one closed window, the pooled one (no `segment` label) or a segment's. */
+function publishWindow(result: OutlierResult, m: Metrics, segment?: string): void {
+  const own = segment === undefined ? {} : { segment };
+  for (const scorer of result.scorers) {
+    m.outlierRatio.set({ monitor: result.monitor, scorer: scorer.scorer, ...own }, scorer.ratio);
+    m.outlierThreshold.set({ monitor: result.monitor, scorer: scorer.scorer, ...own }, scorer.threshold);
+  }
+  m.windowEvents.set({ monitor: result.monitor, ...own }, result.window.events);
+}
+
+/** A segmented outlier monitor (`segment_by`) as the pipeline runs it. */
+async function createSegmented(
+  context: MonitorContext,
+  name: string,
+  config: OutlierConfig,
+  state: OutlierMonitorState | undefined,
+): Promise<Monitor<OutlierMonitorState, OutlierResult>> {
+  const by = config.segment_by as string;
+  const ref = config.reference;
+  const references: OutlierSegmentReferences =
+    ref.type === "file"
+      ? await loadSegmentedRows(context.resolvePath(ref.path), config.features, by)
+      : { rows: null, split: null, counts: null };
+  const monitor = new SegmentedOutlierMonitor(name, config, references, state);
+  const metrics = context.metrics;
+  exportThresholds(monitor, metrics);
+  metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
+  metrics.lateEventsTotal.inc({ monitor: name }, 0);
+  metrics.segmentsOverflowTotal.inc({ monitor: name }, 0);
+  metrics.segments.set({ monitor: name }, monitor.admitted);
+  return adaptMonitor(monitor, {
+    name,
+    sources: sourcesOfFeatures(context.config, config.features),
+    async setReference() {
+      throw new UserError(
+        `monitor ${showValue(name)} is segmented by ${showValue(by)}: its segments' references cannot be set while it runs; change its reference and restart`,
+      );
+    },
+    add(input: MonitorInput) {
+      const overflow = monitor.overflow;
+      const { scores, segment, segmentScores, closed } = monitor.add(
+        input.values as Record<string, unknown>,
+        input.now,
+        input.eventTime,
+        monitor.idOf(input.event),
+      );
+      for (const score of scores) {
+        metrics.outlierScore.observe({ monitor: name, scorer: score.scorer }, score.score);
+        if (score.outlier) metrics.outlierEventsTotal.inc({ monitor: name, scorer: score.scorer });
+      }
+      // Per segment only the outlier count: a score histogram per segment would multiply its series.
+      for (const score of segmentScores)
+        if (score.outlier) metrics.outlierEventsTotal.inc({ monitor: name, scorer: score.scorer, segment });
+      if (monitor.overflow > overflow)
+        metrics.segmentsOverflowTotal.inc({ monitor: name }, monitor.overflow - overflow);
+      return closed;
+    },
+    observe(m: Metrics) {
+      exportThresholds(monitor, m);
+      m.segments.set({ monitor: name }, monitor.admitted);
+      for (const [segment, why] of monitor.takeUnfitted())
+        context.log.warn("segment not fitted on its own reference", { monitor: name, segment, reason: why });
+    },
+  });
 }
 
 /**
@@ -60,6 +141,7 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
         });
       }
     }
+    problems.push(...segmentProblems(all, config, base));
     const seen = new Set<string>();
     for (const [i, scorer] of (config.scorers ?? []).entries()) {
       const { type, threshold, name, ...params } = scorer;
@@ -83,7 +165,10 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
 
   async create(context, name, config, restore) {
     const used = config.features;
-    const state = restore({ monitor: config, features: used.map((f) => context.config.features[f]) });
+    // A segmented monitor's state also depends on its segment feature.
+    const identity = config.segment_by === undefined ? used : [...used, config.segment_by];
+    const state = restore({ monitor: config, features: identity.map((f) => context.config.features[f]) });
+    if (config.segment_by !== undefined) return createSegmented(context, name, config, state);
     const ref = config.reference;
     // A reference set while running is fitted in the state: the configured file is not read then.
     const rows =
@@ -133,13 +218,11 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
   checkState: checkOutlierMonitorState,
 
   publish(result: OutlierResult, m: Metrics): void {
-    const monitor = result.monitor;
-    for (const scorer of result.scorers) {
-      m.outlierRatio.set({ monitor, scorer: scorer.scorer }, scorer.ratio);
-      m.outlierThreshold.set({ monitor, scorer: scorer.scorer }, scorer.threshold);
-    }
-    m.windowEvents.set({ monitor }, result.window.events);
-    m.windowsTotal.inc({ monitor, trigger: "window_close" });
+    publishWindow(result, m);
+    m.windowsTotal.inc({ monitor: result.monitor, trigger: "window_close" });
+    if (result.segments === undefined) return;
+    for (const segment of result.segments.results) publishWindow(segment, m, segment.segment);
+    m.segments.set({ monitor: result.monitor }, result.segments.admitted);
   },
 
   alertRules: outlierAlertRules,

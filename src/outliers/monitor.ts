@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
+import { checkSegmentedState, type SegmentedState } from "../monitors/segments.js";
 import {
   expectArray,
   expectCount,
@@ -61,6 +62,8 @@ export interface OutlierMonitorState {
   replaced?: { readonly from: string; readonly rows: number } | null;
   /** `reference set --from window:N`: the window whose rows are refitted on when it closes, and its rows so far. */
   from_window?: { readonly index: number; rows: (number | null)[][] } | null;
+  /** A segmented monitor's segments (this state is then the pooled one's); absent otherwise. */
+  segmented?: SegmentedState<OutlierMonitorState> | null;
 }
 
 /** One scored event, handed to the metrics as it happens. */
@@ -90,6 +93,34 @@ export interface OutlierResult {
     readonly top: readonly ExtremeEvent[];
   }[];
   readonly incomplete: number;
+  /**
+   * A segmented monitor's (`segment_by`) segments in this window; the rest of the result is then
+   * the pooled window (every event scored against the whole reference). Absent otherwise.
+   */
+  readonly segments?: OutlierSegments;
+}
+
+/** One segment's window: its events scored against its own reference, in the window's bounds. */
+export interface SegmentOutlierResult extends OutlierResult {
+  /** The segment's value, or `__other__`. */
+  readonly segment: string;
+}
+
+/** The segments of a segmented outlier monitor's window. */
+export interface OutlierSegments {
+  /** The segment feature. */
+  readonly by: string;
+  /** `per_segment`: scorers fitted on each segment's own reference rows or first events; `shared`: on the whole reference. */
+  readonly reference: "per_segment" | "shared";
+  /** `reference`: the values with the most reference rows got a segment; `arrival`: the first values seen. */
+  readonly admission: "reference" | "arrival";
+  readonly max_segments: number;
+  /** Segments of their own so far (`__other__` not counted). */
+  readonly admitted: number;
+  /** Events sent to `__other__` so far because their value had no segment of its own. */
+  readonly overflow_events: number;
+  /** The segments with events in the window, in order of admission, `__other__` last. */
+  readonly results: readonly SegmentOutlierResult[];
 }
 
 /**
@@ -154,6 +185,8 @@ export function checkOutlierMonitorState(value: unknown, path: string): void {
       );
   }
   expectCount(state.incomplete, `${path}/incomplete`);
+  if (state.segmented !== undefined && state.segmented !== null)
+    checkSegmentedState(state.segmented, `${path}/segmented`, checkOutlierMonitorState);
 }
 
 function toRow(values: Record<string, unknown>, features: readonly string[]): (number | null)[] {
@@ -197,7 +230,9 @@ export class OutlierMonitor {
     this.windower = new Windower(config.window, {}, state?.window);
     const tallies = (): ScorerTally[] => this.scorers.map(() => ({ outliers: 0, top: [] }));
     if (state) {
-      this.stateValue = { ...state, window: this.windower.state };
+      // A segmented monitor's segments are its wrapper's to keep, not this monitor's.
+      const { segmented: _segmented, ...own } = state;
+      this.stateValue = { ...own, window: this.windower.state };
     } else {
       this.stateValue = {
         collecting: reference === null ? { rows: [], events: 0 } : null,

@@ -1,7 +1,7 @@
 import { commonRuleProperties } from "../alerts/rule-schema.js";
 import { formatNumber, windowAnnotations, windowPhrase } from "../alerts/rules.js";
 import type { AlertRuleCommon, AlertRuleKind, Condition } from "../alerts/types.js";
-import type { OutlierResult } from "./monitor.js";
+import type { OutlierResult, SegmentOutlierResult } from "./monitor.js";
 
 /** A scorer's outlier ratio in a window went above a bound (outlier monitors). */
 export interface OutlierRatioAboveRule extends AlertRuleCommon {
@@ -40,25 +40,39 @@ export const outlierRatioAboveRule: AlertRuleKind<OutlierResult, OutlierRatioAbo
   },
   evaluate(rule, result, _state, context) {
     const monitor = context.monitor;
-    const win = windowAnnotations(result.window);
     const conditions: Condition[] = [];
-    for (const s of result.scorers) {
-      if (rule.scorer !== undefined && s.scorer !== rule.scorer) continue;
-      if (!(s.ratio > rule.above)) continue;
-      const ids = s.top.flatMap((e) => (e.id === null ? [] : [e.id]));
-      const annotations: Record<string, string> = {
-        summary: `${s.outliers} outliers (${formatNumber(s.ratio)}) by ${s.scorer} in monitor "${monitor}"`,
-        description: `${s.outliers} of ${result.window.events} events scored above ${formatNumber(s.threshold)} by ${s.scorer}, a ratio of ${formatNumber(s.ratio)} > ${formatNumber(rule.above)}, in ${windowPhrase(win)}; most extreme: ${ids.join(", ") || "(no ids)"}`,
-        ratio: formatNumber(s.ratio),
-        threshold: formatNumber(rule.above),
-        outliers: String(s.outliers),
-        score_threshold: formatNumber(s.threshold),
-        sample_ids: ids.join(", "),
-        top_scores: s.top.map((e) => `${e.id ?? "?"}=${formatNumber(e.score)}`).join(", "),
-        incomplete_events: String(result.incomplete),
-        ...win,
-      };
-      conditions.push(context.condition({ scorer: s.scorer }, annotations, s.ratio));
+    // The pooled window (the whole monitor's, for an unsegmented one), then each segment's.
+    const windows: [OutlierResult, SegmentOutlierResult?][] = [[result]];
+    for (const segment of result.segments?.results ?? []) windows.push([segment, segment]);
+    for (const [window, segment] of windows) {
+      const win = windowAnnotations(window.window);
+      const where =
+        segment === undefined
+          ? `monitor "${monitor}"`
+          : `segment ${result.segments?.by}=${segment.segment} of monitor "${monitor}"`;
+      for (const s of window.scorers) {
+        if (rule.scorer !== undefined && s.scorer !== rule.scorer) continue;
+        if (!(s.ratio > rule.above)) continue;
+        const ids = s.top.flatMap((e) => (e.id === null ? [] : [e.id]));
+        const annotations: Record<string, string> = {
+          summary: `${s.outliers} outliers (${formatNumber(s.ratio)}) by ${s.scorer} in ${where}`,
+          description: `${s.outliers} of ${window.window.events} events scored above ${formatNumber(s.threshold)} by ${s.scorer}, a ratio of ${formatNumber(s.ratio)} > ${formatNumber(rule.above)}, in ${windowPhrase(win)}; most extreme: ${ids.join(", ") || "(no ids)"}`,
+          ratio: formatNumber(s.ratio),
+          threshold: formatNumber(rule.above),
+          outliers: String(s.outliers),
+          score_threshold: formatNumber(s.threshold),
+          sample_ids: ids.join(", "),
+          top_scores: s.top.map((e) => `${e.id ?? "?"}=${formatNumber(e.score)}`).join(", "),
+          incomplete_events: String(window.incomplete),
+          ...win,
+          ...(segment === undefined
+            ? {}
+            : { segment_by: result.segments?.by ?? "", segment: segment.segment }),
+        };
+        const labels: Record<string, string> = { scorer: s.scorer };
+        if (segment !== undefined) labels.segment = segment.segment;
+        conditions.push(context.condition(labels, annotations, s.ratio));
+      }
     }
     return conditions;
   },

@@ -9,9 +9,11 @@ import type { RawValue } from "../io/raw.js";
 import { categoricalOf, formatOf, type InputFormat } from "../io/read.js";
 import { readTables, type TableSpec } from "../io/spec.js";
 import type { Table } from "../io/table.js";
+import { DEFAULT_MAX_SEGMENTS } from "../monitors/segments.js";
 import { dataColumnsOf, runSuites } from "./checks.js";
 import type { ChecksSection, DriftReport, ModelQuality, OutlierSection } from "./model.js";
 import { modelQuality, outlierSection, type QualityRequest, qualityColumns } from "./quality.js";
+import { type SegmentColumn, segmentsReport } from "./segments.js";
 
 /** What `driftwatch report` compares and how. */
 export interface ReportRequest {
@@ -35,6 +37,13 @@ export interface ReportRequest {
   readonly onProgress?: (done: number, total: number) => void;
   /** Size limits enforced while the files are read (default `defaultReadLimits`). */
   readonly limits?: ReadLimits;
+  /**
+   * Cut the drift comparison by this column's values (`--segment-by`): it is left out of the
+   * compared columns, and each of its values gets a section.
+   */
+  readonly segmentBy?: string;
+  /** Segments of their own at most (default 20); the other values are pooled in `__other__`. */
+  readonly maxSegments?: number;
 }
 
 /** `name@version` of this program, for the report's `generated_by`. */
@@ -54,7 +63,10 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     forced.set(name, "categorical");
   }
   const wanted = new Set(request.columns);
-  const ignored = new Set(request.ignore);
+  const by = request.segmentBy;
+  // The segment column is read for its cells only: within a segment it has one value.
+  const ignore = by === undefined ? request.ignore : [...request.ignore, by];
+  const ignored = new Set(ignore);
   const include = (name: string): boolean => !ignored.has(name) && (wanted.size === 0 || wanted.has(name));
 
   const sizes = await Promise.all(
@@ -84,9 +96,9 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     format: request.inputFormat,
     forced: [...forced.entries()],
     only: request.columns,
-    ignore: request.ignore,
+    ignore,
     limits,
-    ...(suites ? { keep: "all" as const } : roles.length > 0 ? { keep: roles } : {}),
+    ...(suites || by !== undefined ? { keep: "all" as const } : roles.length > 0 ? { keep: roles } : {}),
     rowOrder: request.outliers === true,
   });
   let [reference, current] = await readTables(
@@ -106,6 +118,16 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     if (!curNames.has(name))
       throw new UserError(
         `${request.current}: column ${showValue(name)} not found${suggest(name, current.names)}`,
+      );
+  }
+  if (by !== undefined) {
+    if (!refNames.has(by))
+      throw new UserError(
+        `${request.reference}: --segment-by column ${showValue(by)} not found${suggest(by, reference.names)}`,
+      );
+    if (!curNames.has(by))
+      throw new UserError(
+        `${request.current}: --segment-by column ${showValue(by)} not found${suggest(by, current.names)}`,
       );
   }
   const common = reference.names.filter((name) => curNames.has(name) && include(name));
@@ -201,7 +223,28 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     .filter((i) => i.kind === "numeric")
     .map((i) => i.name)
     .filter((name) => !roles.includes(name));
+  // The cells of each compared column, for the segments (read before the analysis takes the samples).
+  const segmentColumns: SegmentColumn[] =
+    by === undefined
+      ? []
+      : inputs.map((input) => ({
+          name: input.name,
+          kind: input.kind,
+          reference: reference.raw?.get(input.name) ?? [],
+          current: current.raw?.get(input.name) ?? [],
+        }));
   const evaluation = decideColumns(await analyzeColumnsParallel(inputs, request.drift), request.drift);
+  const segments =
+    by === undefined
+      ? undefined
+      : await segmentsReport(
+          by,
+          request.maxSegments ?? DEFAULT_MAX_SEGMENTS,
+          { reference: reference.raw?.get(by) ?? [], current: current.raw?.get(by) ?? [] },
+          segmentColumns,
+          evaluation.dataset,
+          request.drift,
+        );
   let quality: ModelQuality | undefined;
   if (q !== undefined) {
     for (const name of roles) {
@@ -260,6 +303,7 @@ export async function buildReport(request: ReportRequest): Promise<DriftReport> 
     ...(quality ? { quality } : {}),
     ...(outliers ? { outliers } : {}),
     ...(checks ? { checks } : {}),
+    ...(segments ? { segments } : {}),
   };
 }
 

@@ -14,11 +14,12 @@
 
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { describeVerdict } from "../drift/scope.js";
 import { invalidUtf8Warning } from "../io/utf8.js";
 import type { Estimate } from "../performance/types.js";
 import { describeOutcome, showKwargs } from "./checks-text.js";
-import { qualityMetricRows, unusableText } from "./markdown.js";
-import type { ChecksSection, ColumnHistogram, ColumnReport, DriftReport } from "./model.js";
+import { qualityMetricRows, segmentsRule, unusableText } from "./markdown.js";
+import type { ChecksSection, ColumnHistogram, ColumnReport, DriftReport, SegmentsReport } from "./model.js";
 
 /** Renders a drift report as one self-contained HTML document. */
 export async function renderHtml(report: DriftReport): Promise<string> {
@@ -45,7 +46,7 @@ export async function renderHtml(report: DriftReport): Promise<string> {
 <main>
 ${renderSummary(report)}
 ${renderQuality(report)}
-${renderChecks(report.checks ?? [])}
+${renderChecks(report.checks ?? [])}${report.segments === undefined ? "" : `\n${renderSegments(report.segments, report.dataset.correction)}`}
 ${renderColumnTable(columns, report.dataset.correction)}
 <section class="columns" aria-labelledby="columns-heading">
 <h2 id="columns-heading">Columns in detail</h2>
@@ -247,6 +248,65 @@ ${rows.join("\n")}
 </section>`;
     })
     .join("\n");
+}
+
+/**
+ * `--segment-by`: the dataset-level verdict, a table of which segments drifted, then a section per
+ * segment with its columns (no plots: the pooled columns below have them).
+ */
+function renderSegments(segments: SegmentsReport, correction: Correction): string {
+  const { verdict } = segments;
+  const summary = segments.segments.map((s, index) => {
+    const d = s.dataset;
+    const drifted = orderColumns(s.columns).filter((c) => c.drift);
+    return `<tr class="${d.drift ? "drift" : "stable"}" data-segment="${escapeHtml(s.segment)}" data-drift="${d.drift}">
+<td class="name"><a href="#segment-${index + 1}">${escapeHtml(s.segment)}</a></td>
+<td class="num">${formatCount(s.rows.reference)} / ${formatCount(s.rows.current)}</td>
+<td class="num">${formatCount(d.drifted_columns)} of ${formatCount(d.columns)}</td>
+<td>${d.columns === 0 ? `<span class="muted">not compared</span>` : driftBadge(d.drift)}</td>
+<td>${drifted.map((c) => `<code>${escapeHtml(c.name)}</code>`).join(", ")}</td>
+</tr>`;
+  });
+  const sections = segments.segments.map((s, index) => {
+    const d = s.dataset;
+    const rows = orderColumns(s.columns).map(
+      (c) => `<tr class="${c.drift ? "drift" : "stable"}">
+<td class="name">${escapeHtml(c.name)}</td>
+<td>${driftBadge(c.drift)}</td>
+<td>${escapeHtml(c.test)}</td>
+<td class="num">${formatNumber(c.statistic)}</td>
+<td class="num">${escapeHtml(formatPValue(c.p_value_adjusted ?? c.p_value))}</td>
+<td class="num">${decisionRule(c, correction)}</td>
+<td class="num">${formatCount(c.n_reference)} / ${formatCount(c.n_current)}</td>
+</tr>`,
+    );
+    const skipped =
+      s.skipped.length === 0
+        ? ""
+        : `<p class="muted">Not compared: ${s.skipped.map((k) => `<code>${escapeHtml(k.name)}</code> (${escapeHtml(k.reason)})`).join(", ")}.</p>`;
+    return `<section class="column segment ${d.drift ? "drift" : "stable"}" id="segment-${index + 1}" data-segment="${escapeHtml(s.segment)}" data-drift="${d.drift}">
+<h3><span class="name">${escapeHtml(s.segment)}</span> ${d.columns === 0 ? `<span class="kind">not compared</span>` : driftBadge(d.drift)} <span class="kind">${formatCount(d.drifted_columns)} of ${formatCount(d.columns)} columns drifted; ${formatCount(s.rows.reference)} reference and ${formatCount(s.rows.current)} current rows</span></h3>
+${
+  rows.length === 0
+    ? ""
+    : `<div class="scroll"><table><thead><tr><th scope="col">Column</th><th scope="col">Drift</th><th scope="col">Test</th><th scope="col" class="num">Statistic</th><th scope="col" class="num">p-value</th><th scope="col" class="num">Drift when</th><th scope="col" class="num">Values (ref. / cur.)</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table></div>`
+}
+${skipped}
+</section>`;
+  });
+  return `<section class="segments" data-by="${escapeHtml(segments.by)}" data-scope="${verdict.scope}" aria-labelledby="segments-heading">
+<h2 id="segments-heading">Segments by <code>${escapeHtml(segments.by)}</code></h2>
+<p class="verdict ${verdict.scope === "none" ? "stable" : "drift"}">${escapeHtml(describeVerdict(verdict))}</p>
+<p>${segmentsRule(segments, (text) => `<code>${escapeHtml(text)}</code>`)} A segment drifts when its share of drifted columns reaches the dataset's bound; the drift is global when the pooled data drifts or more than half of the segments compared drift.</p>
+<div class="scroll"><table><thead><tr><th scope="col">Segment</th><th scope="col" class="num">Rows (ref. / cur.)</th><th scope="col" class="num">Drifted columns</th><th scope="col">Drift</th><th scope="col">Drifted columns</th></tr></thead>
+<tbody>
+${summary.join("\n")}
+</tbody></table></div>
+${sections.join("\n")}
+</section>`;
 }
 
 function checkBadge(state: "passed" | "failed" | "error"): string {

@@ -1,7 +1,15 @@
+import { describeVerdict } from "../drift/scope.js";
 import { invalidUtf8Warning } from "../io/utf8.js";
 import type { ClassificationMetrics, Estimate, RegressionMetrics } from "../performance/types.js";
 import { describeOutcome, showKwargs } from "./checks-text.js";
-import type { ChecksSection, ColumnReport, DriftReport, ModelQuality, OutlierSection } from "./model.js";
+import type {
+  ChecksSection,
+  ColumnReport,
+  DriftReport,
+  ModelQuality,
+  OutlierSection,
+  SegmentsReport,
+} from "./model.js";
 
 /** Formats a p-value or statistic compactly: scientific notation when tiny, 4 significant digits. */
 export function formatNumber(value: number | null): string {
@@ -75,6 +83,7 @@ export function renderMarkdown(report: DriftReport): string {
       );
     }
   }
+  if (report.segments) lines.push("", ...segmentsMarkdown(report.segments));
   if (report.roles) {
     const named = [report.roles.target, report.roles.prediction, report.roles.score].filter(
       (n): n is string => n !== undefined,
@@ -107,6 +116,61 @@ export function renderMarkdown(report: DriftReport): string {
     `<sub>${report.generated_by}; Jensen–Shannon distance uses the natural logarithm; PSI replaces zero proportions by 1e-4.</sub>`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** A column's verdict in a few words: `temp_max (ks 0.8, p=1.2e-09)`. */
+function columnBrief(c: ColumnReport): string {
+  const p = c.p_value_adjusted ?? c.p_value;
+  return `${c.name} (${c.test} ${formatNumber(c.statistic)}${p === null ? "" : `, p=${formatNumber(p)}`})`;
+}
+
+/** How rows were given segments, in one sentence; `name` formats the column's and a segment's name. */
+export function segmentsRule(segments: SegmentsReport, name: (text: string) => string): string {
+  const own = segments.segments.filter((s) => s.segment !== "__other__").length;
+  return `Up to ${segments.max_segments} values of ${name(segments.by)}, those with the most reference rows, have a segment of their own (${own} here); current rows of any other value (${segments.overflow_rows}) and rows without a value are pooled in ${name("__other__")}.`;
+}
+
+/**
+ * The segments of `--segment-by`: the dataset-level verdict, a table of which segments drifted,
+ * then a section per segment with its columns.
+ */
+export function segmentsMarkdown(segments: SegmentsReport): string[] {
+  const lines = [
+    `### Segments by ${code(segments.by)}: ${segments.verdict.scope === "none" ? "" : "**"}${describeVerdict(segments.verdict)}${segments.verdict.scope === "none" ? "" : "**"}`,
+    "",
+    `${segmentsRule(segments, code)} A segment drifts when its share of drifted columns reaches the dataset's bound; the drift is global when the pooled data drifts or more than half of the segments compared drift.`,
+    "",
+    "| segment | rows ref / cur | drifted columns | drift | drifted columns (most significant first) |",
+    "|---|---:|---:|---|---|",
+  ];
+  for (const s of segments.segments) {
+    const d = s.dataset;
+    const drifted = displayOrder(s.columns).filter((c) => c.drift);
+    lines.push(
+      `| ${cell(s.segment)} | ${s.rows.reference} / ${s.rows.current} | ${d.drifted_columns} of ${d.columns} | ${d.columns === 0 ? "not compared" : d.drift ? "**yes**" : "no"} | ${cell(drifted.map(columnBrief).join(", "))} |`,
+    );
+  }
+  for (const s of segments.segments) {
+    const d = s.dataset;
+    lines.push(
+      "",
+      `#### Segment ${code(s.segment)}: ${d.columns === 0 ? "not compared" : d.drift ? "**drift**" : "no drift"}, ${d.drifted_columns} of ${d.columns} columns drifted`,
+      "",
+    );
+    if (s.columns.length > 0) {
+      lines.push(
+        "| column | test | statistic | p-value | drift | n ref / cur |",
+        "|---|---|---:|---:|---|---:|",
+      );
+      for (const c of displayOrder(s.columns))
+        lines.push(
+          `| ${cell(c.name)} | ${c.test} | ${formatNumber(c.statistic)} | ${formatNumber(c.p_value_adjusted ?? c.p_value)} | ${c.drift ? "**yes**" : "no"} | ${c.n_reference} / ${c.n_current} |`,
+        );
+    }
+    if (s.skipped.length > 0)
+      lines.push("", `Not compared: ${s.skipped.map((k) => `${cell(k.name)} (${k.reason})`).join(", ")}.`);
+  }
+  return lines;
 }
 
 function estimateText(e: Estimate | undefined): string {

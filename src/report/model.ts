@@ -1,3 +1,4 @@
+import type { SegmentVerdict } from "../drift/scope.js";
 import type { InvalidUtf8 } from "../io/utf8.js";
 import type { ClassificationMetrics, RegressionMetrics } from "../performance/types.js";
 import type { ColumnDistances, ColumnHistogram } from "../stats/types.js";
@@ -117,6 +118,34 @@ export interface DriftReport {
   readonly outliers?: OutlierSection;
   /** With --suite: each expectation suite run over the current data. */
   readonly checks?: readonly ChecksSection[];
+  /** With --segment-by: the comparison cut by a column's values; `columns` and `dataset` are then the pooled comparison. */
+  readonly segments?: SegmentsReport;
+}
+
+/** One segment's comparison: the rows of its value in each file, column by column. */
+export interface SegmentSection {
+  /** The segment's value, or `__other__`. */
+  readonly segment: string;
+  /** Rows of the segment in each file. */
+  readonly rows: { readonly reference: number; readonly current: number };
+  readonly columns: readonly ColumnReport[];
+  readonly dataset: DatasetSummary;
+  /** Columns not compared within the segment (no values on a side), and why. */
+  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
+}
+
+/** `report --segment-by`: the comparison cut by the values of one column. */
+export interface SegmentsReport {
+  /** The segment column. */
+  readonly by: string;
+  /** Segments of their own at most: the values with the most reference rows (ties by value). */
+  readonly max_segments: number;
+  /** Current rows pooled in `__other__` because their value has no segment of its own. */
+  readonly overflow_rows: number;
+  /** The dataset-level verdict: the pooled comparison (the report's columns) and the segments'. */
+  readonly verdict: SegmentVerdict;
+  /** The segments, most reference rows first, `__other__` last when it has rows. */
+  readonly segments: readonly SegmentSection[];
 }
 
 /** One expectation's outcome in a suite run over the current data (GE's result, flattened). */

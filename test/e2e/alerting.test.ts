@@ -123,6 +123,22 @@ function events(n: number, drifted: boolean): { value: string }[] {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/**
+ * A reference file like the normal events, for a monitor segmented by channel: drawn from a
+ * generator of its own, so that the events' seeded stream (and every verdict above) is unchanged.
+ */
+function segmentsReference(n: number): string {
+  const r = random(7);
+  const gauss = (mean: number, sd: number) =>
+    mean + sd * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const lines = ["amount,latency_ms,channel"];
+  for (let i = 0; i < n; i++) {
+    const u = r();
+    lines.push(`${gauss(0, 1)},${gauss(100, 20)},${u < 0.6 ? "web" : u < 0.9 ? "app" : "store"}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager → webhook", function () {
   this.timeout(120_000);
   let kafka: KafkaBroker | undefined;
@@ -166,6 +182,8 @@ describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager 
         "",
       ].join("\n"),
     );
+    const reference = join(work, "segments-reference.csv");
+    writeFileSync(reference, segmentsReference(600));
     const config = join(work, "driftwatch.yaml");
     writeFileSync(
       config,
@@ -214,6 +232,16 @@ describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager 
         "    positive: yes",
         // Estimated before labels from the first 300 pairs, so the "Before the labels arrive" panels have data.
         `    estimation: { reference: { pairs: ${REFERENCE_EVENTS} }, chunk_size: ${WINDOW_EVENTS} }`,
+        // Segmented by channel, against a reference file of normal rows: one window of the first
+        // 400 (normal) events, so that the "Segments" panels have data; a tiny alpha keeps it from
+        // alerting, and no second window closes.
+        "  e2e-segments:",
+        "    type: drift",
+        "    features: [amount, latency_ms]",
+        "    segment_by: channel",
+        `    reference: { type: file, path: ${reference} }`,
+        `    window: { type: tumbling, events: ${REFERENCE_EVENTS + WINDOW_EVENTS} }`,
+        "    alpha: 0.000001",
         "  e2e-checks:",
         "    type: checks",
         "    source: inputs",
