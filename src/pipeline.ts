@@ -28,6 +28,7 @@ import {
 } from "./sources/source.js";
 import { type Checkpoint, CheckpointStore, type Positions } from "./state/checkpoint.js";
 import { restoreCheckpoint } from "./state/restore.js";
+import { isVector } from "./windows/sample.js";
 
 /** Process-level settings of a pipeline (CLI flags, not config). */
 export interface PipelineOptions {
@@ -59,7 +60,12 @@ interface SourceRuntime {
   readonly config: SourceConfig;
   readonly source: Source;
   readonly decoder: EventDecoder;
-  readonly features: readonly { name: string; pointer: CompiledPointer; numeric: boolean }[];
+  readonly features: readonly {
+    name: string;
+    pointer: CompiledPointer;
+    numeric: boolean;
+    dimension: number;
+  }[];
   /** Reused for every event: monitors copy what they keep, so one object serves the whole stream. */
   readonly values: Record<string, unknown>;
   readonly monitors: Monitor[];
@@ -292,6 +298,7 @@ export class Pipeline {
           name: feature,
           pointer: compilePointer(f.path),
           numeric: f.type === "numeric",
+          dimension: f.type === "vector" ? (f.dimension as number) : 0,
         }));
       const monitors = [...this.monitors.values()]
         .map((m) => m.monitor)
@@ -563,7 +570,11 @@ export class Pipeline {
           if (value === undefined || value === null) {
             this.metrics.featureMissingTotal.inc({ source: runtime.name, feature: feature.name });
           } else if (
-            feature.numeric ? typeof value !== "number" || !Number.isFinite(value) : typeof value === "object"
+            feature.numeric
+              ? typeof value !== "number" || !Number.isFinite(value)
+              : feature.dimension > 0
+                ? !isVector(value, feature.dimension)
+                : typeof value === "object"
           ) {
             this.metrics.featureInvalidTotal.inc({ source: runtime.name, feature: feature.name });
           }

@@ -167,6 +167,15 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
   for (const problem of endpointProblems(config.metrics ?? {}, resolvePath))
     problems.push({ path: `/metrics/${problem.key}`, message: problem.message });
   for (const [name, feature] of Object.entries(config.features)) {
+    if ((feature.type === "vector") !== (feature.dimension !== undefined)) {
+      problems.push({
+        path: `/features/${name}/${feature.type === "vector" ? "type" : "dimension"}`,
+        message:
+          feature.type === "vector"
+            ? "a vector feature needs `dimension`, the numbers in its array"
+            : `\`dimension\` is for vector features; this one is ${feature.type}`,
+      });
+    }
     if (!sources.includes(feature.source)) {
       problems.push({
         path: `/features/${name}/source`,

@@ -86,7 +86,8 @@ async function referenceProblems(loaded: LoadedConfig): Promise<ConfigProblem[]>
       continue;
     }
     const kinds: Record<string, "numeric" | "categorical"> = {};
-    for (const feature of monitor.features) kinds[feature] = (config.features[feature] as FeatureConfig).type;
+    for (const feature of monitor.features)
+      kinds[feature] = (config.features[feature] as FeatureConfig).type as "numeric" | "categorical";
     await attempt(at, () => loadReference(reference.type, file, kinds));
   }
   return problems;

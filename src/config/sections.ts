@@ -19,7 +19,17 @@ export const featureSchema = {
   properties: {
     source: { type: "string", description: "name of a source under `sources`" },
     path: pointer,
-    type: { enum: ["numeric", "categorical"] },
+    type: {
+      enum: ["numeric", "categorical", "vector"],
+      description:
+        "numeric, categorical, or vector: a JSON array of `dimension` numbers (an embedding), read by multivariate monitors",
+    },
+    dimension: {
+      type: "integer",
+      minimum: 1,
+      maximum: 65536,
+      description: "numbers in a vector feature's array (required for `type: vector`, only there)",
+    },
   },
 } as const;
 

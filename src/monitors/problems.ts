@@ -92,6 +92,13 @@ export function windowedFeatureProblems(
 ): ConfigProblem[] {
   const { config, resolvePath, path: base } = context;
   const { problems, source } = featureProblems(config, type, monitor.features, base);
+  for (const [i, feature] of monitor.features.entries()) {
+    if (Object.hasOwn(config.features, feature) && config.features[feature].type === "vector")
+      problems.push({
+        path: `${base}/features/${i}`,
+        message: `feature ${showValue(feature)} is a vector; a ${type} monitor reads numeric and categorical features (a multivariate monitor reads vectors)`,
+      });
+  }
   problems.push(
     ...windowProblems(monitor.window as Record<string, unknown>, base, windowSource(config, source)),
   );
