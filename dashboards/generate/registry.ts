@@ -12,6 +12,8 @@ import type { Dashboard, DashboardBuilder, Panel } from "@grafana/grafana-founda
 import type { Dataquery as PrometheusQuery } from "@grafana/grafana-foundation-sdk/prometheus";
 import { dataQualityDashboard } from "./data-quality.js";
 import { driftDashboard } from "./drift.js";
+import { multivariateDashboard } from "./multivariate.js";
+import { onlineDashboard } from "./online.js";
 import { outliersDashboard } from "./outliers.js";
 import { overviewDashboard } from "./overview.js";
 import { performanceDashboard } from "./performance.js";
@@ -24,6 +26,8 @@ export const dashboards = {
   "driftwatch-data-quality.json": dataQualityDashboard,
   "driftwatch-performance.json": performanceDashboard,
   "driftwatch-outliers.json": outliersDashboard,
+  "driftwatch-multivariate.json": multivariateDashboard,
+  "driftwatch-online.json": onlineDashboard,
 } satisfies Record<string, () => DashboardBuilder>;
 
 /** Builds every dashboard afresh (the builders are not reused, so each call gives equal objects). */

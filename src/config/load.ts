@@ -59,6 +59,9 @@ function explain(errors: readonly ErrorObject[], document: unknown): ConfigProbl
     const path = error.instancePath;
     const value = valueAt(document, path);
     switch (error.keyword) {
+      // An `if`/`then` pair (a test's own options) reports what `then` found wrong as well.
+      case "if":
+        break;
       case "additionalProperties": {
         const key = (error.params as { additionalProperty: string }).additionalProperty;
         const parentSchema = error.parentSchema as { properties?: Record<string, unknown> } | undefined;

@@ -4,6 +4,9 @@ import { readReferenceFields } from "../checks/reference.js";
 import { loadReference } from "../drift/reference.js";
 import { UserError } from "../errors.js";
 import { readNumericRows } from "../io/rows.js";
+import { DEFAULT_SAMPLE } from "../multivariate/config.js";
+import { readReferenceSample, shapeOf } from "../multivariate/reference.js";
+import { detectorOf, readReferenceValues } from "../online/reference.js";
 import { sourceKind } from "../sources/registry.js";
 import type { ConfigProblem } from "./errors.js";
 import type { LoadedConfig } from "./load.js";
@@ -81,6 +84,16 @@ async function referenceProblems(loaded: LoadedConfig): Promise<ConfigProblem[]>
     )
       continue;
     const file = resolvePath(reference.path);
+    if (monitor.type === "online_drift") {
+      const type = (config.features[monitor.feature] as FeatureConfig | undefined)?.type;
+      await attempt(at, () => readReferenceValues(file, monitor, detectorOf(monitor, type)));
+      continue;
+    }
+    if (monitor.type === "multivariate") {
+      const shape = shapeOf(monitor.features, config.features);
+      await attempt(at, () => readReferenceSample(file, shape, monitor.sample ?? DEFAULT_SAMPLE, 0));
+      continue;
+    }
     if (monitor.type === "outliers") {
       await attempt(at, () => readNumericRows(file, monitor.features));
       continue;

@@ -3,6 +3,8 @@ import type { AlertingSettings } from "../alerts/config.js";
 import type { NotifierConfig } from "../alerts/notifiers/types.js";
 import type { ChecksMonitorConfig } from "../checks/config.js";
 import type { DriftMonitorConfig } from "../drift/config.js";
+import type { MultivariateMonitorConfig } from "../multivariate/config.js";
+import type { OnlineMonitorConfig } from "../online/config.js";
 import type { OutlierMonitorConfig } from "../outliers/config.js";
 import type { PerformanceMonitorConfig } from "../performance/config.js";
 import type { SourceConfig } from "../sources/config.js";
@@ -15,6 +17,8 @@ import type { featureSchema, metricsSchema, stateSchema } from "./sections.js";
 
 export type { ChecksMonitorConfig } from "../checks/config.js";
 export type { DriftMonitorConfig, ReferenceConfig } from "../drift/config.js";
+export type { MultivariateMonitorConfig } from "../multivariate/config.js";
+export type { OnlineMonitorConfig } from "../online/config.js";
 export type { OutlierMonitorConfig, OutlierScorerConfig } from "../outliers/config.js";
 export type { PerformanceMonitorConfig } from "../performance/config.js";
 export type {
@@ -33,6 +37,8 @@ export type FeatureConfig = FromSchema<typeof featureSchema>;
 export type MonitorConfig =
   | DriftMonitorConfig
   | OutlierMonitorConfig
+  | MultivariateMonitorConfig
+  | OnlineMonitorConfig
   | PerformanceMonitorConfig
   | ChecksMonitorConfig;
 

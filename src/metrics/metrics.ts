@@ -385,6 +385,68 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly multivariateStatistic = new Gauge({
+    name: "driftwatch_multivariate_statistic",
+    help: "Statistic of a multivariate monitor's test on its last evaluated window (MMD², KS D, reconstruction error, AUC).",
+    labelNames: ["monitor", "test"] as const,
+    registers: [this.registry],
+  });
+  readonly multivariatePValue = new Gauge({
+    name: "driftwatch_multivariate_p_value",
+    help: "p-value of a multivariate monitor's test on its last evaluated window (p-value tests only).",
+    labelNames: ["monitor", "test"] as const,
+    registers: [this.registry],
+  });
+  readonly multivariateThreshold = new Gauge({
+    name: "driftwatch_multivariate_threshold",
+    help: "What a multivariate test's p-value (alpha) or statistic (upper threshold from reference chunks) was compared with.",
+    labelNames: ["monitor", "test"] as const,
+    registers: [this.registry],
+  });
+  readonly multivariateDrift = new Gauge({
+    name: "driftwatch_multivariate_drift_detected",
+    help: "1 when a multivariate monitor's test found drift in its last evaluated window, else 0.",
+    labelNames: ["monitor", "test"] as const,
+    registers: [this.registry],
+  });
+  readonly multivariateRows = new Gauge({
+    name: "driftwatch_multivariate_rows",
+    help: "Rows a multivariate test ran on in its last window, by side (reference, window): a sample once a side holds more than `sample` rows.",
+    labelNames: ["monitor", "side"] as const,
+    registers: [this.registry],
+  });
+
+  readonly onlineDetectionsTotal = new Counter({
+    name: "driftwatch_online_detections_total",
+    help: "Events at which an online drift monitor's detector found drift.",
+    labelNames: ["monitor", "feature"] as const,
+    registers: [this.registry],
+  });
+  readonly onlineStatistic = new Gauge({
+    name: "driftwatch_online_statistic",
+    help: "An online drift monitor's statistic per window size, at the last event at which that window was full (after a detection, the value that fired until the window refills).",
+    labelNames: ["monitor", "window"] as const,
+    registers: [this.registry],
+  });
+  readonly onlineThreshold = new Gauge({
+    name: "driftwatch_online_threshold",
+    help: "The threshold an online drift monitor's statistics are compared with at its last event (calibrated to the configured ERT).",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly onlineRunLength = new Gauge({
+    name: "driftwatch_online_run_length",
+    help: "Events an online drift monitor has tested since its start or its last detection.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly onlineErt = new Gauge({
+    name: "driftwatch_online_ert",
+    help: "The expected run time an online drift monitor's thresholds are calibrated to: events between false alarms on a stationary stream.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+
   constructor({ processMetrics = true } = {}) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
   }

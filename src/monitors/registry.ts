@@ -1,5 +1,7 @@
 import { checksKind } from "../checks/kind.js";
 import { driftKind } from "../drift/kind.js";
+import { multivariateKind } from "../multivariate/kind.js";
+import { onlineKind } from "../online/kind.js";
 import { outliersKind } from "../outliers/kind.js";
 import { performanceKind } from "../performance/kind.js";
 import type { AnyMonitorKind } from "./types.js";
@@ -11,6 +13,8 @@ import type { AnyMonitorKind } from "./types.js";
 export const monitorKinds: Record<string, AnyMonitorKind> = {
   checks: checksKind,
   drift: driftKind,
+  multivariate: multivariateKind,
+  online_drift: onlineKind,
   outliers: outliersKind,
   performance: performanceKind,
 };
@@ -29,7 +33,7 @@ export function registerMonitorKind(kind: AnyMonitorKind): void {
 // The order the schema lists the built-in kinds' branches in, which is also the order of the "known
 // types" a config error names: kept from before the kinds gave their own branches, so that neither
 // the published schema nor the messages moved. (The registry's own order is the publishing order.)
-const schemaOrder = ["drift", "outliers", "performance", "checks"];
+const schemaOrder = ["drift", "outliers", "performance", "checks", "multivariate", "online_drift"];
 
 /**
  * The config branches of the registered kinds, for the `monitors` map of the config schema: the

@@ -36,6 +36,8 @@ const examples: AlertRuleConfig[] = [
     include_warn: true,
     consecutive_windows: 2,
   },
+  { type: "multivariate_drift", consecutive_windows: 2 },
+  { type: "online_drift", severity: "critical" },
   { type: "source_silent", source: "orders", silent_secs: 900, name: "OrdersSilent" },
 ];
 

@@ -35,7 +35,7 @@ describe("monitor schemas", () => {
     assert.deepEqual(branches, monitorSchemas());
     assert.deepEqual(
       branches.map((b) => b.properties.type.const),
-      ["drift", "outliers", "performance", "checks"],
+      ["drift", "outliers", "performance", "checks", "multivariate", "online_drift"],
     );
     for (const kind of Object.values(monitorKinds)) {
       assert.equal(
@@ -47,7 +47,7 @@ describe("monitor schemas", () => {
 
   it("names the known monitor types in the documented order, then those of registered kinds", () => {
     assert.deepEqual(problemsWith("drfit"), [
-      '/monitors/m/type unknown type "drfit" (did you mean "drift"?); known types: drift, outliers, performance, checks',
+      '/monitors/m/type unknown type "drfit" (did you mean "drift"?); known types: drift, outliers, performance, checks, multivariate, online_drift',
     ]);
     registerMonitorKind({
       ...monitorKinds.drift,
@@ -56,7 +56,7 @@ describe("monitor schemas", () => {
     });
     try {
       assert.deepEqual(problemsWith("drift_agian"), [
-        '/monitors/m/type unknown type "drift_agian" (did you mean "drift_again"?); known types: drift, outliers, performance, checks, drift_again',
+        '/monitors/m/type unknown type "drift_agian" (did you mean "drift_again"?); known types: drift, outliers, performance, checks, multivariate, online_drift, drift_again',
       ]);
     } finally {
       delete monitorKinds.drift_again;

@@ -63,19 +63,32 @@ monitors:
     suite: checks/weather.yaml
     window: { type: tumbling, events: 30 }
     id: /date
+  joint:
+    type: multivariate
+    features: [temp_max, wind]
+    test: ks_reduced
+    reference: { type: first, events: 40 }
+    window: { type: tumbling, events: 30 }
+  online:
+    type: online_drift
+    feature: temp_max
+    reference: { type: first, events: 40 }
+    ert: 100
+    window_sizes: [5, 10]
+    n_bootstraps: 2000
   counter: { type: event_counter, source: events, events: 30 }
 state: { dir: state }
 `;
 }
 
 /**
- * Results as compared: without wall-clock timings, and without the window's source positions (the
- * same rows sit at other offsets in an HTTP stream and in a file).
+ * Results as compared: without wall-clock timings, and without the window's or the detection's
+ * source positions (the same rows sit at other offsets in an HTTP stream and in a file).
  */
 function comparable(results: readonly unknown[]): unknown {
   return JSON.parse(
     JSON.stringify(results, (key, value) =>
-      key === "duration_secs" || key === "offsets" ? undefined : value,
+      key === "duration_secs" || key === "offsets" || key === "position" ? undefined : value,
     ),
   );
 }
@@ -95,7 +108,7 @@ describe("driftwatch report --config", () => {
   it("gives, for every monitor kind, the result objects the daemon gives on the same rows", async () => {
     assert.deepEqual(
       Object.keys(monitorKinds).sort(),
-      ["checks", "drift", "event_counter", "outliers", "performance"],
+      ["checks", "drift", "event_counter", "multivariate", "online_drift", "outliers", "performance"],
       "every registered kind has a monitor in this config",
     );
     const clock = Date.parse("2021-06-01T00:00:00Z");
@@ -149,7 +162,7 @@ describe("driftwatch report --config", () => {
       dead_lettered: 0,
       reasons: {},
     });
-    for (const name of ["drift", "outliers", "performance", "checks", "counter"]) {
+    for (const name of ["drift", "outliers", "performance", "checks", "joint", "online", "counter"]) {
       const outcome = report.monitors[name];
       // Full windows (two after a 40-event reference), and the events left over.
       assert.ok(outcome.results.length >= 3, `${name}: ${outcome.results.length} results`);
@@ -194,7 +207,14 @@ describe("driftwatch report --config", () => {
     const json = driftwatch("report", "--config", config, "--current", `events=${join(dir, "rows.jsonl")}`);
     assert.equal(json.code, 0, json.stderr);
     const report = JSON.parse(json.stdout);
-    assert.deepEqual(Object.keys(report.monitors), ["drift", "outliers", "performance", "checks"]);
+    assert.deepEqual(Object.keys(report.monitors), [
+      "drift",
+      "outliers",
+      "performance",
+      "checks",
+      "joint",
+      "online",
+    ]);
   });
 
   it("counts the rows the source rejects, as the daemon dead-letters them, without writing them anywhere", () => {
@@ -216,7 +236,10 @@ describe("driftwatch report --config", () => {
       "counter-free",
     );
     assert.equal(out.code, 2);
-    assert.match(out.stderr, /no monitor "counter-free".*monitors: drift, outliers, performance, checks/);
+    assert.match(
+      out.stderr,
+      /no monitor "counter-free".*monitors: drift, outliers, performance, checks, joint, online/,
+    );
     const ok = driftwatch("report", "--config", config, "--current", `events=${bad}`, "--monitor", "drift");
     assert.equal(ok.code, 0, ok.stderr);
     const report = JSON.parse(ok.stdout);

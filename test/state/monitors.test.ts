@@ -8,6 +8,10 @@ import type {
   PerformanceMonitorConfig,
 } from "../../src/config/types.js";
 import { DriftMonitor } from "../../src/drift/monitor.js";
+import type { MultivariateMonitorConfig } from "../../src/multivariate/config.js";
+import { MultivariateMonitor } from "../../src/multivariate/monitor.js";
+import type { OnlineMonitorConfig } from "../../src/online/config.js";
+import { OnlineMonitor } from "../../src/online/monitor.js";
 import { OutlierMonitor } from "../../src/outliers/monitor.js";
 import { PerformanceMonitor } from "../../src/performance/monitor.js";
 import { checkMonitorStates } from "../../src/state/monitors.js";
@@ -110,7 +114,40 @@ function realStates(): Record<string, { type: string; state: unknown }> {
   }
   performance.add("l", { id: "never-predicted", label: "no" }, {});
 
+  const multivariate = new MultivariateMonitor(
+    "m",
+    {
+      type: "multivariate",
+      features: ["e"],
+      test: "mmd",
+      reference: { type: "first", events: 20 },
+      window: { type: "sliding", events: 20, step_events: 10 },
+      sample: 8,
+    } as MultivariateMonitorConfig,
+    { kind: "vector", feature: "e", dim: 3 },
+    null,
+  );
+  for (let i = 0; i < 55; i++)
+    multivariate.add({ e: i % 9 === 0 ? [1, "x", 2] : [Math.sin(i), Math.cos(i), i % 4] }, i, null);
+
+  const online = new OnlineMonitor(
+    "n",
+    {
+      type: "online_drift",
+      feature: "x",
+      reference: { type: "first", events: 30 },
+      ert: 50,
+      window_sizes: [4, 8],
+      n_bootstraps: 1000,
+    } as OnlineMonitorConfig,
+    "cvm",
+    null,
+  );
+  for (let i = 0; i < 60; i++) online.add(i % 11 === 0 ? "bad" : Math.sin(i) + (i > 45 ? 3 : 0), null, null);
+
   return {
+    n: { type: "online_drift", state: online.state },
+    m: { type: "multivariate", state: multivariate.state },
     d: { type: "drift", state: drift.state },
     o: { type: "outliers", state: outliers.state },
     c: { type: "checks", state: checks.state },
@@ -129,7 +166,7 @@ describe("checkMonitorStates", () => {
   it("refuses an entry of an unknown monitor type or without one", () => {
     assert.throws(
       () => checkMonitorStates({ m: { hash: "h", state: {} } }),
-      /\/monitors\/m\/type: not one of "checks", "drift", "outliers", "performance" \(got undefined\)/,
+      /\/monitors\/m\/type: not one of "checks", "drift", "multivariate", "online_drift", "outliers", "performance" \(got undefined\)/,
     );
   });
 
