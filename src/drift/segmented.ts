@@ -1,12 +1,4 @@
-import {
-  closesOnEvent,
-  DEFAULT_MAX_SEGMENTS,
-  OTHER_SEGMENT,
-  SEGMENT_WINDOW,
-  SegmentAdmission,
-  segmentValue,
-  topSegments,
-} from "../monitors/segments.js";
+import { OTHER_SEGMENT, SEGMENT_WINDOW, SegmentedMonitor } from "../monitors/segments.js";
 import { emptyFeatureState, type FeatureState, mergeFeatureStates } from "../windows/feature-state.js";
 import type { EventMeta } from "../windows/window.js";
 import type { DriftMonitorConfig } from "./config.js";
@@ -46,46 +38,28 @@ export interface DriftSegmentReferences {
  *   const m = new SegmentedDriftMonitor("d", { ...config, segment_by: "region" }, kinds, { whole: null, split: null, counts: null });
  *   m.add({ x: 1, region: "eu" }, Date.now(), null);
  */
-export class SegmentedDriftMonitor {
-  /** The monitor over every event: its windows, its reference, its result. */
-  readonly pooled: DriftMonitor;
-  private readonly by: string;
-  private readonly max: number;
-  private readonly admission: SegmentAdmission;
-  /** Each segment's monitor, in order of admission; `__other__` when it has had an event. */
-  private readonly segments = new Map<string, DriftMonitor>();
+export class SegmentedDriftMonitor extends SegmentedMonitor<DriftMonitor, DriftMonitorState, DriftResult> {
   private readonly segmentConfig: DriftMonitorConfig;
-  private readonly byCount: boolean;
 
   constructor(
-    readonly name: string,
+    name: string,
     readonly config: DriftMonitorConfig,
     private readonly kinds: Record<string, "numeric" | "categorical">,
     private readonly references: DriftSegmentReferences,
     state?: DriftMonitorState,
   ) {
-    this.by = config.segment_by as string;
-    this.max = config.max_segments ?? DEFAULT_MAX_SEGMENTS;
     const saved = state?.segmented ?? null;
-    this.pooled = new DriftMonitor(name, config, kinds, references.whole, state);
-    this.byCount = closesOnEvent(config.window);
+    super(
+      name,
+      new DriftMonitor(name, config, kinds, references.whole, state),
+      config,
+      references.split !== null ? references.counts : null,
+      saved,
+    );
     // A segment's own window never closes by itself, and a cron schedule is the pooled one's.
     const { schedule: _schedule, ...rest } = config;
     this.segmentConfig = { ...rest, window: SEGMENT_WINDOW };
-    const fromReference = references.split !== null && references.counts !== null;
-    const admitted =
-      saved?.admitted ??
-      (fromReference ? topSegments(references.counts as ReadonlyMap<string, number>, this.max) : []);
-    this.admission = new SegmentAdmission(this.max, !fromReference, admitted, saved?.overflow ?? 0);
-    for (const { segment, state: s } of saved?.segments ?? [])
-      this.segments.set(segment, this.create(segment, s));
-  }
-
-  /** The segments' monitors in order of admission, `__other__` last. */
-  private ordered(): [string, DriftMonitor][] {
-    const rank = new Map(this.admission.admitted.map((segment, i) => [segment, i]));
-    const of = (segment: string) => rank.get(segment) ?? Number.MAX_SAFE_INTEGER;
-    return [...this.segments].sort(([a], [b]) => of(a) - of(b));
+    this.restoreSegments(saved);
   }
 
   /** Where the segments' references come from. */
@@ -94,7 +68,7 @@ export class SegmentedDriftMonitor {
   }
 
   /** A segment's monitor, with its reference. */
-  private create(segment: string, state?: DriftMonitorState): DriftMonitor {
+  protected create(segment: string, state?: DriftMonitorState): DriftMonitor {
     let reference: Record<string, FeatureState> | null = null;
     if (this.references.split !== null) reference = this.referenceOf(segment);
     else if (this.references.whole !== null) reference = this.references.whole;
@@ -118,59 +92,9 @@ export class SegmentedDriftMonitor {
     return out;
   }
 
-  /** The segment monitor of an event's segment value, admitting the value when there is room. */
-  private segmentOf(value: unknown): DriftMonitor {
-    const segment = this.admission.route(segmentValue(value));
-    let monitor = this.segments.get(segment);
-    if (monitor === undefined) {
-      monitor = this.create(segment);
-      this.segments.set(segment, monitor);
-    }
-    return monitor;
-  }
-
   /** The state to checkpoint: the pooled monitor's, with every segment's. */
   get state(): DriftMonitorState {
-    return {
-      ...this.pooled.state,
-      segmented: {
-        by: this.by,
-        admitted: [...this.admission.admitted],
-        overflow: this.admission.overflow,
-        segments: this.ordered().map(([segment, monitor]) => ({ segment, state: monitor.state })),
-      },
-    };
-  }
-
-  /** Segments of their own so far. */
-  get admitted(): number {
-    return this.admission.admitted.length;
-  }
-
-  /** Events sent to `__other__` so far because their value had no segment of its own. */
-  get overflow(): number {
-    return this.admission.overflow;
-  }
-
-  get reference(): string {
-    return this.pooled.reference;
-  }
-
-  get referenceEvents(): number {
-    return this.pooled.referenceEvents;
-  }
-
-  get lateEvents(): number {
-    return this.pooled.lateEvents;
-  }
-
-  get needsTick(): boolean {
-    return this.pooled.needsTick;
-  }
-
-  /** The event's id for a window's samples. */
-  idOf(event: unknown): string | null {
-    return this.pooled.idOf(event);
+    return { ...this.pooled.state, segmented: this.segmentedState };
   }
 
   /**
@@ -190,26 +114,12 @@ export class SegmentedDriftMonitor {
     // Too late for its time window: the pooled monitor counted it, and no segment takes it.
     if (this.pooled.lateEvents > late) return results;
     const closed = this.pooled.nextWindow > before;
-    const segment = this.segmentOf(values[this.by]);
+    const [, segment] = this.segmentOf(values[this.by]);
     let flushed: SegmentDriftResult[] = [];
     if (closed && !this.byCount) flushed = this.flushSegments(now);
     segment.add(values, now, eventTime, meta);
     if (closed && this.byCount) flushed = this.flushSegments(now);
     return this.combine(results, flushed);
-  }
-
-  /** Closes processing-time windows that ended by `now`. */
-  tick(now: number): DriftResult[] {
-    const before = this.pooled.nextWindow;
-    const results = this.pooled.tick(now);
-    return this.combine(results, this.pooled.nextWindow > before ? this.flushSegments(now) : []);
-  }
-
-  /** Closes the open window as it stands (the end of a replay). */
-  flush(now: number): DriftResult[] {
-    const before = this.pooled.nextWindow;
-    const results = this.pooled.flush(now);
-    return this.combine(results, this.pooled.nextWindow > before ? this.flushSegments(now) : []);
   }
 
   /** Evaluates the open window as it stands, pooled and per segment (scheduled evaluations). */
@@ -224,20 +134,12 @@ export class SegmentedDriftMonitor {
     return this.combine([result], open)[0];
   }
 
-  /** Closes every segment's window (the pooled one just closed). */
-  private flushSegments(now: number): SegmentDriftResult[] {
-    const out: SegmentDriftResult[] = [];
-    for (const [segment, monitor] of this.ordered())
-      for (const result of monitor.flush(now)) out.push({ ...result, segment });
-    return out;
-  }
-
   /**
    * The pooled results with the segments of their window. Segments compare only once the pooled
    * monitor does (their references fill no sooner than the pooled one), so segment results
    * without a pooled one do not occur; the pooled window closes at most once per call.
    */
-  private combine(results: DriftResult[], segments: SegmentDriftResult[]): DriftResult[] {
+  protected combine(results: DriftResult[], segments: SegmentDriftResult[]): DriftResult[] {
     return results.map((pooled) => {
       const { index, start, end } = pooled.window;
       const own = segments.map((s) => ({ ...s, window: { ...s.window, index, start, end } }));
@@ -245,16 +147,7 @@ export class SegmentedDriftMonitor {
         pooled.evaluation.dataset.drift,
         own.map((s) => ({ segment: s.segment, dataset: s.evaluation.dataset })),
       );
-      const info: DriftSegments = {
-        by: this.by,
-        reference: this.sharing,
-        admission: this.admission.online ? "arrival" : "reference",
-        max_segments: this.max,
-        admitted: this.admission.admitted.length,
-        overflow_events: this.admission.overflow,
-        verdict,
-        results: own,
-      };
+      const info: DriftSegments = { ...this.summary, reference: this.sharing, verdict, results: own };
       return { ...pooled, segments: info };
     });
   }

@@ -208,3 +208,166 @@ export function segmentProblems(
     });
   return problems;
 }
+
+/** What a segmented monitor needs of the monitor class it cuts into segments. */
+export interface SegmentMember<S, R> {
+  readonly state: S;
+  readonly reference: string;
+  readonly referenceEvents: number;
+  readonly lateEvents: number;
+  readonly needsTick: boolean;
+  /** The index the next window to close will have. */
+  readonly nextWindow: number;
+  idOf(event: unknown): string | null;
+  tick(now: number): R[];
+  flush(now: number): R[];
+}
+
+/** How a segmented monitor's segments were admitted, and how many: what every result says of them. */
+export interface SegmentsSummary {
+  readonly by: string;
+  readonly admission: "arrival" | "reference";
+  readonly max_segments: number;
+  readonly admitted: number;
+  readonly overflow_events: number;
+}
+
+/**
+ * A monitor cut into segments by a categorical feature: one monitor of its kind over every event
+ * (the pooled one, whose windows are the monitor's) and one per segment, whose window never closes
+ * by itself (`SEGMENT_WINDOW`): when a pooled window closes, every segment's window closes with it.
+ * The kinds (drift, outliers) give how a segment's monitor is made and how a window's results are
+ * put together; this class admits the segments, keeps their monitors and closes their windows.
+ *
+ * A subclass calls {@link restoreSegments} at the end of its constructor (its own fields, which
+ * `create` reads, are set only after this constructor returns).
+ */
+export abstract class SegmentedMonitor<M extends SegmentMember<S, R>, S, R> {
+  protected readonly by: string;
+  protected readonly max: number;
+  protected readonly admission: SegmentAdmission;
+  /** Each segment's monitor, in order of admission; `__other__` when it has had an event. */
+  protected readonly segments = new Map<string, M>();
+  /** True when a window closes on the event that fills it; false when time closes it before an event. */
+  protected readonly byCount: boolean;
+
+  constructor(
+    readonly name: string,
+    /** The monitor over every event: its windows, its reference, its result. */
+    readonly pooled: M,
+    config: { readonly segment_by?: string; readonly max_segments?: number; readonly window: WindowConfig },
+    /** Reference rows per segment value, when the reference decides the segments; else null. */
+    counts: ReadonlyMap<string, number> | null,
+    saved: SegmentedState<S> | null,
+  ) {
+    this.by = config.segment_by as string;
+    this.max = config.max_segments ?? DEFAULT_MAX_SEGMENTS;
+    this.byCount = closesOnEvent(config.window);
+    const admitted = saved?.admitted ?? (counts !== null ? topSegments(counts, this.max) : []);
+    this.admission = new SegmentAdmission(this.max, counts === null, admitted, saved?.overflow ?? 0);
+  }
+
+  /** A segment's monitor, new or from its checkpointed state. */
+  protected abstract create(segment: string, state?: S): M;
+
+  /** The monitors of a checkpoint's segments (called by the subclass's constructor). */
+  protected restoreSegments(saved: SegmentedState<S> | null): void {
+    for (const { segment, state } of saved?.segments ?? [])
+      this.segments.set(segment, this.create(segment, state));
+  }
+
+  /** The segments' monitors in order of admission, `__other__` last. */
+  protected ordered(): [string, M][] {
+    const rank = new Map(this.admission.admitted.map((segment, i) => [segment, i]));
+    const of = (segment: string) => rank.get(segment) ?? Number.MAX_SAFE_INTEGER;
+    return [...this.segments].sort(([a], [b]) => of(a) - of(b));
+  }
+
+  /** The segment of an event's segment value and its monitor, admitting the value when there is room. */
+  protected segmentOf(value: unknown): [string, M] {
+    const segment = this.admission.route(segmentValue(value));
+    let monitor = this.segments.get(segment);
+    if (monitor === undefined) {
+      monitor = this.create(segment);
+      this.segments.set(segment, monitor);
+    }
+    return [segment, monitor];
+  }
+
+  /** The checkpointed segments, beside the pooled monitor's own state. */
+  protected get segmentedState(): SegmentedState<S> {
+    return {
+      by: this.by,
+      admitted: [...this.admission.admitted],
+      overflow: this.admission.overflow,
+      segments: this.ordered().map(([segment, monitor]) => ({ segment, state: monitor.state })),
+    };
+  }
+
+  /** How the segments were admitted and how many, for the results. */
+  protected get summary(): SegmentsSummary {
+    return {
+      by: this.by,
+      admission: this.admission.online ? "arrival" : "reference",
+      max_segments: this.max,
+      admitted: this.admission.admitted.length,
+      overflow_events: this.admission.overflow,
+    };
+  }
+
+  /** Segments of their own so far. */
+  get admitted(): number {
+    return this.admission.admitted.length;
+  }
+
+  /** Events sent to `__other__` so far because their value had no segment of its own. */
+  get overflow(): number {
+    return this.admission.overflow;
+  }
+
+  get reference(): string {
+    return this.pooled.reference;
+  }
+
+  get referenceEvents(): number {
+    return this.pooled.referenceEvents;
+  }
+
+  get lateEvents(): number {
+    return this.pooled.lateEvents;
+  }
+
+  get needsTick(): boolean {
+    return this.pooled.needsTick;
+  }
+
+  /** The event's id for a window's samples. */
+  idOf(event: unknown): string | null {
+    return this.pooled.idOf(event);
+  }
+
+  /** Closes processing-time windows that ended by `now`. */
+  tick(now: number): R[] {
+    const before = this.pooled.nextWindow;
+    const results = this.pooled.tick(now);
+    return this.combine(results, this.pooled.nextWindow > before ? this.flushSegments(now) : []);
+  }
+
+  /** Closes the open window as it stands (the end of a replay). */
+  flush(now: number): R[] {
+    const before = this.pooled.nextWindow;
+    const results = this.pooled.flush(now);
+    return this.combine(results, this.pooled.nextWindow > before ? this.flushSegments(now) : []);
+  }
+
+  /** Closes every segment's window (the pooled one just closed). */
+  protected flushSegments(now: number): (R & { readonly segment: string })[] {
+    const out: (R & { readonly segment: string })[] = [];
+    for (const [segment, monitor] of this.ordered())
+      for (const result of monitor.flush(now)) out.push({ ...result, segment });
+    return out;
+  }
+
+  /** The pooled results with the segments of their window (the pooled window closes at most once per call). */
+  protected abstract combine(results: R[], segments: (R & { readonly segment: string })[]): R[];
+}

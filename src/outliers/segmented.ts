@@ -1,15 +1,7 @@
 import { UserError } from "../errors.js";
 import { readTable } from "../io/read.js";
 import { readNumericRows } from "../io/rows.js";
-import {
-  closesOnEvent,
-  DEFAULT_MAX_SEGMENTS,
-  OTHER_SEGMENT,
-  SEGMENT_WINDOW,
-  SegmentAdmission,
-  segmentValue,
-  topSegments,
-} from "../monitors/segments.js";
+import { OTHER_SEGMENT, SEGMENT_WINDOW, SegmentedMonitor, segmentValue } from "../monitors/segments.js";
 import type { OutlierMonitorConfig } from "./config.js";
 import {
   OutlierMonitor,
@@ -78,37 +70,31 @@ export interface SegmentedScores {
  * @example
  *   const m = new SegmentedOutlierMonitor("o", { ...config, segment_by: "region" }, { rows: null, split: null, counts: null });
  */
-export class SegmentedOutlierMonitor {
-  /** The monitor over every event. */
-  readonly pooled: OutlierMonitor;
-  private readonly by: string;
-  private readonly max: number;
-  private readonly admission: SegmentAdmission;
-  private readonly segments = new Map<string, OutlierMonitor>();
+export class SegmentedOutlierMonitor extends SegmentedMonitor<
+  OutlierMonitor,
+  OutlierMonitorState,
+  OutlierResult
+> {
   private readonly segmentConfig: OutlierMonitorConfig;
-  private readonly byCount: boolean;
   /** Segments whose scorers could not be fitted on their own rows or first events, with why (to log once). */
   private readonly unfitted = new Map<string, string | null>();
 
   constructor(
-    readonly name: string,
+    name: string,
     readonly config: OutlierMonitorConfig,
     private readonly references: OutlierSegmentReferences,
     state?: OutlierMonitorState,
   ) {
-    this.by = config.segment_by as string;
-    this.max = config.max_segments ?? DEFAULT_MAX_SEGMENTS;
     const saved = state?.segmented ?? null;
-    this.pooled = new OutlierMonitor(name, config, references.rows, state);
-    this.byCount = closesOnEvent(config.window);
+    super(
+      name,
+      new OutlierMonitor(name, config, references.rows, state),
+      config,
+      references.split !== null ? references.counts : null,
+      saved,
+    );
     this.segmentConfig = { ...config, window: SEGMENT_WINDOW as OutlierMonitorConfig["window"] };
-    const fromReference = references.split !== null && references.counts !== null;
-    const admitted =
-      saved?.admitted ??
-      (fromReference ? topSegments(references.counts as ReadonlyMap<string, number>, this.max) : []);
-    this.admission = new SegmentAdmission(this.max, !fromReference, admitted, saved?.overflow ?? 0);
-    for (const { segment, state: s } of saved?.segments ?? [])
-      this.segments.set(segment, this.create(segment, s));
+    this.restoreSegments(saved);
   }
 
   private get sharing(): OutlierSegments["reference"] {
@@ -120,7 +106,7 @@ export class SegmentedOutlierMonitor {
    * deterministic, so refitting on the same rows would give the same models); so are those of a
    * segment whose own reference rows are too few to fit on.
    */
-  private create(segment: string, state?: OutlierMonitorState): OutlierMonitor {
+  protected create(segment: string, state?: OutlierMonitorState): OutlierMonitor {
     if (state !== undefined || this.references.rows === null)
       return new OutlierMonitor(this.name, this.segmentConfig, null, state);
     if (this.references.split !== null) {
@@ -151,34 +137,9 @@ export class SegmentedOutlierMonitor {
     return [...split].flatMap(([value, rows]) => (value !== null && admitted.has(value) ? [] : rows));
   }
 
-  /** The segments' monitors in order of admission, `__other__` last. */
-  private ordered(): [string, OutlierMonitor][] {
-    const rank = new Map(this.admission.admitted.map((segment, i) => [segment, i]));
-    const of = (segment: string) => rank.get(segment) ?? Number.MAX_SAFE_INTEGER;
-    return [...this.segments].sort(([a], [b]) => of(a) - of(b));
-  }
-
-  private segmentOf(value: unknown): [string, OutlierMonitor] {
-    const segment = this.admission.route(segmentValue(value));
-    let monitor = this.segments.get(segment);
-    if (monitor === undefined) {
-      monitor = this.create(segment);
-      this.segments.set(segment, monitor);
-    }
-    return [segment, monitor];
-  }
-
   /** The state to checkpoint: the pooled monitor's, with every segment's. */
   get state(): OutlierMonitorState {
-    return {
-      ...this.pooled.state,
-      segmented: {
-        by: this.by,
-        admitted: [...this.admission.admitted],
-        overflow: this.admission.overflow,
-        segments: this.ordered().map(([segment, monitor]) => ({ segment, state: monitor.state })),
-      },
-    };
+    return { ...this.pooled.state, segmented: this.segmentedState };
   }
 
   /** Segments that could not be fitted yet, each reported once: `[segment, why]`. */
@@ -192,40 +153,12 @@ export class SegmentedOutlierMonitor {
     return out;
   }
 
-  get admitted(): number {
-    return this.admission.admitted.length;
-  }
-
-  get overflow(): number {
-    return this.admission.overflow;
-  }
-
-  get reference(): string {
-    return this.pooled.reference;
-  }
-
-  get referenceEvents(): number {
-    return this.pooled.referenceEvents;
-  }
-
-  get lateEvents(): number {
-    return this.pooled.lateEvents;
-  }
-
-  get needsTick(): boolean {
-    return this.pooled.needsTick;
-  }
-
   /** The pooled monitor's fitted thresholds, and each segment's. */
   get thresholds(): readonly { scorer: string; threshold: number; segment?: string }[] {
     return [
       ...this.pooled.thresholds,
       ...this.ordered().flatMap(([segment, monitor]) => monitor.thresholds.map((t) => ({ ...t, segment }))),
     ];
-  }
-
-  idOf(event: unknown): string | null {
-    return this.pooled.idOf(event);
   }
 
   /**
@@ -259,36 +192,13 @@ export class SegmentedOutlierMonitor {
     return { scores, closed: this.combine(closed, flushed), segment, segmentScores: own };
   }
 
-  tick(now: number): OutlierResult[] {
-    const before = this.pooled.nextWindow;
-    const results = this.pooled.tick(now);
-    return this.combine(results, this.pooled.nextWindow > before ? this.flushSegments(now) : []);
-  }
-
-  flush(now: number): OutlierResult[] {
-    const before = this.pooled.nextWindow;
-    const results = this.pooled.flush(now);
-    return this.combine(results, this.pooled.nextWindow > before ? this.flushSegments(now) : []);
-  }
-
-  private flushSegments(now: number): SegmentOutlierResult[] {
-    const out: SegmentOutlierResult[] = [];
-    for (const [segment, monitor] of this.ordered())
-      for (const result of monitor.flush(now)) out.push({ ...result, segment });
-    return out;
-  }
-
   /** The pooled results with the segments of their window (the pooled window closes at most once per call). */
-  private combine(results: OutlierResult[], segments: SegmentOutlierResult[]): OutlierResult[] {
+  protected combine(results: OutlierResult[], segments: SegmentOutlierResult[]): OutlierResult[] {
     return results.map((pooled) => {
       const { index, start, end } = pooled.window;
       const info: OutlierSegments = {
-        by: this.by,
+        ...this.summary,
         reference: this.sharing,
-        admission: this.admission.online ? "arrival" : "reference",
-        max_segments: this.max,
-        admitted: this.admission.admitted.length,
-        overflow_events: this.admission.overflow,
         results: segments.map((s) => ({ ...s, window: { ...s.window, index, start, end } })),
       };
       return { ...pooled, segments: info };
