@@ -6,6 +6,7 @@
  * path count with floating-point binomials otherwise), ported here with its failure rules.
  */
 
+import { ecdfDifferenceExtremes } from "./ks.js";
 import type { SortedSample, TestResult } from "./types.js";
 
 /** Which CDF the alternative says is larger: `greater` is F_ref(x) > F_cur(x) for some x. */
@@ -303,39 +304,7 @@ export function ks2sampOneSided(
     throw new RangeError(`ks2sampOneSided needs non-empty samples (got sizes ${n1} and ${n2})`);
   }
 
-  // The extremes of F_ref − F_cur over the pooled values, by one merge over runs (see ks2samp in
-  // ks.ts for why only the ends of runs matter).
-  let maxDiff = 0;
-  let minDiff = 0;
-  let i = 0;
-  let j = 0;
-  while (i < n1 && j < n2) {
-    const a = reference[i];
-    const b = current[j];
-    if (a < b) {
-      do {
-        i++;
-      } while (i < n1 && reference[i] < b);
-      const diff = i / n1 - j / n2;
-      if (diff > maxDiff) maxDiff = diff;
-    } else if (b < a) {
-      do {
-        j++;
-      } while (j < n2 && current[j] < a);
-      const diff = i / n1 - j / n2;
-      if (diff < minDiff) minDiff = diff;
-    } else {
-      do {
-        i++;
-      } while (i < n1 && reference[i] === a);
-      do {
-        j++;
-      } while (j < n2 && current[j] === a);
-      const diff = i / n1 - j / n2;
-      if (diff > maxDiff) maxDiff = diff;
-      if (diff < minDiff) minDiff = diff;
-    }
-  }
+  const { maxDiff, minDiff } = ecdfDifferenceExtremes(reference, current);
   let d = alternative === "greater" ? maxDiff : Math.min(Math.max(-minDiff, 0), 1);
 
   const g = gcd(n1, n2);

@@ -184,40 +184,15 @@ function exactPValue(n1: number, n2: number, g: number, h: number): number | nul
 }
 
 /**
- * The two-sample Kolmogorov–Smirnov test on ascending samples, as
- * `scipy.stats.ks_2samp(reference, current, method='auto')`.
- *
- * Statistic: D = max_x |F_ref(x) − F_cur(x)| over the pooled values, each ECDF counting values
- * ≤ x (scipy's searchsorted side='right', so ties move both ECDFs together), each difference
- * formed as i/n1 − j/n2 in floating point exactly as scipy does; one merge over both arrays,
- * O(n1 + n2), no allocation.
- *
- * p-value: when max(n1, n2) ≤ 10000, the exact null distribution (Hodges 1958): D is first rounded
- * to h/lcm(n1, n2) (and reported rounded, as scipy does), then P(D ≥ h/lcm) comes from
- * `_compute_prob_outside_square` for n1 = n2 or the Viehmann form of the inside method otherwise;
- * if that fails (a result outside [0, 1]) scipy falls back, and so does this. Otherwise (or on
- * fallback) the asymptotic p-value `kstwo.sf(D, round(n1·n2/(n1+n2)))`: the exact one-sample
- * Kolmogorov distribution at the effective n, not the limiting series (see `kolmogorov.ts`).
- * The p-value is clipped to [0, 1]; one that underflows is reported as 0.
- *
- * Edge cases: identical samples give D = 0 and p = 1; NaN must not appear (callers drop missing
- * values); an empty sample throws a RangeError (callers never pass one: a column without values
- * is skipped before testing).
- *
- * `details` is `{ method: "exact" | "asymp", n_effective }`, with `n_effective` only for "asymp".
- *
- * @example
- * ks2samp(Float64Array.of(1, 2, 3), Float64Array.of(4, 5, 6))
- * // { statistic: 1, pValue: 0.09999999999999999, details: { method: "exact" } }
- * // scipy.stats.ks_2samp([1, 2, 3], [4, 5, 6]) gives statistic=1.0, pvalue=0.09999999999999999
+ * The largest and smallest value of F_ref − F_cur (the two empirical CDFs) over the pooled values,
+ * both starting at 0: the one merge behind the two-sided and the one-sided KS statistics.
  */
-export function ks2samp(reference: SortedSample, current: SortedSample): TestResult {
+export function ecdfDifferenceExtremes(
+  reference: SortedSample,
+  current: SortedSample,
+): { maxDiff: number; minDiff: number } {
   const n1 = reference.length;
   const n2 = current.length;
-  if (n1 === 0 || n2 === 0) {
-    throw new RangeError(`ks2samp needs non-empty samples (got sizes ${n1} and ${n2})`);
-  }
-
   // scipy evaluates F_ref − F_cur at every pooled value; only the extremes matter, so the merge
   // walks runs instead. Over a run of reference values below the next current value the
   // difference only grows, so its maximum is at the end of the run and its minimum was already
@@ -258,6 +233,45 @@ export function ks2samp(reference: SortedSample, current: SortedSample): TestRes
       if (diff < minDiff) minDiff = diff;
     }
   }
+  return { maxDiff, minDiff };
+}
+
+/**
+ * The two-sample Kolmogorov–Smirnov test on ascending samples, as
+ * `scipy.stats.ks_2samp(reference, current, method='auto')`.
+ *
+ * Statistic: D = max_x |F_ref(x) − F_cur(x)| over the pooled values, each ECDF counting values
+ * ≤ x (scipy's searchsorted side='right', so ties move both ECDFs together), each difference
+ * formed as i/n1 − j/n2 in floating point exactly as scipy does; one merge over both arrays,
+ * O(n1 + n2), no allocation.
+ *
+ * p-value: when max(n1, n2) ≤ 10000, the exact null distribution (Hodges 1958): D is first rounded
+ * to h/lcm(n1, n2) (and reported rounded, as scipy does), then P(D ≥ h/lcm) comes from
+ * `_compute_prob_outside_square` for n1 = n2 or the Viehmann form of the inside method otherwise;
+ * if that fails (a result outside [0, 1]) scipy falls back, and so does this. Otherwise (or on
+ * fallback) the asymptotic p-value `kstwo.sf(D, round(n1·n2/(n1+n2)))`: the exact one-sample
+ * Kolmogorov distribution at the effective n, not the limiting series (see `kolmogorov.ts`).
+ * The p-value is clipped to [0, 1]; one that underflows is reported as 0.
+ *
+ * Edge cases: identical samples give D = 0 and p = 1; NaN must not appear (callers drop missing
+ * values); an empty sample throws a RangeError (callers never pass one: a column without values
+ * is skipped before testing).
+ *
+ * `details` is `{ method: "exact" | "asymp", n_effective }`, with `n_effective` only for "asymp".
+ *
+ * @example
+ * ks2samp(Float64Array.of(1, 2, 3), Float64Array.of(4, 5, 6))
+ * // { statistic: 1, pValue: 0.09999999999999999, details: { method: "exact" } }
+ * // scipy.stats.ks_2samp([1, 2, 3], [4, 5, 6]) gives statistic=1.0, pvalue=0.09999999999999999
+ */
+export function ks2samp(reference: SortedSample, current: SortedSample): TestResult {
+  const n1 = reference.length;
+  const n2 = current.length;
+  if (n1 === 0 || n2 === 0) {
+    throw new RangeError(`ks2samp needs non-empty samples (got sizes ${n1} and ${n2})`);
+  }
+
+  const { maxDiff, minDiff } = ecdfDifferenceExtremes(reference, current);
   let d = Math.max(-minDiff, maxDiff);
 
   const g = gcd(n1, n2);
