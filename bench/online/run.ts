@@ -19,9 +19,19 @@
  *    full". alibi-detect runs the same streams (bench/online/alibi_delay.py in .venv/alibi, made by
  *    `npm run fixtures:online`); without that venv its column is skipped.
  *
+ * The multivariate MMD detector (alibi-detect's `MMDDriftOnline`) has a row in each part: Seattle's
+ * four numeric columns standardised, one window (20 by default, 10 beside it), its thresholds
+ * calibrated for every reference (they depend on the rows, not only on their number). Its run
+ * length and delay count from t = 0, as alibi-detect's ERT for multivariate detectors does (the
+ * window starts full of reference rows); its delay shift is temp_max and temp_min together. No
+ * alibi-detect column: MMDDriftOnline needs PyTorch or TensorFlow, neither installable here.
+ *
  * Environment knobs (all optional):
  *   BENCH_ONLINE_PARTS=calibration,ert,delay   which parts to run
+ *   BENCH_ONLINE_DETECTORS=cvm,fet,mmd         which detectors to run
  *   BENCH_ONLINE_RUNS=4000                     runs per stream and detector (part 2)
+ *   BENCH_ONLINE_MMD_RUNS=4000                 runs for the default MMD window, half for the other (part 2;
+ *                                              every run calibrates, about 15 ms)
  *   BENCH_ONLINE_DELAY_RUNS=200                shifted streams per feature and shift (part 3)
  *   BENCH_ONLINE_DELAY_EVENTS=400              events per shifted stream; no detection by then is censored
  */
@@ -38,10 +48,19 @@ import {
   resolveTies,
 } from "../../src/stats/online/cvm.js";
 import { type FetOnlineCalibration, type FetSimulation, fetOnline } from "../../src/stats/online/fet.js";
+import { calibrateMmd, type MmdOnlineCalibration, mmdOnline } from "../../src/stats/online/mmd.js";
 import type { OnlineDetector } from "../../src/stats/online/types.js";
 import { seededRandom } from "../../src/stats/prng.js";
 import { knob, list, repoRoot, table } from "../stream/harness.js";
-import { type Feature, loadFeatures, meanSd, Replay } from "./streams.js";
+import {
+  type Feature,
+  loadFeatures,
+  loadWeatherRows,
+  meanSd,
+  Replay,
+  type RowFeature,
+  RowReplay,
+} from "./streams.js";
 
 const ERT = 150;
 const WINDOW_SIZES = [10, 20, 40];
@@ -50,6 +69,13 @@ const GOAL = 0.15;
 const SEED = 1;
 const PARTS = ["calibration", "ert", "delay"] as const;
 type Part = (typeof PARTS)[number];
+const DETECTORS = ["cvm", "fet", "mmd"] as const;
+type DetectorName = (typeof DETECTORS)[number];
+/** MMD: the default window first, then the other one; the simulated streams per calibration. */
+const MMD_WINDOWS = [20, 10] as const;
+const MMD_BOOTSTRAPS = 2000;
+/** MMD delay shifts: added to temp_max and temp_min (standardised, so in standard deviations). */
+const MMD_SHIFTS = [0.25, 0.5] as const;
 
 const workDir = join(repoRoot, ".bench", "online");
 const python = join(repoRoot, ".venv", "alibi", "bin", "python");
@@ -206,6 +232,102 @@ function measureErt(feature: Feature, variant: Variant, runs: number): ErtResult
   };
 }
 
+/** The MMD detector's calibration options for one window size. */
+const mmdOptions = (windowSize: number) => ({
+  ert: ERT,
+  window_size: windowSize,
+  n_bootstraps: MMD_BOOTSTRAPS,
+});
+
+/**
+ * Part 2 for the MMD detector: as `measureErt`, but every run calibrates on its own reference (the
+ * thresholds depend on the rows), and the run length counts from t = 0.
+ */
+function measureMmdErt(feature: RowFeature, windowSize: number, runs: number): ErtResult {
+  const cap = 100 * ERT;
+  const lengths: number[] = [];
+  let censored = 0;
+  let wraps = 0;
+  let updates = 0;
+  let updateMs = 0;
+  for (let r = 0; r < runs; r++) {
+    const replay = new RowReplay(feature, 10_000 + r);
+    const detector = mmdOnline(
+      replay.reference,
+      calibrateMmd(replay.reference, mmdOptions(windowSize), SEED),
+    );
+    const started = performance.now();
+    let t = 1;
+    while (!detector.update(replay.draw()).drift && t < cap) t++;
+    updateMs += performance.now() - started;
+    updates += t;
+    if (t >= cap) censored++;
+    else lengths.push(t);
+    wraps += replay.wraps;
+  }
+  const runLength = summarise(lengths);
+  return {
+    stream: feature.name,
+    detector: "mmd",
+    variant: `window ${windowSize}${windowSize === MMD_WINDOWS[0] ? ", default" : ""}`,
+    nReference: feature.nReference,
+    runLength,
+    censored,
+    wraps,
+    calibrations: runs,
+    updatesPerSec: updates / (updateMs / 1000),
+    verdict: verdict(runLength),
+  };
+}
+
+/** One shift of part 3 for the MMD detector: its reference rows and shifted streams of rows. */
+interface MmdDelaySetting {
+  readonly name: string;
+  readonly shift: string;
+  readonly reference: RowReplay["reference"];
+  readonly streams: Float64Array[];
+}
+
+/**
+ * Part 3 for the MMD detector: one reference (the first rows of the seed-0 shuffle), streams
+ * reshuffled from the other rows with temp_max and temp_min shifted from the first event.
+ */
+function mmdDelaySettings(feature: RowFeature, runs: number, events: number): MmdDelaySetting[] {
+  const dim = feature.columns.length;
+  const base = new RowReplay(feature, 0);
+  const nPool = feature.rows.length / dim - feature.nReference;
+  const pool = new Float64Array(nPool * dim);
+  for (let i = 0; i < nPool; i++) pool.set(base.draw(), i * dim);
+  const shifted = ["temp_max", "temp_min"].map((c) => feature.columns.indexOf(c));
+  return MMD_SHIFTS.map((k) => ({
+    name: `${feature.name} temps +${k} sd`,
+    shift: `temp_max, temp_min +${k} sd`,
+    reference: base.reference,
+    streams: Array.from({ length: runs }, (_, r) => {
+      const replay = new RowReplay({ ...feature, rows: pool, nReference: 0 }, 20_000 + r);
+      const stream = new Float64Array(events * dim);
+      for (let i = 0; i < events; i++) {
+        stream.set(replay.draw(), i * dim);
+        for (const c of shifted) stream[i * dim + c] += k;
+      }
+      return stream;
+    }),
+  }));
+}
+
+/** Detection events (from t = 0) of the MMD detector on a setting's streams; null where nothing was detected. */
+function mmdDelays(setting: MmdDelaySetting, windowSize: number): (number | null)[] {
+  const calibration: MmdOnlineCalibration = calibrateMmd(setting.reference, mmdOptions(windowSize), SEED);
+  const { dim } = setting.reference;
+  return setting.streams.map((stream) => {
+    const detector = mmdOnline(setting.reference, calibration);
+    const events = stream.length / dim;
+    for (let i = 0; i < events; i++)
+      if (detector.update(stream.subarray(i * dim, (i + 1) * dim)).drift) return i + 1;
+    return null;
+  });
+}
+
 /** One feature and shift of part 3, with the streams both sides run. */
 interface DelaySetting {
   readonly name: string;
@@ -325,7 +447,9 @@ function runPeer(
 
 async function main(): Promise<number> {
   const parts = list<Part>("BENCH_ONLINE_PARTS", PARTS, PARTS);
+  const detectors = list<DetectorName>("BENCH_ONLINE_DETECTORS", DETECTORS, DETECTORS);
   const runs = knob("BENCH_ONLINE_RUNS", 4000);
+  const mmdRuns = knob("BENCH_ONLINE_MMD_RUNS", 4000);
   const delayRuns = knob("BENCH_ONLINE_DELAY_RUNS", 200);
   const delayEvents = knob("BENCH_ONLINE_DELAY_EVENTS", 400);
   mkdirSync(workDir, { recursive: true });
@@ -339,8 +463,11 @@ async function main(): Promise<number> {
   console.log(
     `   ert ${ERT}, window_sizes [${WINDOW_SIZES.join(", ")}], n_bootstraps ${N_BOOTSTRAPS} (alibi-detect's example settings), seed ${SEED}`,
   );
-  const features = loadFeatures();
-  const byName = (name: string) => features.find((f) => f.name === name) as Feature;
+  const allFeatures = loadFeatures();
+  const features = allFeatures.filter((f) => detectors.includes(f.detector));
+  const byName = (name: string) => allFeatures.find((f) => f.name === name) as Feature;
+  const weather = detectors.includes("mmd") ? loadWeatherRows() : null;
+  const univariate = detectors.includes("cvm") || detectors.includes("fet");
   const results: Record<string, unknown> = {
     node: process.version,
     commit,
@@ -353,8 +480,8 @@ async function main(): Promise<number> {
   const timedFet = new Replay(byName("seattle.rain").values, 300, 0).reference;
 
   let settings: DelaySetting[] = [];
-  let peer: Peer | string = "part 3 not run";
-  if (parts.includes("delay") || parts.includes("calibration")) {
+  let peer: Peer | string = univariate ? "part 3 not run" : "no cvm or fet selected";
+  if (univariate && (parts.includes("delay") || parts.includes("calibration"))) {
     settings = parts.includes("delay") ? delaySettings(features, delayRuns, delayEvents) : [];
     console.log(`\n== alibi-detect on the same references and streams (load average ${loadNow()})`);
     peer = runPeer(settings, { cvm: timedCvm, fet: timedFet });
@@ -387,6 +514,9 @@ async function main(): Promise<number> {
       alibi?.[key] === undefined
         ? ["skipped", ""]
         : [`${alibi[key].toFixed(2)} s`, `${fixed((alibi[key] * 1000) / ours, 1)}×`];
+    const timedMmd = weather === null ? null : new RowReplay(weather, 0).reference;
+    const mmdMs =
+      timedMmd === null ? Number.NaN : time(() => calibrateMmd(timedMmd, mmdOptions(MMD_WINDOWS[0]), SEED));
     console.log(
       table(
         ["detector", "reference", "driftwatch", "alibi-detect 0.13", "alibi / ours"],
@@ -394,10 +524,27 @@ async function main(): Promise<number> {
           ["cvm", "seattle.temp_max, n = 300", seconds(cvmMs), ...peerCell("cvm", cvmMs)],
           ["cvm", "n = 1000 (cost does not grow with n)", seconds(cvm1000Ms), "", ""],
           ["fet", "seattle.rain, n = 300", seconds(fetMs), ...peerCell("fet", fetMs)],
+          ...(timedMmd === null
+            ? []
+            : [
+                [
+                  "mmd",
+                  `seattle.weather4, n = 300 × 4, window ${MMD_WINDOWS[0]}, ${MMD_BOOTSTRAPS} streams`,
+                  seconds(mmdMs),
+                  "skipped (needs torch)",
+                  "",
+                ],
+              ]),
         ],
       ),
     );
-    results.calibration = { cvm_ms: cvmMs, cvm_n1000_ms: cvm1000Ms, fet_ms: fetMs, alibi_seconds: alibi };
+    results.calibration = {
+      cvm_ms: cvmMs,
+      cvm_n1000_ms: cvm1000Ms,
+      fet_ms: fetMs,
+      mmd_ms: timedMmd === null ? null : mmdMs,
+      alibi_seconds: alibi,
+    };
   }
 
   if (parts.includes("ert")) {
@@ -414,6 +561,9 @@ async function main(): Promise<number> {
         rows.push({ ...row, variant: variant === main ? `${row.variant}, default` : row.variant });
       }
     }
+    if (weather !== null)
+      for (const w of MMD_WINDOWS)
+        rows.push(measureMmdErt(weather, w, w === MMD_WINDOWS[0] ? mmdRuns : Math.ceil(mmdRuns / 2)));
     console.log(
       table(
         [
@@ -452,6 +602,12 @@ async function main(): Promise<number> {
         "default; marginal: the reference count redrawn too, with thresholds simulated for longer.\n   A geometric run length has median ≈ 0.69·ert. " +
         "calibrations: fet calibrates per count of ones. wraps: streams that used every value and were reshuffled.",
     );
+    if (weather !== null)
+      console.log(
+        `   mmd: ${mmdRuns} runs for window ${MMD_WINDOWS[0]}, ${Math.ceil(mmdRuns / 2)} for window ${MMD_WINDOWS[1]}, each calibrated on its own reference (${MMD_BOOTSTRAPS} simulated streams); ` +
+          "run length counted from t = 0 (alibi-detect's multivariate ERT).\n" +
+          `   ${weather.name}: ${weather.description}, ${weather.rows.length / weather.columns.length} rows`,
+      );
     for (const f of features) console.log(`   ${f.name}: ${f.description}, ${f.values.length} values`);
     results.ert = rows;
   }
@@ -479,6 +635,23 @@ async function main(): Promise<number> {
         ...describeDelays(alibi),
       ]);
     }
+    if (weather !== null) {
+      for (const s of mmdDelaySettings(weather, delayRuns, delayEvents)) {
+        const [main, other] = MMD_WINDOWS;
+        const ours = mmdDelays(s, main);
+        const alternative = mmdDelays(s, other);
+        raw[s.name] = { ours, alternative, alibi: null };
+        rows.push([
+          weather.name,
+          s.shift,
+          `mmd window ${main}`,
+          ...describeDelays(ours),
+          `window ${other}`,
+          ...describeDelays(alternative),
+          ...describeDelays(undefined),
+        ]);
+      }
+    }
     console.log(
       table(
         [
@@ -501,7 +674,10 @@ async function main(): Promise<number> {
     );
     console.log(
       "   ours, default: cvm ties auto, fet conditional; the other variant beside it. " +
-        `missed: no detection within ${delayEvents} events.\n   One reference per feature, the same streams for every column.`,
+        `missed: no detection within ${delayEvents} events.\n   One reference per feature, the same streams for every column.` +
+        (weather === null
+          ? ""
+          : "\n   mmd: delay = detection event (its window starts full of reference rows); no alibi-detect column (needs torch)."),
     );
     if (typeof peer === "string") console.log(`   alibi-detect column skipped: ${peer}`);
     results.delay = raw;

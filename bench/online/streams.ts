@@ -127,3 +127,85 @@ export function meanSd(values: ArrayLike<number>): { mean: number; sd: number } 
   for (let i = 0; i < values.length; i++) ss += (values[i] - mean) ** 2;
   return { mean, sd: Math.sqrt(ss / (values.length - 1)) };
 }
+
+/** Rows of several numeric features replayed together, for the multivariate (MMD) detector. */
+export interface RowFeature {
+  /** `dataset.columns`, e.g. `seattle.weather4`. */
+  readonly name: string;
+  /** What the rows are, for the report. */
+  readonly description: string;
+  /** The column names, in row order. */
+  readonly columns: readonly string[];
+  /** Row-major, `rows.length / columns.length` rows. */
+  readonly rows: Float64Array;
+  readonly nReference: number;
+}
+
+/**
+ * Seattle's four numeric daily columns as rows, each column standardised by its mean and standard
+ * deviation over the 1461 days (the kernel's bandwidth is one number for every dimension, so the
+ * columns must share a scale), with the same reference size as the univariate Seattle features.
+ */
+export function loadWeatherRows(): RowFeature {
+  const rows = readFileSync(join(data, "seattle-weather.csv"), "utf8").trim().split("\n");
+  const header = rows[0].split(",");
+  const cells = rows.slice(1).map((r) => r.split(","));
+  const columns = ["precipitation", "temp_max", "temp_min", "wind"];
+  const out = new Float64Array(cells.length * columns.length);
+  columns.forEach((name, k) => {
+    const values = Float64Array.from(cells, (r) => Number(r[header.indexOf(name)]));
+    const { mean, sd } = meanSd(values);
+    values.forEach((x, i) => {
+      out[i * columns.length + k] = (x - mean) / sd;
+    });
+  });
+  return {
+    name: "seattle.weather4",
+    description: "precipitation, temp_max, temp_min, wind per day, standardised",
+    columns,
+    rows: out,
+    nReference: 300,
+  };
+}
+
+/**
+ * A seeded shuffle of a row feature's rows, as `Replay` shuffles values: the first `nReference`
+ * rows are the reference, the next ones the stream, reshuffled when used up (counted in `wraps`).
+ */
+export class RowReplay {
+  private readonly order: Replay;
+  private readonly dim: number;
+  /** The reference rows, row-major. */
+  readonly reference: { readonly n: number; readonly dim: number; readonly data: Float64Array };
+
+  constructor(
+    private readonly feature: RowFeature,
+    seed: number,
+  ) {
+    this.dim = feature.columns.length;
+    const n = feature.rows.length / this.dim;
+    this.order = new Replay(
+      Float64Array.from({ length: n }, (_, i) => i),
+      feature.nReference,
+      seed,
+    );
+    const data = new Float64Array(feature.nReference * this.dim);
+    this.order.reference.forEach((i, a) => {
+      data.set(this.row(i), a * this.dim);
+    });
+    this.reference = { n: feature.nReference, dim: this.dim, data };
+  }
+
+  private row(i: number): Float64Array {
+    return this.feature.rows.subarray(i * this.dim, (i + 1) * this.dim);
+  }
+
+  /** The next row of the shuffle (a view: copy it to keep it). */
+  draw(): Float64Array {
+    return this.row(this.order.draw());
+  }
+
+  get wraps(): number {
+    return this.order.wraps;
+  }
+}
