@@ -99,6 +99,32 @@ export const driftSchema = {
       maximum: 1,
       description: "effect-size floor for p-value tests (default 0)",
     },
+    mode: {
+      enum: ["exact", "sketch"],
+      description:
+        "exact (default) keeps every numeric value of a window (scipy-exact KS); sketch keeps a KLL quantile sketch per numeric feature and at most `sketch.max_categories` categories per categorical one, so a window's memory does not grow with its length (KS D within the bound reported in `details.d_error_bound`)",
+    },
+    sketch: {
+      type: "object",
+      additionalProperties: false,
+      description: "parameters of `mode: sketch` (ignored in exact mode)",
+      properties: {
+        k: {
+          type: "integer",
+          minimum: 8,
+          maximum: 65536,
+          description:
+            "KLL accuracy parameter (default 1000): about 3k values kept per numeric feature; the rank error falls as about 1/k",
+        },
+        max_categories: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1000000,
+          description:
+            "categories kept per categorical feature and window (default 10000): the most frequent; the rest are pooled in `__other__`",
+        },
+      },
+    },
     ...segmentProperties,
   },
 } as const;

@@ -2,8 +2,16 @@ import { showValue, UserError } from "../errors.js";
 import type { ColumnReport, DatasetSummary } from "../report/model.js";
 import { sharedBins, toHistogram } from "../stats/bins.js";
 import { adjustPValues, type Correction } from "../stats/corrections.js";
-import { columnDistances } from "../stats/distances.js";
+import { columnDistances, hellinger, jensenShannon, psi, WASSERSTEIN_MIN_NORM } from "../stats/distances.js";
 import { type DriftTestName, driftTests } from "../stats/registry.js";
+import {
+  binsFromViews,
+  type CdfView,
+  isExactView,
+  ksFromViews,
+  viewHistogram,
+  wassersteinFromViews,
+} from "../stats/sketch.js";
 import type { ColumnSample, DriftTest, TestResult } from "../stats/types.js";
 
 /** How drift is decided; the same names as the `report` flags and the monitor config keys. */
@@ -46,6 +54,102 @@ export interface ColumnInput {
   readonly current: ColumnSample;
   readonly missing_reference: number;
   readonly missing_current: number;
+}
+
+/**
+ * One numeric column of a monitor in sketch mode: both sides as CDF views (a sketch's, or an exact
+ * one for a reference loaded from a file), with their missing counts.
+ */
+export interface SketchColumnInput {
+  readonly name: string;
+  readonly kind: "numeric";
+  readonly views: { readonly reference: CdfView; readonly current: CdfView };
+  readonly missing_reference: number;
+  readonly missing_current: number;
+}
+
+/**
+ * The numeric tests that run from sketches in `mode: sketch`, each as its exact counterpart reads
+ * the raw values: KS from the approximate CDFs (asymptotic p-value), Wasserstein-1 normed by the
+ * reference standard deviation (kept exactly beside the sketch), and the binned distances with the
+ * reference deciles taken from its sketch. A numeric test missing here is a config problem in
+ * sketch mode.
+ */
+export const SKETCH_TESTS: ReadonlySet<DriftTestName> = new Set<DriftTestName>([
+  "ks",
+  "wasserstein",
+  "psi",
+  "jensenshannon",
+  "hellinger",
+]);
+
+/**
+ * A sketch-mode numeric column's test, distances and histogram, the counterpart of `analyzeColumn`
+ * (the p-value-test and threshold decision then happen in `decideColumns` as for exact columns).
+ * KS reports `details: { method: "sketch", d_error_bound, n_effective }`; every test reports the
+ * bound on |D_sketch − D_exact| as `d_error_bound`.
+ */
+export function analyzeSketchColumn(input: SketchColumnInput, test: DriftTestName): ColumnAnalysis {
+  const { reference, current } = input.views;
+  if (reference.n === 0 || current.n === 0)
+    return {
+      name: input.name,
+      skipped: `no values in the ${reference.n === 0 ? "reference" : "current"} data`,
+    };
+  if (!SKETCH_TESTS.has(test))
+    throw new UserError(`column ${showValue(input.name)}: ${test} cannot run from a sketch`);
+  // Sketches that never compacted hold every value: the column is then evaluated as in exact mode.
+  if (isExactView(reference) && isExactView(current))
+    return analyzeColumn(
+      {
+        name: input.name,
+        kind: "numeric",
+        reference: { kind: "numeric", sorted: reference.values },
+        current: { kind: "numeric", sorted: current.values },
+        missing_reference: input.missing_reference,
+        missing_current: input.missing_current,
+      },
+      test,
+    );
+  const bins = binsFromViews(reference, current);
+  const raw = wassersteinFromViews(reference, current);
+  const distances = {
+    wasserstein: raw,
+    psi: psi(bins.reference, bins.current),
+    jensen_shannon: jensenShannon(bins.reference, bins.current),
+    hellinger: hellinger(bins.reference, bins.current),
+  };
+  const d_error_bound = reference.rankError + current.rankError;
+  let result: TestResult;
+  if (test === "ks") result = ksFromViews(reference, current);
+  else if (test === "wasserstein") {
+    const norm = Math.max(reference.std, WASSERSTEIN_MIN_NORM);
+    result = {
+      statistic: raw / norm,
+      pValue: null,
+      details: { method: "sketch", d_error_bound, raw, reference_std: reference.std, norm },
+    };
+  } else {
+    const statistic =
+      test === "psi" ? distances.psi : test === "hellinger" ? distances.hellinger : distances.jensen_shannon;
+    result = {
+      statistic,
+      pValue: null,
+      details: { method: "sketch", d_error_bound, bins: bins.reference.length },
+    };
+  }
+  return {
+    name: input.name,
+    kind: "numeric",
+    test,
+    result,
+    n_reference: reference.n,
+    n_current: current.n,
+    missing_reference: input.missing_reference,
+    missing_current: input.missing_current,
+    distances,
+    histogram: viewHistogram(bins),
+  };
 }
 
 /** The outcome of evaluating a set of columns. */
@@ -224,9 +328,16 @@ export function decideColumns(analyses: readonly ColumnAnalysis[], options: Drif
  * `report` command and the daemon's drift monitor both come here (the report may analyze columns
  * in worker threads first), so the same rows give the same numbers offline and online.
  */
-export function evaluateColumns(inputs: readonly ColumnInput[], options: DriftOptions): Evaluation {
+export function evaluateColumns(
+  inputs: readonly (ColumnInput | SketchColumnInput)[],
+  options: DriftOptions,
+): Evaluation {
   return decideColumns(
-    inputs.map((input) => analyzeColumn(input, testFor(input.kind, options))),
+    inputs.map((input) =>
+      "views" in input
+        ? analyzeSketchColumn(input, testFor(input.kind, options))
+        : analyzeColumn(input, testFor(input.kind, options)),
+    ),
     options,
   );
 }

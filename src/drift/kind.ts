@@ -17,6 +17,7 @@ import type {
   RestoreState,
 } from "../monitors/types.js";
 import { driftConfigSchema } from "./config.js";
+import { SKETCH_TESTS } from "./evaluate.js";
 import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
 import { loadReference, loadSegmentedReference } from "./reference.js";
 import { driftAlertRules } from "./rules.js";
@@ -55,6 +56,8 @@ function publishWindow(result: DriftResult, m: Metrics, segment?: string): void 
   }
   for (const [feature, quality] of Object.entries(result.quality)) {
     m.missingRatio.set({ monitor, feature, ...own }, quality.missing_ratio);
+    if (quality.pooled_values !== undefined)
+      m.categoriesCappedTotal.inc({ monitor, feature }, quality.pooled_values);
     if (quality.unseen_category_ratio !== null)
       m.unseenCategoryRatio.set({ monitor, feature, ...own }, quality.unseen_category_ratio);
   }
@@ -143,6 +146,12 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
   problems(config, context) {
     const problems = windowedFeatureProblems("drift", config, context);
     problems.push(...segmentProblems(context.config, config, context.path));
+    const numericTest = config.numeric_test ?? "ks";
+    if (config.mode === "sketch" && !SKETCH_TESTS.has(numericTest))
+      problems.push({
+        path: `${context.path}/numeric_test`,
+        message: `${showValue(numericTest)} needs raw values and cannot run in sketch mode; tests that can: ${[...SKETCH_TESTS].join(", ")}`,
+      });
     if (config.schedule !== undefined && !validateCron(config.schedule))
       problems.push({
         path: `${context.path}/schedule`,

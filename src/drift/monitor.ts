@@ -2,13 +2,16 @@ import { basename } from "node:path";
 import { type CompiledPointer, compilePointer, getAt } from "../decode/pointer.js";
 import { checkSegmentedState, type SegmentedState } from "../monitors/segments.js";
 import { expectArray, expectCount, expectObject, expectString, pointerSegment } from "../shape.js";
+import { type CdfView, exactView, KLL_DEFAULT_K, kllView } from "../stats/sketch.js";
 import type { ColumnSample } from "../stats/types.js";
 import {
   checkFeatureState,
   emptyFeatureState,
+  type FeatureSpec,
   type FeatureState,
   featureCount,
   mergeFeatureStates,
+  pooledCount,
   reviveFeatureState,
   toSample,
   updateFeatureState,
@@ -27,6 +30,7 @@ import {
   defaultDriftOptions,
   type Evaluation,
   evaluateColumns,
+  type SketchColumnInput,
 } from "./evaluate.js";
 import type { SegmentVerdict } from "./scope.js";
 
@@ -38,7 +42,51 @@ export interface FeatureQuality {
   readonly missing_ratio: number;
   /** Share of a categorical feature's values whose category the reference never had (null for numeric). */
   readonly unseen_category_ratio: number | null;
+  /**
+   * Sketch mode, categorical features: the window's values pooled in `__other__` because their
+   * category was not among the `sketch.max_categories` most frequent. Absent otherwise.
+   */
+  readonly pooled_values?: number;
 }
+
+/** Default `sketch.max_categories`: categories a sketch-mode window keeps per categorical feature. */
+export const DEFAULT_MAX_CATEGORIES = 10_000;
+
+/**
+ * What a window keeps per feature under a monitor's `mode`: the kinds themselves in exact mode; in
+ * sketch mode a KLL sketch per numeric feature and capped counts per categorical one.
+ */
+export function featureSpecs(
+  config: Pick<DriftMonitorConfig, "mode" | "sketch">,
+  kinds: Record<string, "numeric" | "categorical">,
+): Record<string, FeatureSpec> {
+  if (config.mode !== "sketch") return kinds;
+  const k = config.sketch?.k ?? KLL_DEFAULT_K;
+  const limit = config.sketch?.max_categories ?? DEFAULT_MAX_CATEGORIES;
+  const specs: Record<string, FeatureSpec> = {};
+  for (const [name, kind] of Object.entries(kinds))
+    specs[name] = kind === "numeric" ? { kind: "sketch", k, seed: 0 } : { kind: "capped", limit };
+  return specs;
+}
+
+/** A sketch-mode numeric side: a sketch's CDF, or the exact CDF of raw values (a reference file). */
+function cdfViewOf(state: FeatureState): CdfView {
+  if (state.kind === "sketch") return kllView(state.sketch);
+  const sample = toSample(state);
+  if (sample.kind !== "numeric") throw new TypeError(`a ${state.kind} state has no CDF`);
+  return exactView(sample.sorted);
+}
+
+/** The view of a sketch that is empty: no values, so the column is skipped as an exact empty one is. */
+const EMPTY_VIEW: CdfView = {
+  values: new Float64Array(0),
+  cumulative: new Float64Array(0),
+  n: 0,
+  rankError: 0,
+  min: 0,
+  max: 0,
+  std: 0,
+};
 
 /** One evaluated window: the engine's verdict plus the window's bounds. */
 export interface DriftResult {
@@ -155,7 +203,8 @@ export class DriftMonitor {
   private readonly names: readonly string[];
   private readonly options: DriftOptions;
   private current: Record<string, FeatureState> | null;
-  private referenceSamples: Map<string, ColumnSample> | null = null;
+  private referenceSamples: Map<string, ColumnSample | CdfView> | null = null;
+  private readonly sketchMode: boolean;
   private collecting: DriftMonitorState["collecting"];
   private replaced: DriftMonitorState["replaced"];
   private fromWindow: number | null;
@@ -173,6 +222,8 @@ export class DriftMonitor {
   ) {
     this.kinds = kinds;
     this.names = Object.keys(kinds);
+    this.sketchMode = config.mode === "sketch";
+    const specs = featureSpecs(config, kinds);
     this.idPointer = config.id === undefined ? null : compilePointer(config.id);
     this.options = {
       numeric_test: config.numeric_test ?? defaultDriftOptions.numeric_test,
@@ -199,7 +250,7 @@ export class DriftMonitor {
       this.collecting = null;
     } else if (config.reference.type === "first" && this.collecting === null && reference === null) {
       const features: Record<string, FeatureState> = {};
-      for (const [name, kind] of Object.entries(kinds)) features[name] = emptyFeatureState(kind);
+      for (const [name, spec] of Object.entries(specs)) features[name] = emptyFeatureState(spec);
       this.collecting = { features, events: 0 };
     }
     if (
@@ -209,7 +260,7 @@ export class DriftMonitor {
     ) {
       this.current = this.collecting.features;
     }
-    this.windower = new Windower(config.window, kinds, state?.window);
+    this.windower = new Windower(config.window, specs, state?.window);
   }
 
   /** The monitor's state as plain data, for checkpoints. */
@@ -380,30 +431,35 @@ export class DriftMonitor {
     return results;
   }
 
-  private samples(): Map<string, ColumnSample> {
+  private samples(): Map<string, ColumnSample | CdfView> {
     if (this.referenceSamples === null) {
       // Sorting the reference once, not per window: it does not change.
       this.referenceSamples = new Map(
         Object.entries(this.current as Record<string, FeatureState>).map(([name, state]) => [
           name,
-          toSample(state),
+          this.sketchMode && this.kinds[name] === "numeric" ? this.view(state) : toSample(state),
         ]),
       );
     }
     return this.referenceSamples;
   }
 
+  /** A sketch-mode numeric side's CDF (an empty one when it has no values). */
+  private view(state: FeatureState): CdfView {
+    return featureCount(state) === 0 ? EMPTY_VIEW : cdfViewOf(state);
+  }
+
   private evaluate(window: ClosedWindow, trigger: Trigger): DriftResult {
     const started = performance.now();
     const reference = this.current as Record<string, FeatureState>;
     const samples = this.samples();
-    const inputs: ColumnInput[] = [];
+    const inputs: (ColumnInput | SketchColumnInput)[] = [];
     const quality: Record<string, FeatureQuality> = {};
     for (const [name, kind] of Object.entries(this.kinds)) {
       const current = window.features[name];
       let unseen: number | null = null;
-      if (current.kind === "categorical") {
-        const ref = reference[name] as Extract<FeatureState, { kind: "categorical" }>;
+      if (current.kind === "categorical" || current.kind === "capped") {
+        const ref = reference[name] as Extract<FeatureState, { kind: "categorical" | "capped" }>;
         let total = 0;
         let fresh = 0;
         for (const [category, n] of Object.entries(current.counts)) {
@@ -415,15 +471,27 @@ export class DriftMonitor {
       quality[name] = {
         missing_ratio: window.events === 0 ? 0 : (current.missing + current.invalid) / window.events,
         unseen_category_ratio: unseen,
+        ...(current.kind === "capped" ? { pooled_values: pooledCount(current) } : {}),
       };
-      inputs.push({
-        name,
-        kind,
-        reference: samples.get(name) as ColumnSample,
-        current: toSample(current),
+      const missing = {
         missing_reference: reference[name].missing + reference[name].invalid,
         missing_current: current.missing + current.invalid,
-      });
+      };
+      if (this.sketchMode && kind === "numeric")
+        inputs.push({
+          name,
+          kind,
+          views: { reference: samples.get(name) as CdfView, current: this.view(current) },
+          ...missing,
+        });
+      else
+        inputs.push({
+          name,
+          kind,
+          reference: samples.get(name) as ColumnSample,
+          current: toSample(current),
+          ...missing,
+        });
     }
     const { features: _features, ...bounds } = window;
     const evaluation = evaluateColumns(inputs, this.options);

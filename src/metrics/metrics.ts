@@ -446,6 +446,12 @@ export class Metrics {
     labelNames: ["monitor"] as const,
     registers: [this.registry],
   });
+  readonly categoriesCappedTotal = new Counter({
+    name: "driftwatch_categories_capped_total",
+    help: "Values of a categorical feature a sketch-mode drift monitor pooled in __other__ because their category was not among the window's max_categories most frequent.",
+    labelNames: ["monitor", "feature"] as const,
+    registers: [this.registry],
+  });
 
   constructor({ processMetrics = true } = {}) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
