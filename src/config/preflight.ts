@@ -6,7 +6,7 @@ import { UserError } from "../errors.js";
 import { readNumericRows } from "../io/rows.js";
 import { DEFAULT_SAMPLE } from "../multivariate/config.js";
 import { readReferenceSample, shapeOf } from "../multivariate/reference.js";
-import { detectorOf, readReferenceValues } from "../online/reference.js";
+import { readOnlineReference, subjectOf } from "../online/reference.js";
 import { sourceKind } from "../sources/registry.js";
 import type { ConfigProblem } from "./errors.js";
 import type { LoadedConfig } from "./load.js";
@@ -85,8 +85,7 @@ async function referenceProblems(loaded: LoadedConfig): Promise<ConfigProblem[]>
       continue;
     const file = resolvePath(reference.path);
     if (monitor.type === "online_drift") {
-      const type = (config.features[monitor.feature] as FeatureConfig | undefined)?.type;
-      await attempt(at, () => readReferenceValues(file, monitor, detectorOf(monitor, type)));
+      await attempt(at, () => readOnlineReference(file, monitor, subjectOf(monitor, config.features)));
       continue;
     }
     if (monitor.type === "multivariate") {

@@ -7,7 +7,7 @@ import { alertsSlot, type ConfigOf, positiveInt, referenceFile, referenceFirst }
 export const onlineSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["type", "feature", "reference", "ert", "window_sizes"],
+  required: ["type", "reference", "ert", "window_sizes"],
   properties: {
     type: {
       const: "online_drift",
@@ -17,12 +17,20 @@ export const onlineSchema = {
     feature: {
       type: "string",
       description:
-        "a numeric feature (detector cvm), or a categorical one whose `positive` category counts as 1 (detector fet)",
+        "the feature tested: numeric (detector cvm), categorical with its `positive` category counted as 1 (fet), or a vector (mmd); or name `features` instead",
+    },
+    features: {
+      type: "array",
+      minItems: 2,
+      uniqueItems: true,
+      items: { type: "string" },
+      description:
+        "two or more numeric features of one source taken together as rows (detector mmd), instead of `feature`",
     },
     detector: {
-      enum: ["cvm", "fet"],
+      enum: ["cvm", "fet", "mmd"],
       description:
-        "cvm (Cramér-von Mises, alibi-detect's CVMDriftOnline) for a numeric feature, fet (Fisher's exact test of a proportion, FETDriftOnline) for a binary one; default by the feature's type",
+        "cvm (Cramér-von Mises, alibi-detect's CVMDriftOnline) for a numeric feature, fet (Fisher's exact test of a proportion, FETDriftOnline) for a binary one, mmd (kernel MMD, MMDDriftOnline) for a vector or a set; default by what is tested",
     },
     positive: {
       type: ["string", "number", "boolean"],
@@ -48,12 +56,25 @@ export const onlineSchema = {
       uniqueItems: true,
       items: { ...positiveInt, maximum: 100000 },
       description:
-        "sizes of the windows of the last events each tested against the reference (small react fast, large see small changes)",
+        "sizes of the windows of the last events each tested against the reference (small react fast, large see small changes); mmd takes one",
     },
     n_bootstraps: {
       ...positiveInt,
       maximum: 1000000,
-      description: "simulated streams behind the thresholds (default 10000; ideally at least 10 × ert)",
+      description:
+        "simulated streams behind the thresholds (default 10000 for cvm and fet, 1000 for mmd as alibi-detect; ideally at least 10 × ert)",
+    },
+    bandwidth: {
+      type: "number",
+      exclusiveMinimum: 0,
+      description:
+        "mmd: the RBF kernel's bandwidth in the rows' units (default: the median heuristic on the reference)",
+    },
+    sample: {
+      ...positiveInt,
+      maximum: 20000,
+      description:
+        "mmd: reference rows kept (default 1000; a bounded sample by a hash of each row, as a multivariate monitor keeps; the detector's kernel is sample × sample)",
     },
     alternative: {
       enum: ["greater", "less"],

@@ -1,18 +1,21 @@
 import { alertsSchemaOf } from "../alerts/schema.js";
-import { showValue, UserError } from "../errors.js";
+import { type ConfigProblem, showValue, UserError } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
-import { missingFile, unknownFeature } from "../monitors/problems.js";
+import { featureProblems, missingFile, unknownFeature } from "../monitors/problems.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import { DEFAULT_N_BOOTSTRAPS } from "../stats/online/calibrate.js";
+import { MMD_DEFAULT_N_BOOTSTRAPS } from "../stats/online/mmd.js";
 import { type OnlineMonitorConfig, onlineConfigSchema } from "./config.js";
 import {
   checkOnlineMonitorState,
+  type OnlineDetectorName,
   OnlineMonitor,
   type OnlineMonitorState,
   type OnlineResult,
 } from "./monitor.js";
-import { detectorOf, readReferenceValues } from "./reference.js";
+import { detectorOf, featuresOf, readOnlineReference, subjectOf } from "./reference.js";
 import { onlineAlertRules } from "./rules.js";
 import { formatOnlineVerdict } from "./verdict.js";
 
@@ -33,10 +36,10 @@ function observe(monitor: OnlineMonitor, m: Metrics): void {
 }
 
 /**
- * Online drift of one feature: every event tested against the reference by a detector whose
+ * Online drift of one feature, a vector or a set: every event tested against the reference by a detector whose
  * thresholds are simulated for an expected run time between false alarms (alibi-detect's
- * CVMDriftOnline and FETDriftOnline), so a stream is watched between windows, with a known rate
- * of false alarms.
+ * CVMDriftOnline, FETDriftOnline and MMDDriftOnline for a vector or a set), so a stream is watched
+ * between windows, with a known rate of false alarms.
  */
 export const onlineKind: MonitorKind<OnlineMonitorConfig, OnlineMonitorState, OnlineResult> = {
   type: "online_drift",
@@ -51,62 +54,113 @@ export const onlineKind: MonitorKind<OnlineMonitorConfig, OnlineMonitorState, On
   },
   exampleFeatures: { x: { source: "events", path: "/x", type: "numeric" } },
 
-  sources: (config, all) => sourcesOfFeatures(all, [config.feature]),
+  sources: (config, all) => sourcesOfFeatures(all, featuresOf(config)),
 
   problems(config, context) {
     const { config: all, path: base, resolvePath } = context;
-    if (typeof config.feature !== "string") return [];
-    const problems = unknownFeature(all, config.feature, `${base}/feature`);
-    const type = Object.hasOwn(all.features, config.feature) ? all.features[config.feature].type : undefined;
-    if (type === "vector")
-      problems.push({
-        path: `${base}/feature`,
-        message: `feature ${showValue(config.feature)} is a vector; an online_drift monitor reads one numeric or categorical feature`,
-      });
-    const detector = detectorOf(config, type);
-    if (type !== undefined && type !== "vector") {
-      if (detector === "cvm" && type !== "numeric")
+    const names = featuresOf(config);
+    if (names.length === 0 || (config.feature !== undefined && config.features !== undefined))
+      return [
+        {
+          path: base,
+          message:
+            "name the feature tested: `feature` (one feature or a vector), or `features` (a set), not both",
+        },
+      ];
+    const problems: ConfigProblem[] = [];
+    if (config.features !== undefined) {
+      const { problems: found } = featureProblems(all, "online_drift", names, base);
+      problems.push(...found);
+    } else problems.push(...unknownFeature(all, names[0], `${base}/feature`));
+    const type = (name: string) => (Object.hasOwn(all.features, name) ? all.features[name].type : undefined);
+    const detector = detectorOf(config, type(names[0]));
+    const subject = config.features !== undefined ? "features" : "feature";
+    if (detector === "mmd") {
+      for (const [i, name] of names.entries()) {
+        const t = type(name);
+        const ok = config.features !== undefined ? t === "numeric" : t === "vector" || t === undefined;
+        if (!ok && t !== undefined)
+          problems.push({
+            path: config.features !== undefined ? `${base}/features/${i}` : `${base}/feature`,
+            message: `mmd tests a vector feature or a set of numeric features; ${showValue(name)} is ${t}`,
+          });
+      }
+      if (Array.isArray(config.window_sizes) && config.window_sizes.length !== 1)
+        problems.push({
+          path: `${base}/window_sizes`,
+          message: "mmd takes one window size (alibi-detect's window_size)",
+        });
+    } else {
+      const t = type(names[0]);
+      if (config.features !== undefined)
         problems.push({
           path: `${base}/detector`,
-          message: `cvm tests a numeric feature; ${showValue(config.feature)} is ${type} (fet tests a proportion)`,
+          message: `${detector} tests one feature; a set of features is tested by mmd`,
         });
-      if (type === "categorical" && config.positive === undefined)
+      else if (t === "vector")
         problems.push({
-          path: `${base}/positive`,
-          message: `fet on categorical feature ${showValue(config.feature)} needs \`positive\`: the category counted as 1`,
+          path: `${base}/${config.detector === undefined ? subject : "detector"}`,
+          message: `feature ${showValue(names[0])} is a vector; ${detector} tests one numeric or categorical feature (mmd tests vectors)`,
         });
+      else if (t !== undefined) {
+        if (detector === "cvm" && t !== "numeric")
+          problems.push({
+            path: `${base}/detector`,
+            message: `cvm tests a numeric feature; ${showValue(names[0])} is ${t} (fet tests a proportion)`,
+          });
+        if (t === "categorical" && config.positive === undefined)
+          problems.push({
+            path: `${base}/positive`,
+            message: `fet on categorical feature ${showValue(names[0])} needs \`positive\`: the category counted as 1`,
+          });
+      }
     }
-    for (const key of ["alternative", "lam", "simulation", "t_max"] as const)
-      if (config[key] !== undefined && detector !== "fet")
-        problems.push({ path: `${base}/${key}`, message: `\`${key}\` is for the fet detector` });
-    if (config.ties !== undefined && detector !== "cvm")
-      problems.push({ path: `${base}/ties`, message: "`ties` is for the cvm detector" });
+    const only: [readonly string[], OnlineDetectorName][] = [
+      [["alternative", "lam", "simulation", "t_max", "positive"], "fet"],
+      [["ties"], "cvm"],
+      [["bandwidth", "sample"], "mmd"],
+    ];
+    for (const [keys, owner] of only)
+      for (const key of keys)
+        if ((config as Record<string, unknown>)[key] !== undefined && detector !== owner)
+          problems.push({ path: `${base}/${key}`, message: `\`${key}\` is for the ${owner} detector` });
+    // The (1 − 1/ert) quantile of each step needs many simulated streams left without an alarm.
+    const bootstraps =
+      config.n_bootstraps ?? (detector === "mmd" ? MMD_DEFAULT_N_BOOTSTRAPS : DEFAULT_N_BOOTSTRAPS);
+    if (typeof config.ert === "number" && bootstraps < 10 * config.ert)
+      problems.push({
+        path: `${base}/${config.n_bootstraps === undefined ? "ert" : "n_bootstraps"}`,
+        message: `the thresholds for ert ${config.ert} need at least ${Math.ceil(10 * config.ert)} simulated streams (n_bootstraps is ${bootstraps}${config.n_bootstraps === undefined ? ", the default" : ""}); raise n_bootstraps or lower ert`,
+      });
     const reference = config.reference as { path?: string } | undefined;
     if (reference?.path !== undefined)
       problems.push(...missingFile(resolvePath, reference.path, `${base}/reference/path`));
-    if (config.reference?.type === "first" && Array.isArray(config.window_sizes))
-      if (config.reference.events < 2)
-        problems.push({ path: `${base}/reference/events`, message: "the reference needs at least 2 events" });
+    if (config.reference?.type === "first" && config.reference.events < 2)
+      problems.push({ path: `${base}/reference/events`, message: "the reference needs at least 2 events" });
     return problems;
   },
 
   async create(context, name, config, restore) {
-    const feature = context.config.features[config.feature];
-    const detector = detectorOf(config, feature.type);
-    const state = restore({ monitor: config, feature });
+    const names = featuresOf(config);
+    const subject = subjectOf(config, context.config.features);
+    const state = restore({ monitor: config, features: names.map((f) => context.config.features[f]) });
     const ref = config.reference;
-    const reference =
-      ref.type === "file" ? await readReferenceValues(context.resolvePath(ref.path), config, detector) : null;
     let monitor: OnlineMonitor;
     try {
-      monitor = new OnlineMonitor(name, config, detector, reference, state);
+      const reference =
+        ref.type === "file"
+          ? await readOnlineReference(context.resolvePath(ref.path), config, subject)
+          : null;
+      monitor = new OnlineMonitor(name, config, subject, reference, state);
+      // A file reference is calibrated at once: one it cannot use is the user's to fix, exit 2.
+      if (reference !== null) monitor.prepare();
     } catch (error) {
       if (error instanceof RangeError) throw new UserError(`monitor ${showValue(name)}: ${error.message}`);
       throw error;
     }
     context.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
     // From 0, so that the alert rule's `increase` sees the first detection.
-    context.metrics.onlineDetectionsTotal.inc({ monitor: name, feature: config.feature }, 0);
+    context.metrics.onlineDetectionsTotal.inc({ monitor: name, feature: subject.name }, 0);
     context.metrics.onlineErt.set({ monitor: name }, config.ert);
     return adaptMonitor(
       {
@@ -126,9 +180,8 @@ export const onlineKind: MonitorKind<OnlineMonitorConfig, OnlineMonitorState, On
       },
       {
         name,
-        sources: sourcesOfFeatures(context.config, [config.feature]),
-        add: (input: MonitorInput) =>
-          monitor.add(input.values[config.feature], input.eventTime, input.position ?? null),
+        sources: sourcesOfFeatures(context.config, names),
+        add: (input: MonitorInput) => monitor.add(input.values, input.eventTime, input.position ?? null),
         observe: (m: Metrics) => observe(monitor, m),
       },
     );

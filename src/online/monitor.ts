@@ -1,9 +1,40 @@
+import { type RowShape, rowAssembler } from "../multivariate/reference.js";
 import { expectArray, expectCount, expectObject, expectOneOf } from "../shape.js";
 import { calibrate, type OnlineCalibration } from "../stats/online/calibrate.js";
 import { type CvmOnlineState, cvmOnline } from "../stats/online/cvm.js";
 import { type FetOnlineState, fetOnline } from "../stats/online/fet.js";
+import {
+  calibrateMmd,
+  MMD_DEFAULT_N_BOOTSTRAPS,
+  type MmdOnlineCalibration,
+  type MmdOnlineState,
+  mmdOnline,
+} from "../stats/online/mmd.js";
 import type { OnlineDetector, OnlineUpdate } from "../stats/online/types.js";
+import {
+  checkSample,
+  emptySample,
+  isVector,
+  type SampleState,
+  sampleRows,
+  updateSample,
+} from "../windows/sample.js";
 import type { OnlineMonitorConfig } from "./config.js";
+
+/** The detectors of an online drift monitor. */
+export type OnlineDetectorName = "cvm" | "fet" | "mmd";
+
+/** Reference rows kept for the mmd detector when the config names none (its kernel is n × n). */
+export const DEFAULT_MMD_SAMPLE = 1000;
+
+/** What a monitor tests, from its config and the features it names. */
+export interface OnlineSubject {
+  readonly detector: OnlineDetectorName;
+  /** Its name in results and metric labels: the feature, or a set's features joined by "+". */
+  readonly name: string;
+  /** mmd: how an event's features make a row (a vector feature, or a set of numeric features). */
+  readonly shape: RowShape | null;
+}
 
 /** Where in its source an event sits, for the detection's context. */
 export interface OnlinePosition {
@@ -15,7 +46,7 @@ export interface OnlinePosition {
 interface OnlineCommon {
   readonly monitor: string;
   readonly feature: string;
-  readonly detector: "cvm" | "fet";
+  readonly detector: OnlineDetectorName;
   /** Events tested so far (valid values after the reference), this one included. */
   readonly events: number;
 }
@@ -58,15 +89,29 @@ export interface OnlineSummary extends OnlineCommon {
   readonly reference_complete: boolean;
 }
 
+/**
+ * A `first` reference the detector could not be calibrated on (a binary feature with one value
+ * only, too few rows for the window): said once, and the next events collect a new one.
+ */
+export interface OnlineReferenceFailure extends OnlineCommon {
+  readonly kind: "reference_failed";
+  readonly reason: string;
+  /** Events the failed reference held. */
+  readonly reference_events: number;
+}
+
 /** What an online drift monitor produces. */
-export type OnlineResult = OnlineDetection | OnlineRecovery | OnlineSummary;
+export type OnlineResult = OnlineDetection | OnlineRecovery | OnlineSummary | OnlineReferenceFailure;
 
 /** Checkpointed state of an online drift monitor. */
 export interface OnlineMonitorState {
-  /** A `first` reference's values, collected from the stream (kept once complete); null for a file. */
-  readonly collecting: { values: number[] } | null;
+  /**
+   * A `first` reference collected from the stream (kept once complete); null for a file: the
+   * values (cvm, fet), or a bounded sample of rows (mmd).
+   */
+  readonly collecting: { values: number[] } | { sample: SampleState } | null;
   /** The detector's own state (its windows and run length); null until the reference is complete. */
-  readonly detector: CvmOnlineState | FetOnlineState | null;
+  readonly detector: CvmOnlineState | FetOnlineState | MmdOnlineState | null;
   readonly events: number;
   readonly detections: number;
   /** True after a detection until every window has refilled without another. */
@@ -80,12 +125,14 @@ export function checkOnlineMonitorState(value: unknown, path: string): void {
   const state = expectObject(value, path);
   if (state.collecting !== null) {
     const collecting = expectObject(state.collecting, `${path}/collecting`);
-    expectArray(collecting.values, `${path}/collecting/values`);
+    if ("sample" in collecting) checkSample(collecting.sample, `${path}/collecting/sample`);
+    else expectArray(collecting.values, `${path}/collecting/values`);
   }
   if (state.detector !== null) {
+    // The detector's own restore checks its values against its windows and its calibration.
     const detector = expectObject(state.detector, `${path}/detector`);
     expectCount(detector.t, `${path}/detector/t`);
-    expectArray(detector.values, `${path}/detector/values`);
+    expectArray("rows" in detector ? detector.rows : detector.values, `${path}/detector/values`);
   }
   for (const key of ["events", "detections", "missing", "invalid"]) expectCount(state[key], `${path}/${key}`);
   expectOneOf(state.alarmed, [true, false], `${path}/alarmed`);
@@ -112,17 +159,24 @@ export function valueFor(
   return undefined;
 }
 
+/** A detector of any kind, as the monitor drives it. */
+type AnyDetector = OnlineDetector<
+  CvmOnlineState | FetOnlineState | MmdOnlineState,
+  number & ArrayLike<number>
+>;
+
 /**
- * An online drift monitor: one feature's values tested event by event against a reference, by an
- * online detector whose thresholds were simulated, when the reference became complete, for the
- * configured expected run time. It reports each detection at once, a recovery once every window
- * has refilled without another, and a summary at the end of a replay.
+ * An online drift monitor: one feature's values (or a vector's, or a set's rows) tested event by
+ * event against a reference, by an online detector whose thresholds were simulated, when the
+ * reference became complete, for the configured expected run time. It reports each detection at
+ * once, a recovery once every window has refilled without another, and a summary at the end of a
+ * replay.
  */
 export class OnlineMonitor {
-  private collecting: { values: number[] } | null;
-  private detector: OnlineDetector<CvmOnlineState | FetOnlineState, number> | null = null;
-  private calibration: OnlineCalibration | null = null;
-  private restoredDetector: CvmOnlineState | FetOnlineState | null;
+  private collecting: OnlineMonitorState["collecting"];
+  private detector: AnyDetector | null = null;
+  private calibration: OnlineCalibration | MmdOnlineCalibration | null = null;
+  private restoredDetector: OnlineMonitorState["detector"];
   private events: number;
   private detections: number;
   private alarmed: boolean;
@@ -131,21 +185,35 @@ export class OnlineMonitor {
   private last: OnlineUpdate | null = null;
   /** What had been seen at the last `flush`, which sums a replay up once. */
   private flushedAt: number | null = null;
-  private readonly kind: "cvm" | "fet";
+  private readonly kind: OnlineDetectorName;
   private readonly maxWindow: number;
+  private readonly read: (values: Readonly<Record<string, unknown>>) => unknown;
 
   constructor(
     readonly name: string,
     readonly config: OnlineMonitorConfig,
-    kind: "cvm" | "fet",
-    /** The reference's values from a file; null for a `first` reference. */
-    private reference: number[] | null,
+    private readonly subject: OnlineSubject,
+    /** The reference from a file: values (cvm, fet) or a sample of rows (mmd); null for a `first` reference. */
+    private reference: number[] | SampleState | null,
     state?: OnlineMonitorState,
   ) {
-    this.kind = kind;
+    this.kind = subject.detector;
     this.maxWindow = Math.max(...config.window_sizes);
-    this.collecting = state?.collecting ?? (reference === null ? { values: [] } : null);
-    if (this.complete()) this.reference = this.reference ?? (this.collecting as { values: number[] }).values;
+    this.read = subject.shape === null ? (values) => values[subject.name] : rowAssembler(subject.shape);
+    const dim =
+      subject.shape === null
+        ? 0
+        : subject.shape.kind === "vector"
+          ? subject.shape.dim
+          : subject.shape.features.length;
+    this.collecting =
+      state?.collecting ??
+      (reference !== null
+        ? null
+        : this.kind === "mmd"
+          ? { sample: emptySample(dim, config.sample ?? DEFAULT_MMD_SAMPLE, config.seed ?? 0) }
+          : { values: [] });
+    if (this.reference === null && this.complete()) this.reference = this.collected();
     this.restoredDetector = state?.detector ?? null;
     this.events = state?.events ?? 0;
     this.detections = state?.detections ?? 0;
@@ -154,10 +222,22 @@ export class OnlineMonitor {
     this.invalid = state?.invalid ?? 0;
   }
 
+  /** What a `first` reference has collected: values, or the sample of rows. */
+  private collected(): number[] | SampleState {
+    const collecting = this.collecting as NonNullable<OnlineMonitorState["collecting"]>;
+    return "sample" in collecting ? collecting.sample : collecting.values;
+  }
+
+  /** Events a `first` reference has taken so far. */
+  private collectedEvents(): number {
+    const collected = this.collected();
+    return Array.isArray(collected) ? collected.length : collected.seen;
+  }
+
   /** True once a `first` reference has all its values (always for a file reference). */
   private complete(): boolean {
     const ref = this.config.reference;
-    return this.collecting === null || (ref.type === "first" && this.collecting.values.length >= ref.events);
+    return this.collecting === null || (ref.type === "first" && this.collectedEvents() >= ref.events);
   }
 
   /** The monitor's state as plain data, for checkpoints. */
@@ -179,78 +259,146 @@ export class OnlineMonitor {
     return ref.type === "first" ? `first:${ref.events}` : `file:${ref.path.split("/").pop()}`;
   }
 
-  /** Values in the reference so far. */
+  /** Values (or rows) in the reference so far. */
   get referenceEvents(): number {
-    return this.reference?.length ?? this.collecting?.values.length ?? 0;
+    const reference = this.reference;
+    if (reference === null) return this.collecting === null ? 0 : this.collectedEvents();
+    return Array.isArray(reference) ? reference.length : reference.seen;
   }
 
   /** The last event's statistics and thresholds, and the calibration, for the gauges. */
-  get current(): { readonly update: OnlineUpdate | null; readonly calibration: OnlineCalibration | null } {
+  get current(): {
+    readonly update: OnlineUpdate | null;
+    readonly calibration: OnlineCalibration | MmdOnlineCalibration | null;
+  } {
     return { update: this.last, calibration: this.calibration };
   }
 
+  /**
+   * Calibrates the detector on a file reference now rather than at the first event; throws a
+   * RangeError saying why when the reference cannot be used.
+   */
+  prepare(): void {
+    this.ready();
+  }
+
   /** The detector, calibrated on first use once the reference is complete. */
-  private ready(): OnlineDetector<CvmOnlineState | FetOnlineState, number> {
+  private ready(): AnyDetector {
     if (this.detector !== null) return this.detector;
-    const reference = this.reference as number[];
-    const common = {
-      ert: this.config.ert,
-      window_sizes: this.config.window_sizes,
-      n_bootstraps: this.config.n_bootstraps,
-    };
     const seed = this.config.seed ?? 0;
-    if (this.kind === "cvm") {
-      const calibration = calibrate(reference, { type: "cvm", ...common, ties: this.config.ties }, seed);
-      this.calibration = calibration;
-      this.detector = cvmOnline(
-        reference,
-        calibration,
-        (this.restoredDetector as CvmOnlineState | null) ?? undefined,
-      );
-    } else {
-      const calibration = calibrate(
-        reference,
+    const restored = this.restoredDetector ?? undefined;
+    if (this.kind === "mmd") {
+      const rows = sampleRows(this.reference as SampleState);
+      const calibration = calibrateMmd(
+        rows,
         {
-          type: "fet",
-          ...common,
-          alternative: this.config.alternative,
-          lam: this.config.lam,
-          simulation: this.config.simulation,
-          t_max: this.config.t_max,
+          ert: this.config.ert,
+          window_size: this.config.window_sizes[0],
+          n_bootstraps: this.config.n_bootstraps ?? MMD_DEFAULT_N_BOOTSTRAPS,
+          bandwidth: this.config.bandwidth,
         },
         seed,
       );
       this.calibration = calibration;
-      this.detector = fetOnline(
-        reference,
-        calibration,
-        (this.restoredDetector as FetOnlineState | null) ?? undefined,
-      ) as OnlineDetector<CvmOnlineState | FetOnlineState, number>;
+      this.detector = mmdOnline(rows, calibration, restored as MmdOnlineState | undefined) as AnyDetector;
+    } else {
+      const reference = this.reference as number[];
+      const common = {
+        ert: this.config.ert,
+        window_sizes: this.config.window_sizes,
+        n_bootstraps: this.config.n_bootstraps,
+      };
+      if (this.kind === "cvm") {
+        const calibration = calibrate(reference, { type: "cvm", ...common, ties: this.config.ties }, seed);
+        this.calibration = calibration;
+        this.detector = cvmOnline(
+          reference,
+          calibration,
+          restored as CvmOnlineState | undefined,
+        ) as AnyDetector;
+      } else {
+        const calibration = calibrate(
+          reference,
+          {
+            type: "fet",
+            ...common,
+            alternative: this.config.alternative,
+            lam: this.config.lam,
+            simulation: this.config.simulation,
+            t_max: this.config.t_max,
+          },
+          seed,
+        );
+        this.calibration = calibration;
+        this.detector = fetOnline(
+          reference,
+          calibration,
+          restored as FetOnlineState | undefined,
+        ) as AnyDetector;
+      }
     }
     this.restoredDetector = null;
     return this.detector;
   }
 
-  /** Tests one event's value; returns a detection or a recovery when this event gave one. */
-  add(value: unknown, eventTime: number | null, position: OnlinePosition | null): OnlineResult[] {
-    const x = valueFor(this.kind, this.config.positive, value);
+  /** The value the detector takes from an event's feature values: null when missing, undefined when invalid. */
+  private valueOf(values: Readonly<Record<string, unknown>>): number | number[] | null | undefined {
+    const raw = this.read(values);
+    if (this.kind !== "mmd") return valueFor(this.kind, this.config.positive, raw);
+    if (raw === null || raw === undefined) return null;
+    const shape = this.subject.shape as RowShape;
+    const dim = shape.kind === "vector" ? shape.dim : shape.features.length;
+    return isVector(raw, dim) ? raw : undefined;
+  }
+
+  /** Tests one event's feature values; returns a detection or a recovery when this event gave one. */
+  add(
+    values: Readonly<Record<string, unknown>>,
+    eventTime: number | null,
+    position: OnlinePosition | null,
+  ): OnlineResult[] {
+    const x = this.valueOf(values);
     if (x === null || x === undefined) {
       if (x === null) this.missing++;
       else this.invalid++;
       return [];
     }
     if (this.reference === null) {
-      const collecting = this.collecting as { values: number[] };
-      collecting.values.push(x);
-      if (this.complete()) this.reference = collecting.values;
+      const collected = this.collected();
+      if (Array.isArray(collected)) collected.push(x as number);
+      else updateSample(collected, x);
+      if (!this.complete()) return [];
+      this.reference = collected;
+      try {
+        this.ready();
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        // Not a reference this detector can be calibrated on: said, and collected anew.
+        const failed = this.referenceEvents;
+        this.reference = null;
+        this.collecting = Array.isArray(collected)
+          ? { values: [] }
+          : { sample: emptySample(collected.dim, collected.size, collected.seed) };
+        return [
+          {
+            monitor: this.name,
+            feature: this.subject.name,
+            detector: this.kind,
+            events: this.events,
+            kind: "reference_failed",
+            reason: error.message,
+            reference_events: failed,
+          },
+        ];
+      }
       return [];
     }
-    const update = this.ready().update(x);
+    const update = this.ready().update(x as number & ArrayLike<number>);
     this.last = update;
     this.events++;
     const common = {
       monitor: this.name,
-      feature: this.config.feature,
+      feature: this.subject.name,
       detector: this.kind,
       events: this.events,
     };
@@ -288,7 +436,7 @@ export class OnlineMonitor {
       {
         kind: "summary",
         monitor: this.name,
-        feature: this.config.feature,
+        feature: this.subject.name,
         detector: this.kind,
         events: this.events,
         detections: this.detections,

@@ -42,7 +42,7 @@ export const onlineDriftRule: AlertRuleKind<OnlineResult, OnlineDriftRule> = {
     },
   },
   evaluate(_rule, result, _state, context) {
-    if (result.kind === "summary") return null;
+    if (result.kind === "summary" || result.kind === "reference_failed") return null;
     if (result.kind === "recovered") return [];
     const where =
       result.position === null ? "" : ` (${result.position.key} offset ${result.position.offset})`;

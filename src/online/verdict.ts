@@ -12,6 +12,8 @@ export function formatOnlineVerdict(result: OnlineResult): string {
     const when = result.event_time === null ? "" : ` (${new Date(result.event_time).toISOString()})`;
     return `${head} DRIFT ${result.feature} (${result.detector}) at event ${result.events}${when}, run length ${result.t}: ${exceeded(result)}`;
   }
+  if (result.kind === "reference_failed")
+    return `${head} ${result.feature} (${result.detector}): the first ${result.reference_events} values cannot be a reference (${result.reason}); collecting the next ones`;
   if (result.kind === "recovered")
     return `${head} ${result.feature} (${result.detector}): no drift in the ${result.t} events since the last detection`;
   if (!result.reference_complete)

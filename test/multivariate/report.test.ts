@@ -37,6 +37,10 @@ describe("multivariate and online drift through report --config", () => {
     }
     const classifier = report.monitors["embedding-classifier"].results[1];
     assert.equal(classifier.details.importance.length, 10);
+    // Every movie tested as it comes: no alarm before the shift (the 401st movie), some after.
+    const online = report.monitors["embedding-online"].results;
+    const detections = online.filter((r: { kind: string }) => r.kind === "detection");
+    assert.ok(detections.length > 0 && detections[0].events > 400, JSON.stringify(detections[0]));
   });
 
   it("detects the wind readings' rise soon after it starts, and not before", function () {

@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 import type { OnlineMonitorConfig } from "../../src/online/config.js";
-import { checkOnlineMonitorState, OnlineMonitor, type OnlineResult } from "../../src/online/monitor.js";
+import {
+  checkOnlineMonitorState,
+  OnlineMonitor,
+  type OnlineResult,
+  type OnlineSubject,
+} from "../../src/online/monitor.js";
 import { formatOnlineVerdict } from "../../src/online/verdict.js";
 import { StateShapeError } from "../../src/shape.js";
 import { seededRandom } from "../../src/stats/prng.js";
@@ -26,13 +31,16 @@ function config(overrides: Partial<OnlineMonitorConfig> = {}): OnlineMonitorConf
   } as OnlineMonitorConfig;
 }
 
-function feed(monitor: OnlineMonitor, values: readonly unknown[], from = 0): OnlineResult[] {
-  return values.flatMap((value, i) => monitor.add(value, null, { key: "t/0", offset: from + i }));
+const cvm: OnlineSubject = { detector: "cvm", name: "x", shape: null };
+
+/** Feeds values of the feature the monitor tests (`x`, or its subject's name). */
+function feed(monitor: OnlineMonitor, values: readonly unknown[], from = 0, name = "x"): OnlineResult[] {
+  return values.flatMap((value, i) => monitor.add({ [name]: value }, null, { key: "t/0", offset: from + i }));
 }
 
 describe("online drift monitor", () => {
   it("detects a mean shift within a few dozen events, and names the window and offset", () => {
-    const monitor = new OnlineMonitor("online", config(), "cvm", null);
+    const monitor = new OnlineMonitor("online", config(), cvm, null);
     const reference = Array.from({ length: 500 }, normals(1));
     const shifted = Array.from({ length: 200 }, normals(3, 2));
     const results = feed(monitor, [...reference, ...shifted]);
@@ -48,7 +56,7 @@ describe("online drift monitor", () => {
   });
 
   it("emits a recovery once every window has refilled without another detection", () => {
-    const monitor = new OnlineMonitor("online", config(), "cvm", null);
+    const monitor = new OnlineMonitor("online", config(), cvm, null);
     const values = [
       ...Array.from({ length: 500 }, normals(4)),
       ...Array.from({ length: 40 }, () => 8),
@@ -67,12 +75,12 @@ describe("online drift monitor", () => {
       ...Array.from({ length: 300 }, normals(7)),
       ...Array.from({ length: 100 }, normals(8, 1.5)),
     ];
-    const whole = feed(new OnlineMonitor("online", config(), "cvm", null), values);
-    const first = new OnlineMonitor("online", config(), "cvm", null);
+    const whole = feed(new OnlineMonitor("online", config(), cvm, null), values);
+    const first = new OnlineMonitor("online", config(), cvm, null);
     const before = feed(first, values.slice(0, 650));
     const saved = JSON.parse(JSON.stringify(first.state));
     checkOnlineMonitorState(saved, "/state");
-    const resumed = new OnlineMonitor("online", config(), "cvm", null, saved);
+    const resumed = new OnlineMonitor("online", config(), cvm, null, saved);
     const after = feed(resumed, values.slice(650), 650);
     assert.deepEqual([...before, ...after], whole);
     assert.ok(whole.some((r) => r.kind === "detection"));
@@ -84,13 +92,15 @@ describe("online drift monitor", () => {
     const monitor = new OnlineMonitor(
       "rain",
       config({ feature: "weather", positive: "rain", reference: { type: "first", events: 400 } }),
-      "fet",
+      { detector: "fet", name: "weather", shape: null },
       null,
     );
-    const results = feed(monitor, [
-      ...Array.from({ length: 400 }, () => draw(0.3)),
-      ...Array.from({ length: 100 }, () => draw(0.9)),
-    ]);
+    const results = feed(
+      monitor,
+      [...Array.from({ length: 400 }, () => draw(0.3)), ...Array.from({ length: 100 }, () => draw(0.9))],
+      0,
+      "weather",
+    );
     // Nine rain days in the first ten after a reference of 30 % rain: the window of 10 fires.
     const detection = results.find((r) => r.kind === "detection");
     assert.ok(detection !== undefined && detection.events === 10, JSON.stringify(detection));
@@ -100,7 +110,7 @@ describe("online drift monitor", () => {
     const monitor = new OnlineMonitor(
       "online",
       config({ reference: { type: "first", events: 3 }, window_sizes: [2] }),
-      "cvm",
+      cvm,
       null,
     );
     feed(monitor, [1, 2, 3, null, "x", 2, 1]);
@@ -128,8 +138,73 @@ describe("online drift monitor", () => {
     );
   });
 
+  it("tests a set of numeric features as rows with mmd, and resumes from a checkpoint", () => {
+    const set: OnlineSubject = { detector: "mmd", name: "x+y", shape: { kind: "set", features: ["x", "y"] } };
+    const mmd = config({
+      features: ["x", "y"],
+      feature: undefined,
+      ert: 500,
+      window_sizes: [20],
+      n_bootstraps: 2000,
+      reference: { type: "first", events: 300 },
+    });
+    const z = normals(11);
+    const rows = (shift: number, n: number) => Array.from({ length: n }, () => ({ x: z() + shift, y: z() }));
+    const stream = [...rows(0, 300), ...rows(0, 40), { x: 1, y: "?" }, { x: null, y: 1 }, ...rows(2, 60)];
+    const run = (monitor: OnlineMonitor, from: number, to: number) =>
+      stream
+        .slice(from, to)
+        .flatMap((values, i) => monitor.add(values, null, { key: "t/0", offset: from + i }));
+    const whole = run(new OnlineMonitor("joint", mmd, set, null), 0, stream.length);
+    const detection = whole.find((r) => r.kind === "detection");
+    // The shift starts at the 41st tested row: the window of 20 sees it within a window.
+    assert.ok(
+      detection !== undefined && detection.events > 40 && detection.events <= 60,
+      JSON.stringify(detection),
+    );
+    assert.equal(detection.feature, "x+y");
+    const first = new OnlineMonitor("joint", mmd, set, null);
+    const before = run(first, 0, 330);
+    const saved = JSON.parse(JSON.stringify(first.state));
+    checkOnlineMonitorState(saved, "/state");
+    const after = run(new OnlineMonitor("joint", mmd, set, null, saved), 330, stream.length);
+    assert.deepEqual([...before, ...after], whole);
+    const [summary] = new OnlineMonitor("joint", mmd, set, null, saved).flush();
+    assert.equal(summary.kind === "summary" && summary.reference_events, 300);
+  });
+
+  it("says so when a first reference cannot be calibrated on, and collects the next events instead", () => {
+    const monitor = new OnlineMonitor(
+      "rain",
+      config({ feature: "weather", positive: "rain", reference: { type: "first", events: 50 } }),
+      { detector: "fet", name: "weather", shape: null },
+      null,
+    );
+    const dry = feed(
+      monitor,
+      Array.from({ length: 50 }, () => "sun"),
+      0,
+      "weather",
+    );
+    assert.equal(dry.length, 1);
+    assert.equal(dry[0].kind, "reference_failed");
+    assert.match(
+      formatOnlineVerdict(dry[0]),
+      /the first 50 values cannot be a reference \(.*\); collecting the next ones/,
+    );
+    const mixed = feed(
+      monitor,
+      Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? "rain" : "sun")),
+      50,
+      "weather",
+    );
+    assert.deepEqual(mixed, []);
+    assert.equal(monitor.referenceEvents, 50);
+    assert.equal(monitor.current.calibration?.n_reference, 50);
+  });
+
   it("refuses a damaged checkpoint", () => {
-    const monitor = new OnlineMonitor("online", config(), "cvm", null);
+    const monitor = new OnlineMonitor("online", config(), cvm, null);
     feed(monitor, Array.from({ length: 10 }, normals(10)));
     const saved = JSON.parse(JSON.stringify(monitor.state));
     saved.events = -1;
@@ -149,6 +224,8 @@ describe("online drift monitor", () => {
   events: { type: file, path: events.jsonl }
 features:
   x: { source: events, path: /x, type: numeric }
+  y: { source: events, path: /y, type: numeric }
+  e: { source: events, path: /e, type: vector, dimension: 4 }
   weather: { source: events, path: /weather, type: categorical }
 monitors:
 ${monitors}
@@ -165,11 +242,44 @@ ${monitors}
 
     const common = "reference: { type: first, events: 100 }, ert: 100, window_sizes: [10, 20]";
 
-    it("loads cvm on a numeric feature and fet on a category", () => {
+    it("loads cvm on a numeric feature, fet on a category, and mmd on a vector or a set", () => {
       assert.deepEqual(
         problems(`  a: { type: online_drift, feature: x, ${common} }
-  b: { type: online_drift, feature: weather, positive: rain, alternative: less, ${common} }`),
+  b: { type: online_drift, feature: weather, positive: rain, alternative: less, ${common} }
+  c: { type: online_drift, feature: e, reference: { type: first, events: 100 }, ert: 100, window_sizes: [10], bandwidth: 2 }
+  d: { type: online_drift, features: [x, y], reference: { type: first, events: 100 }, ert: 100, window_sizes: [10], sample: 500 }`),
         [],
+      );
+    });
+
+    it("names the path of each problem of an mmd monitor", () => {
+      assert.deepEqual(
+        problems(`  a: { type: online_drift, features: [x, weather], ${common} }
+  b: { type: online_drift, feature: x, features: [x, y], ${common} }
+  c: { type: online_drift, feature: e, ${common} }
+  d: { type: online_drift, feature: x, bandwidth: 1, ${common} }
+  e: { type: online_drift, features: [x, y], detector: cvm, reference: { type: first, events: 100 }, ert: 100, window_sizes: [10] }`),
+        [
+          '/monitors/a/features/1 mmd tests a vector feature or a set of numeric features; "weather" is categorical',
+          "/monitors/a/window_sizes mmd takes one window size (alibi-detect's window_size)",
+          "/monitors/b name the feature tested: `feature` (one feature or a vector), or `features` (a set), not both",
+          "/monitors/c/window_sizes mmd takes one window size (alibi-detect's window_size)",
+          "/monitors/d/bandwidth `bandwidth` is for the mmd detector",
+          "/monitors/e/detector cvm tests one feature; a set of features is tested by mmd",
+        ],
+      );
+    });
+
+    it("asks for at least 10 × ert simulated streams", () => {
+      assert.deepEqual(
+        problems(`  a: { type: online_drift, feature: x, reference: { type: first, events: 100 }, ert: 2000, window_sizes: [10] }
+  b: { type: online_drift, feature: e, reference: { type: first, events: 100 }, ert: 200, window_sizes: [10] }
+  c: { type: online_drift, feature: x, reference: { type: first, events: 100 }, ert: 100, window_sizes: [10], n_bootstraps: 999 }`),
+        [
+          "/monitors/a/ert the thresholds for ert 2000 need at least 20000 simulated streams (n_bootstraps is 10000, the default); raise n_bootstraps or lower ert",
+          "/monitors/b/ert the thresholds for ert 200 need at least 2000 simulated streams (n_bootstraps is 1000, the default); raise n_bootstraps or lower ert",
+          "/monitors/c/n_bootstraps the thresholds for ert 100 need at least 1000 simulated streams (n_bootstraps is 999); raise n_bootstraps or lower ert",
+        ],
       );
     });
 
@@ -178,13 +288,13 @@ ${monitors}
         problems(`  a: { type: online_drift, feature: weather, detector: cvm, ${common} }
   b: { type: online_drift, feature: weather, ${common} }
   c: { type: online_drift, feature: x, lam: 0.5, ${common} }
-  d: { type: online_drift, feature: y, ${common} }`),
+  d: { type: online_drift, feature: z, ${common} }`),
         [
           '/monitors/a/detector cvm tests a numeric feature; "weather" is categorical (fet tests a proportion)',
           '/monitors/a/positive fet on categorical feature "weather" needs `positive`: the category counted as 1',
           '/monitors/b/positive fet on categorical feature "weather" needs `positive`: the category counted as 1',
           "/monitors/c/lam `lam` is for the fet detector",
-          '/monitors/d/feature unknown feature "y" (did you mean "x"?); features: x, weather',
+          '/monitors/d/feature unknown feature "z" (did you mean "x"?); features: x, y, e, weather',
         ],
       );
     });

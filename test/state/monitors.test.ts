@@ -140,10 +140,11 @@ function realStates(): Record<string, { type: string; state: unknown }> {
       window_sizes: [4, 8],
       n_bootstraps: 1000,
     } as OnlineMonitorConfig,
-    "cvm",
+    { detector: "cvm", name: "x", shape: null },
     null,
   );
-  for (let i = 0; i < 60; i++) online.add(i % 11 === 0 ? "bad" : Math.sin(i) + (i > 45 ? 3 : 0), null, null);
+  for (let i = 0; i < 60; i++)
+    online.add({ x: i % 11 === 0 ? "bad" : Math.sin(i) + (i > 45 ? 3 : 0) }, null, null);
 
   return {
     n: { type: "online_drift", state: online.state },
