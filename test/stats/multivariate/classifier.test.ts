@@ -6,9 +6,11 @@ import {
   classifierFullModel,
   classifierOutOfFold,
   classifierTest,
+  heldOutSplit,
   stratifiedFolds,
 } from "../../../src/stats/multivariate/classifier.js";
 import type { Rows, RunContext } from "../../../src/stats/multivariate/types.js";
+import { seededRandom } from "../../../src/stats/prng.js";
 
 /**
  * Reference values come from test/fixtures/classifier/classifier.py: scikit-learn 1.9.1's
@@ -252,12 +254,48 @@ describe("classifier", () => {
     });
   });
 
+  describe("the held-out split (the default)", () => {
+    it("keeps its false-alarm rate at alpha on samples of one distribution", () => {
+      // 400 windows of 60 + 60 rows of 4 correlated Gaussian features, one seed each.
+      const random = seededRandom(99);
+      const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      const sample = (n: number) => {
+        const data = new Float64Array(n * 4);
+        for (let i = 0; i < n; i++) {
+          const common = gauss();
+          for (let j = 0; j < 4; j++) data[i * 4 + j] = 0.5 * common + gauss();
+        }
+        return { n, dim: 4, data };
+      };
+      const options = classifierTest.options({});
+      let alarms = 0;
+      const runs = 400;
+      for (let k = 0; k < runs; k++) {
+        const reference = sample(60);
+        const result = classifierTest.run({}, reference, sample(60), options, context(k));
+        if (result.drift) alarms++;
+      }
+      // Binomial(400, 0.05): mean 20, sd 4.4. Over 2000 such windows the held-out split flags 4.4 %
+      // and 5 folds out of fold 7.1 %.
+      assert.ok(alarms <= 33, `${alarms} of ${runs} windows flagged at alpha 0.05`);
+    });
+
+    it("trains on train_size of each side and tests the rest", () => {
+      const split = heldOutSplit(8, 12, 0.75, 3);
+      const count = (from: number, to: number, part: number) =>
+        Array.from(split.subarray(from, to)).filter((v) => v === part).length;
+      assert.deepEqual([count(0, 8, 0), count(0, 8, 1), count(8, 20, 0), count(8, 20, 1)], [6, 2, 9, 3]);
+      assert.deepEqual(heldOutSplit(8, 12, 0.75, 3), split);
+      assert.throws(() => heldOutSplit(1, 12, 0.75, 3), /at least 2 rows on each side/);
+    });
+  });
+
   describe("the registered test", () => {
     const shifted = byName("mean_shift");
     const same = byName("no_shift");
 
     it("detects a mean shift and names the shifted feature first", () => {
-      const options = classifierTest.options({});
+      const options = classifierTest.options({ folds: 5 });
       const reference = rows(shifted.reference);
       const result = classifierTest.run(
         classifierTest.fit(reference, options, context(4)),
@@ -386,8 +424,12 @@ describe("classifier", () => {
     const validate = new Ajv({ allErrors: true, strict: true }).compile(classifierTest.optionsSchema);
 
     it("fills in the defaults", () => {
-      assert.deepEqual(classifierTest.options({}), { folds: 5, C: 1 });
-      assert.deepEqual(classifierTest.options({ C: 0.1 }), { folds: 5, C: 0.1 });
+      assert.deepEqual(classifierTest.options({}), { folds: null, train_size: 0.75, C: 1 });
+      assert.deepEqual(classifierTest.options({ C: 0.1, folds: 5 }), { folds: 5, train_size: 0.75, C: 0.1 });
+      assert.throws(
+        () => classifierTest.options({ folds: 5, train_size: 0.5 }),
+        /folds or train_size, not both/,
+      );
     });
 
     it("has a schema that accepts valid options and rejects unknown keys and bad values", () => {
