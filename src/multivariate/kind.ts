@@ -1,3 +1,4 @@
+import { Ajv, type ValidateFunction } from "ajv";
 import { alertsSchemaOf } from "../alerts/schema.js";
 import { showValue } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -5,6 +6,11 @@ import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import { featureProblems, missingFile, windowSource } from "../monitors/problems.js";
 import type { MonitorInput, MonitorKind } from "../monitors/types.js";
+import {
+  type MultivariateTestName,
+  multivariateTest,
+  multivariateTests,
+} from "../stats/multivariate/registry.js";
 import { windowProblems } from "../windows/config.js";
 import { DEFAULT_SAMPLE, type MultivariateMonitorConfig, multivariateConfigSchema } from "./config.js";
 import {
@@ -16,6 +22,18 @@ import {
 import { readReferenceSample, shapeOf } from "./reference.js";
 import { multivariateAlertRules } from "./rules.js";
 import { formatMultivariateVerdict } from "./verdict.js";
+
+const validators = new Map<string, ValidateFunction>();
+
+/** The compiled options schema of a registered test, compiled once. */
+function optionsValidator(test: MultivariateTestName): ValidateFunction {
+  let validate = validators.get(test);
+  if (validate === undefined) {
+    validate = new Ajv({ strict: false }).compile(multivariateTests[test].optionsSchema);
+    validators.set(test, validate);
+  }
+  return validate;
+}
 
 /**
  * Drift of several features taken together, or of a vector feature (an embedding): the rows of
@@ -66,6 +84,19 @@ export const multivariateKind: MonitorKind<
         path: `${base}/features`,
         message: `one numeric feature is univariate: use a drift monitor, or name two or more numeric features (or one vector feature)`,
       });
+    // Options the schema cannot judge alone (two that exclude each other): the test's own check,
+    // on options its schema accepts (the schema's own problems are already reported).
+    if (typeof config.test === "string" && Object.hasOwn(multivariateTests, config.test)) {
+      const options = (config.options ?? {}) as Record<string, unknown>;
+      if (optionsValidator(config.test)(options)) {
+        try {
+          multivariateTest(config.test).options(options);
+        } catch (error) {
+          if (!(error instanceof RangeError)) throw error;
+          problems.push({ path: `${base}/options`, message: error.message });
+        }
+      }
+    }
     if (config.window !== undefined)
       problems.push(
         ...windowProblems(config.window as Record<string, unknown>, base, windowSource(all, source)),

@@ -93,6 +93,16 @@ describe("multivariate config", () => {
     assert.match(found[1], /^\/monitors\/b\/options\/permutations /);
   });
 
+  it("names the options a test refuses together", () => {
+    assert.deepEqual(
+      problems(
+        features,
+        `  a: { type: multivariate, features: [x, y], test: classifier, options: { folds: 5, train_size: 0.5 }, ${window} }`,
+      ),
+      ["/monitors/a/options classifier takes folds or train_size, not both"],
+    );
+  });
+
   it("refuses an unknown test, naming the known ones", () => {
     const [problem, ...rest] = problems(
       features,
