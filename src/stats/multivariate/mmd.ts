@@ -73,7 +73,13 @@ function checkSameDim(x: Rows, y: Rows): void {
  * when the rows lie far from the origin compared with their distance; the two agree to about
  * 1e-16 · ‖x‖² / ‖x − y‖² relative.
  */
-function rowDistance(a: Float64Array, ai: number, b: Float64Array, bj: number, dim: number): number {
+export function rowDistance(
+  a: ArrayLike<number>,
+  ai: number,
+  b: ArrayLike<number>,
+  bj: number,
+  dim: number,
+): number {
   let even = 0;
   let odd = 0;
   let k = 0;

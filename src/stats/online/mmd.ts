@@ -13,7 +13,7 @@
  * sub-reference and one against the window, O((n + W)·dim), as the paper's linear-time update.
  */
 
-import { medianBandwidth, squaredDistances } from "../multivariate/mmd.js";
+import { medianBandwidth, rowDistance, squaredDistances } from "../multivariate/mmd.js";
 import type { Rows } from "../multivariate/types.js";
 import { seededRandom } from "../prng.js";
 import { sampleQuantile } from "./calibrate.js";
@@ -100,28 +100,6 @@ export interface MmdOnlineState {
   readonly kernel_sum_cross: number;
   /** Σ of the kernel over ordered pairs of distinct window rows: k_yy's sum without the diagonal. */
   readonly kernel_sum_window: number;
-}
-
-/**
- * ‖a_i − b_j‖², rows starting at `ai` and `bj`: even and odd coordinates in two lanes, added at the
- * end. Swapping the rows only flips the signs of the differences, so the kernel is symmetric bit for
- * bit, which the running sums rely on when a restored window recomputes its pairs.
- */
-function rowDistance(a: Float64Array, ai: number, b: ArrayLike<number>, bj: number, dim: number): number {
-  let even = 0;
-  let odd = 0;
-  let k = 0;
-  for (; k + 1 < dim; k += 2) {
-    const d = a[ai + k] - b[bj + k];
-    even += d * d;
-    const e = a[ai + k + 1] - b[bj + k + 1];
-    odd += e * e;
-  }
-  if (k < dim) {
-    const d = a[ai + k] - b[bj + k];
-    even += d * d;
-  }
-  return even + odd;
 }
 
 /** 1 / (2σ²), the kernel's exponent factor, as alibi-detect's `GaussianRBF` computes it. */
