@@ -6,7 +6,7 @@
  * path count with floating-point binomials otherwise), ported here with its failure rules.
  */
 
-import { ecdfDifferenceExtremes } from "./ks.js";
+import { ecdfDifferenceExtremes, gcd, roundHalfEven } from "./ks.js";
 import type { SortedSample, TestResult } from "./types.js";
 
 /** Which CDF the alternative says is larger: `greater` is F_ref(x) > F_cur(x) for some x. */
@@ -195,26 +195,6 @@ function binom(n: number, k: number): number {
 /* ------------------------------------------------------------------------------------------------
  * The test.
  * ---------------------------------------------------------------------------------------------- */
-
-function gcd(a: number, b: number): number {
-  let x = a;
-  let y = b;
-  while (y !== 0) {
-    const t = x % y;
-    x = y;
-    y = t;
-  }
-  return x;
-}
-
-/** numpy's `np.round` on a scalar: round half to even. */
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const diff = x - f;
-  if (diff < 0.5) return f;
-  if (diff > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
-}
 
 /**
  * scipy `_count_paths_outside_method`: the number of lattice paths from (0, 0) to (m, n) that

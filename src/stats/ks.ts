@@ -10,7 +10,7 @@ import type { DriftTest, SortedSample, TestResult } from "./types.js";
 const MAX_AUTO_N = 10000;
 
 /** numpy's `np.round` on a scalar: round half to even (scipy rounds h and the effective n with it). */
-function roundHalfEven(x: number): number {
+export function roundHalfEven(x: number): number {
   const f = Math.floor(x);
   const diff = x - f;
   if (diff < 0.5) return f;
@@ -18,7 +18,8 @@ function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-function gcd(a: number, b: number): number {
+/** The greatest common divisor of two non-negative integers. */
+export function gcd(a: number, b: number): number {
   let x = a;
   let y = b;
   while (y !== 0) {

@@ -31,6 +31,7 @@
  */
 
 import { kstwoSf } from "./kolmogorov.js";
+import { roundHalfEven } from "./ks.js";
 import { seededRandom } from "./prng.js";
 import type { ColumnHistogram, SortedSample, TestResult } from "./types.js";
 
@@ -375,12 +376,6 @@ export function viewQuantile(view: CdfView, q: number): number {
   const t = h - lo;
   const diff = b - a;
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
-}
-
-/** Rounds half to even, as numpy's `round`. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**

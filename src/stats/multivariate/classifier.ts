@@ -17,6 +17,7 @@ import { CholeskyDecomposition, Matrix } from "ml-matrix";
 import { type KsAlternative, ks2sampOneSided } from "../ks-one-sided.js";
 import { seededRandom } from "../prng.js";
 import type { TestResult } from "../types.js";
+import { refuseUnknownOptions } from "./options.js";
 import type { MultivariateTest, Rows } from "./types.js";
 
 /** Options of the `classifier` test (config `options`), with defaults filled in. */
@@ -737,7 +738,7 @@ function fitAll(x: Rows, y: Uint8Array, C: number): LogisticModel {
 const optionsSchema = {
   type: "object",
   description:
-    "domain-classifier two-sample test: out-of-fold logistic regression between reference and current rows, one-sided KS test on its probabilities (Lopez-Paz & Oquab 2017), as alibi-detect's ClassifierDrift",
+    "domain-classifier two-sample test: a logistic regression between reference and current rows on a held-out split (or out of fold), one-sided KS test on its probabilities (Lopez-Paz & Oquab 2017), as alibi-detect's ClassifierDrift",
   additionalProperties: false,
   properties: {
     train_size: {
@@ -815,17 +816,11 @@ const optionsSchema = {
 export const classifierTest: MultivariateTest<ClassifierOptions, ClassifierFitted> = {
   name: "classifier",
   description:
-    "domain-classifier two-sample test: out-of-fold logistic regression, one-sided KS on its probabilities (alibi-detect ClassifierDrift)",
+    "domain-classifier two-sample test: logistic regression on a held-out split (or out of fold), one-sided KS on its probabilities (alibi-detect ClassifierDrift)",
   decision: "p_value",
   optionsSchema,
   options(partial) {
-    for (const key of Object.keys(partial)) {
-      if (!(key in optionsSchema.properties)) {
-        throw new RangeError(
-          `classifier has no option ${JSON.stringify(key)}; known options: ${Object.keys(optionsSchema.properties).join(", ")}`,
-        );
-      }
-    }
+    refuseUnknownOptions("classifier", partial, Object.keys(optionsSchema.properties));
     if (partial.folds !== undefined && partial.train_size !== undefined)
       throw new RangeError("classifier takes folds or train_size, not both");
     const folds = partial.folds ?? null;

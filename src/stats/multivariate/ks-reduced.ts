@@ -8,6 +8,7 @@
 
 import { ksTest } from "../ks.js";
 import { sortFloat64 } from "../sort.js";
+import { refuseUnknownOptions } from "./options.js";
 import { fitPca, fitRandomProjection, project, type Reduction } from "./reduce.js";
 import type { MultivariateResult, MultivariateTest, Rows, RunContext } from "./types.js";
 
@@ -86,10 +87,7 @@ const KEYS = new Set(Object.keys(schema.properties));
  * rejects them at load; this guards direct callers).
  */
 function options(partial: Readonly<Record<string, unknown>>): KsReducedOptions {
-  for (const key of Object.keys(partial)) {
-    if (!KEYS.has(key))
-      throw new RangeError(`ks_reduced: unknown option "${key}"; known: ${[...KEYS].join(", ")}`);
-  }
+  refuseUnknownOptions("ks_reduced", partial, KEYS);
   const reduction = partial.reduction ?? "pca";
   if (reduction !== "pca" && reduction !== "random") {
     throw new RangeError(

@@ -16,6 +16,7 @@
 
 import { seededRandom } from "../prng.js";
 import { sortFloat64 } from "../sort.js";
+import { refuseUnknownOptions } from "./options.js";
 import type { MultivariateResult, MultivariateTest, Rows, RunContext } from "./types.js";
 
 /** The `mmd` test's options, with defaults filled in. */
@@ -557,13 +558,7 @@ export const mmdTest: MultivariateTest<MmdOptions, MmdFitted> = {
   optionsSchema,
 
   options(partial) {
-    for (const key of Object.keys(partial)) {
-      if (!(key in optionsSchema.properties)) {
-        throw new RangeError(
-          `mmd has no option ${JSON.stringify(key)}; known options: ${Object.keys(optionsSchema.properties).join(", ")}`,
-        );
-      }
-    }
+    refuseUnknownOptions("mmd", partial, Object.keys(optionsSchema.properties));
     const permutations = partial.permutations ?? DEFAULT_PERMUTATIONS;
     if (
       typeof permutations !== "number" ||

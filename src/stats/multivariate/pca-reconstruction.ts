@@ -6,6 +6,7 @@
  * reconstruction error rises, even when no single column changes.
  */
 
+import { refuseUnknownOptions } from "./options.js";
 import { fitPca, type PcaReduction, reconstructionErrors } from "./reduce.js";
 import type { MultivariateResult, MultivariateTest, Rows } from "./types.js";
 
@@ -99,11 +100,7 @@ function integerOrNull(value: unknown, key: string, minimum: number): number | n
  * rejects them at load; this guards direct callers).
  */
 function options(partial: Readonly<Record<string, unknown>>): PcaReconstructionOptions {
-  for (const key of Object.keys(partial)) {
-    if (!KEYS.has(key)) {
-      throw new RangeError(`pca_reconstruction: unknown option "${key}"; known: ${[...KEYS].join(", ")}`);
-    }
-  }
+  refuseUnknownOptions("pca_reconstruction", partial, KEYS);
   const variance = partial.variance ?? DEFAULT_VARIANCE;
   if (!(typeof variance === "number" && variance > 0 && variance < 1)) {
     throw new RangeError(`pca_reconstruction: variance must be in (0, 1) (got ${JSON.stringify(variance)})`);
