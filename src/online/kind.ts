@@ -152,8 +152,10 @@ export const onlineKind: MonitorKind<OnlineMonitorConfig, OnlineMonitorState, On
           ? await readOnlineReference(context.resolvePath(ref.path), config, subject)
           : null;
       monitor = new OnlineMonitor(name, config, subject, reference, state);
-      // A file reference is calibrated at once: one it cannot use is the user's to fix, exit 2.
-      if (reference !== null) monitor.prepare();
+      // A complete reference is calibrated at once, and a checkpointed detector state checked
+      // against it: a file it cannot use, or a damaged state, is said at start (exit 2), never at
+      // an event.
+      monitor.prepare();
     } catch (error) {
       if (error instanceof RangeError) throw new UserError(`monitor ${showValue(name)}: ${error.message}`);
       throw error;

@@ -275,11 +275,12 @@ export class OnlineMonitor {
   }
 
   /**
-   * Calibrates the detector on a file reference now rather than at the first event; throws a
-   * RangeError saying why when the reference cannot be used.
+   * Calibrates the detector now, when its reference is complete (a file, or a restored `first`
+   * one), rather than at the next event, and restores the checkpointed detector state against it;
+   * throws a RangeError saying why when the reference or that state cannot be used.
    */
   prepare(): void {
-    this.ready();
+    if (this.reference !== null) this.ready();
   }
 
   /** The detector, calibrated on first use once the reference is complete. */

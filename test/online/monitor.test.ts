@@ -203,6 +203,15 @@ describe("online drift monitor", () => {
     assert.equal(monitor.current.calibration?.n_reference, 50);
   });
 
+  it("refuses a damaged detector state when it is prepared, not at the next event", () => {
+    const monitor = new OnlineMonitor("online", config(), cvm, null);
+    feed(monitor, Array.from({ length: 520 }, normals(12)));
+    const saved = JSON.parse(JSON.stringify(monitor.state));
+    saved.detector.values.pop();
+    checkOnlineMonitorState(saved, "/state");
+    assert.throws(() => new OnlineMonitor("online", config(), cvm, null, saved).prepare(), RangeError);
+  });
+
   it("refuses a damaged checkpoint", () => {
     const monitor = new OnlineMonitor("online", config(), cvm, null);
     feed(monitor, Array.from({ length: 10 }, normals(10)));
