@@ -55,10 +55,21 @@ function explain(errors: readonly ErrorObject[], document: unknown): ConfigProbl
       problems.push({ path, message });
     }
   };
+  // An `anyOf` of a number and an object (`min_effect`) fails in every branch: what a deeper
+  // branch found wrong says it best; failing that, one line for the value, not one per branch.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
+  const deeper = (path: string) => errors.some((e) => e.instancePath.startsWith(`${path}/`));
   for (const error of errors) {
     const path = error.instancePath;
     const value = valueAt(document, path);
+    if (anyOfPaths.has(path) && error.keyword !== "anyOf") continue;
     switch (error.keyword) {
+      case "anyOf": {
+        if (deeper(path)) break;
+        const description = (error.parentSchema as { description?: string } | undefined)?.description;
+        add(path, `must be ${description ?? "one of the allowed shapes"} (got ${showValue(value)})`);
+        break;
+      }
       // An `if`/`then` pair (a test's own options) reports what `then` found wrong as well.
       case "if":
         break;

@@ -9,8 +9,9 @@ import {
   referenceFirst,
   segmentProperties,
 } from "../monitors/schema.js";
-import { type DriftTestName, testsFor } from "../stats/registry.js";
+import { type DriftTestName, driftTests, testsFor } from "../stats/registry.js";
 import { windowSchema as window } from "../windows/config.js";
+import { thresholdsSchema } from "./thresholds.js";
 
 // A drift monitor's configuration: its type and its JSON Schema branch, owned here beside the
 // monitor; `src/config/types.ts` re-exports the types, and the kind hands the branch to the schema.
@@ -48,6 +49,13 @@ const reference = {
     },
   ],
 } as const;
+
+/** The p-value tests, whose effect sizes `min_effect` may floor one by one. */
+const pValueTests = (Object.keys(driftTests) as DriftTestName[]).filter(
+  (name) => driftTests[name].decision === "p_value",
+);
+
+const effectFloor = { type: "number", minimum: 0, maximum: 1 } as const;
 
 /** The schema branch of a drift monitor's config entry; `alerts` is filled in by {@link driftConfigSchema}. */
 export const driftSchema = {
@@ -94,11 +102,21 @@ export const driftSchema = {
       description: "dataset drift when this share of features drifts (default 0.5)",
     },
     min_effect: {
-      type: "number",
-      minimum: 0,
-      maximum: 1,
-      description: "effect-size floor for p-value tests (default 0)",
+      description:
+        "an effect-size floor for p-value tests (default 0, none): one number in [0, 1] for every test, or one per test in its own unit (ks: D; chi2: Cramér's V; chi2_gof: Cohen's w; z: |Δp|)",
+      anyOf: [
+        effectFloor,
+        {
+          type: "object",
+          additionalProperties: false,
+          properties: Object.fromEntries(pValueTests.map((name) => [name, effectFloor])) as Record<
+            DriftTestName,
+            typeof effectFloor
+          >,
+        },
+      ],
     },
+    thresholds: thresholdsSchema,
     mode: {
       enum: ["exact", "sketch"],
       description:

@@ -13,6 +13,13 @@ import {
   wassersteinFromViews,
 } from "../stats/sketch.js";
 import type { ColumnSample, DriftTest, TestResult } from "../stats/types.js";
+import type { ThresholdEntry } from "./thresholds.js";
+
+/**
+ * Effect-size floors per p-value test, each in its test's own unit (KS D; Cramér's V for chi2;
+ * Cohen's w for chi2_gof; |Δp| for z); a test not named has none.
+ */
+export type EffectFloors = Readonly<Partial<Record<DriftTestName, number>>>;
 
 /** How drift is decided; the same names as the `report` flags and the monitor config keys. */
 export interface DriftOptions {
@@ -31,9 +38,14 @@ export interface DriftOptions {
   /**
    * Effect-size floor for p-value tests (default 0, off): a column drifts only when its effect
    * (KS D; Cramér's V for chi2; Cohen's w for chi2_gof; |Δp| for z) also reaches this, so that
-   * huge samples do not alarm on negligible shifts.
+   * huge samples do not alarm on negligible shifts. One number for every test, or one per test.
    */
-  readonly min_effect: number;
+  readonly min_effect: number | EffectFloors;
+}
+
+/** The effect-size floor of a test under `min_effect` (0: none). */
+export function effectFloor(minEffect: number | EffectFloors, test: DriftTestName): number {
+  return typeof minEffect === "number" ? minEffect : (minEffect[test] ?? 0);
 }
 
 /** Defaults shared by the CLI and the daemon. */
@@ -251,9 +263,15 @@ export function analyzeColumn(input: ColumnInput, test: DriftTestName): ColumnAn
 
 /**
  * Decides drift from per-column analyses: the multiple-testing correction across the p-value
- * tests, the effect-size floor, distance thresholds, and the dataset verdict.
+ * tests, the effect-size floor, distance thresholds, and the dataset verdict. A column with a
+ * data-driven threshold in `thresholds` (`drift/thresholds.ts`) drifts when the magnitude of its
+ * statistic exceeds that threshold (and its effect reaches the floor), whatever its test's p-value.
  */
-export function decideColumns(analyses: readonly ColumnAnalysis[], options: DriftOptions): Evaluation {
+export function decideColumns(
+  analyses: readonly ColumnAnalysis[],
+  options: DriftOptions,
+  thresholds?: ReadonlyMap<string, ThresholdEntry>,
+): Evaluation {
   const skipped = analyses.flatMap((a) =>
     a.skipped === undefined ? [] : [{ name: a.name, reason: a.skipped }],
   );
@@ -271,19 +289,27 @@ export function decideColumns(analyses: readonly ColumnAnalysis[], options: Drif
     const pAdjusted = adjustedByIndex.get(i) ?? null;
     const effect =
       entry.decision === "p_value" ? entry.effectSize(a.result, a.n_reference, a.n_current) : null;
+    const floor = effectFloor(options.min_effect, a.test);
+    // Distances have no effect size apart from their statistic: the floor is for p-value tests.
+    const large = entry.decision !== "p_value" || floor <= 0 || (effect ?? 0) >= floor;
+    const own = thresholds?.get(a.name);
+    const fromReference = own === undefined || "unavailable" in own ? null : own;
     let threshold: number;
     let drift: boolean;
-    if (entry.decision === "p_value") {
+    if (fromReference !== null) {
+      threshold = fromReference.threshold;
+      drift = Math.abs(a.result.statistic) > threshold && large;
+    } else if (entry.decision === "p_value") {
       threshold = options.alpha;
-      drift =
-        (pAdjusted as number) < options.alpha &&
-        (options.min_effect <= 0 || (effect ?? 0) >= options.min_effect);
+      drift = (pAdjusted as number) < options.alpha && large;
     } else {
       threshold = options.threshold ?? entry.defaultThreshold;
       drift = a.result.statistic >= threshold;
     }
     const details: Record<string, unknown> = { ...(a.result.details ?? {}) };
     if (effect !== null) details.effect_size = effect;
+    if (fromReference !== null) details.reference_threshold = fromReference;
+    else if (own !== undefined) details.reference_threshold = own;
     const report: ColumnReport = {
       name: a.name,
       kind: a.kind,
@@ -331,6 +357,7 @@ export function decideColumns(analyses: readonly ColumnAnalysis[], options: Drif
 export function evaluateColumns(
   inputs: readonly (ColumnInput | SketchColumnInput)[],
   options: DriftOptions,
+  thresholds?: ReadonlyMap<string, ThresholdEntry>,
 ): Evaluation {
   return decideColumns(
     inputs.map((input) =>
@@ -339,5 +366,6 @@ export function evaluateColumns(
         : analyzeColumn(input, testFor(input.kind, options)),
     ),
     options,
+    thresholds,
   );
 }

@@ -23,6 +23,7 @@ import { loadReference, loadSegmentedReference } from "./reference.js";
 import { driftAlertRules } from "./rules.js";
 import type { DriftScope } from "./scope.js";
 import { type DriftSegmentReferences, SegmentedDriftMonitor } from "./segmented.js";
+import { isReferenceThreshold, thresholdProblems } from "./thresholds.js";
 import { formatVerdict } from "./verdict.js";
 
 /** A drift monitor's config entry (as the monitor takes it; `config/` composes the schema). */
@@ -52,6 +53,9 @@ function publishWindow(result: DriftResult, m: Metrics, segment?: string): void 
     m.driftStatistic.set({ monitor, feature: column.name, test: column.test, ...own }, column.statistic);
     const p = column.p_value_adjusted ?? column.p_value;
     if (p !== null) m.driftPValue.set({ monitor, feature: column.name, test: column.test, ...own }, p);
+    // A p-value test's threshold is alpha, on the p-value: only statistic thresholds are exported.
+    if (p === null || isReferenceThreshold(column.details.reference_threshold))
+      m.driftThreshold.set({ monitor, feature: column.name, test: column.test, ...own }, column.threshold);
     m.driftDetected.set({ monitor, feature: column.name, ...own }, column.drift ? 1 : 0);
   }
   for (const [feature, quality] of Object.entries(result.quality)) {
@@ -146,6 +150,7 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
   problems(config, context) {
     const problems = windowedFeatureProblems("drift", config, context);
     problems.push(...segmentProblems(context.config, config, context.path));
+    problems.push(...thresholdProblems(config, context.path));
     const numericTest = config.numeric_test ?? "ks";
     if (config.mode === "sketch" && !SKETCH_TESTS.has(numericTest))
       problems.push({
@@ -174,6 +179,12 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
         ? null
         : (await loadReference(ref.type, context.resolvePath(ref.path), kinds)).features;
     const monitor = new DriftMonitor(name, config, kinds, reference, state);
+    if (reference !== null && ref.type !== "first" && ref.type !== "rolling")
+      for (const [feature, entry] of monitor.referenceThresholds ?? [])
+        if ("unavailable" in entry)
+          throw new UserError(
+            `${ref.path}: monitor ${showValue(name)}: no threshold can be drawn for feature ${showValue(feature)}: ${entry.unavailable}`,
+          );
     context.metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
     context.metrics.lateEventsTotal.inc({ monitor: name }, 0);
     const sources = sourcesOfFeatures(context.config, used);

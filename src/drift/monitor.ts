@@ -31,8 +31,15 @@ import {
   type Evaluation,
   evaluateColumns,
   type SketchColumnInput,
+  testFor,
 } from "./evaluate.js";
 import type { SegmentVerdict } from "./scope.js";
+import {
+  featureQuantile,
+  referenceThresholds,
+  type ThresholdEntry,
+  thresholdWindowEvents,
+} from "./thresholds.js";
 
 /** What triggered an evaluation. */
 export type Trigger = "window_close" | "schedule";
@@ -204,6 +211,8 @@ export class DriftMonitor {
   private readonly options: DriftOptions;
   private current: Record<string, FeatureState> | null;
   private referenceSamples: Map<string, ColumnSample | CdfView> | null = null;
+  /** Data-driven thresholds of the reference in `referenceSamples` (`thresholds`), else null. */
+  private thresholds: Map<string, ThresholdEntry> | null = null;
   private readonly sketchMode: boolean;
   private collecting: DriftMonitorState["collecting"];
   private replaced: DriftMonitorState["replaced"];
@@ -261,6 +270,18 @@ export class DriftMonitor {
       this.current = this.collecting.features;
     }
     this.windower = new Windower(config.window, specs, state?.window);
+    // Thresholds of a reference known at start are drawn now, so a cost or a problem shows at once.
+    if (config.thresholds !== undefined && this.current !== null) this.samples();
+  }
+
+  /**
+   * Each feature's data-driven threshold, or why it has none, when the monitor has `thresholds`
+   * and its reference is set; null otherwise.
+   */
+  get referenceThresholds(): ReadonlyMap<string, ThresholdEntry> | null {
+    if (this.config.thresholds === undefined || this.current === null) return null;
+    this.samples();
+    return this.thresholds;
   }
 
   /** The monitor's state as plain data, for checkpoints. */
@@ -440,8 +461,23 @@ export class DriftMonitor {
           this.sketchMode && this.kinds[name] === "numeric" ? this.view(state) : toSample(state),
         ]),
       );
+      this.thresholds = this.drawThresholds(this.referenceSamples as Map<string, ColumnSample>);
     }
     return this.referenceSamples;
+  }
+
+  /** The data-driven thresholds of a reference (exact mode only: the config refuses sketch mode). */
+  private drawThresholds(reference: ReadonlyMap<string, ColumnSample>): Map<string, ThresholdEntry> | null {
+    const thresholds = this.config.thresholds;
+    if (thresholds === undefined) return null;
+    const events = thresholdWindowEvents(thresholds, this.config.window);
+    if (events === null)
+      throw new RangeError(`monitor ${this.name}: thresholds need window_events with a time window`);
+    const tests = Object.fromEntries(
+      this.names.map((name) => [name, testFor(this.kinds[name], this.options)]),
+    );
+    const quantile = featureQuantile(thresholds, this.options.correction, this.names.length);
+    return referenceThresholds(reference, tests, thresholds, events, quantile);
   }
 
   /** A sketch-mode numeric side's CDF (an empty one when it has no values). */
@@ -494,7 +530,7 @@ export class DriftMonitor {
         });
     }
     const { features: _features, ...bounds } = window;
-    const evaluation = evaluateColumns(inputs, this.options);
+    const evaluation = evaluateColumns(inputs, this.options, this.thresholds ?? undefined);
     return {
       monitor: this.name,
       trigger,

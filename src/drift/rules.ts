@@ -4,6 +4,7 @@ import type { AlertRuleCommon, AlertRuleKind, Condition, RuleContext, RuleState 
 import type { ColumnReport } from "../report/model.js";
 import type { DriftResult, SegmentDriftResult } from "./monitor.js";
 import { describeVerdict } from "./scope.js";
+import { isReferenceThreshold } from "./thresholds.js";
 
 /** Drift of individual features (drift monitors): one alert per drifting feature. */
 export interface FeatureDriftRule extends AlertRuleCommon {
@@ -48,6 +49,8 @@ export function rankColumns(columns: readonly ColumnReport[]): ColumnReport[] {
 
 function describeColumn(c: ColumnReport): string {
   const p = c.p_value_adjusted ?? c.p_value;
+  if (isReferenceThreshold(c.details.reference_threshold))
+    return `${c.name} (${c.test} ${formatNumber(Math.abs(c.statistic))} > ${formatNumber(c.threshold)} from the reference)`;
   return p !== null
     ? `${c.name} (${c.test} ${formatNumber(c.statistic)}, p=${formatNumber(p)})`
     : `${c.name} (${c.test} ${formatNumber(c.statistic)} > ${formatNumber(c.threshold)})`;
@@ -63,6 +66,13 @@ function columnAnnotations(c: ColumnReport): Record<string, string> {
     statistic: formatNumber(c.statistic),
     threshold: formatNumber(c.threshold),
   };
+  const own = c.details.reference_threshold;
+  if (isReferenceThreshold(own))
+    a.threshold_source = `reference: ${
+      "quantile" in own.rule
+        ? `quantile ${formatNumber(own.rule.quantile)}`
+        : `mean + ${formatNumber(own.rule.std)} sd`
+    } of ${own.samples} draws of ${own.window_events} events`;
   if (c.p_value !== null) a.p_value = formatNumber(c.p_value);
   if (c.p_value_adjusted !== null && c.p_value_adjusted !== c.p_value)
     a.p_value_adjusted = formatNumber(c.p_value_adjusted);

@@ -62,6 +62,12 @@ export class Metrics {
     labelNames: ["monitor", "feature", "test", "segment"] as const,
     registers: [this.registry],
   });
+  readonly driftThreshold = new Gauge({
+    name: "driftwatch_drift_threshold",
+    help: "Threshold the magnitude of the statistic was compared with in the last evaluated window, per feature: drawn from the reference (`thresholds`) or a distance test's own; absent where a p-value is compared with alpha.",
+    labelNames: ["monitor", "feature", "test", "segment"] as const,
+    registers: [this.registry],
+  });
   readonly driftDetected = new Gauge({
     name: "driftwatch_drift_detected",
     help: "1 when the feature drifted in the last evaluated window, else 0.",

@@ -93,7 +93,7 @@ monitors:
       "13 /monitors/m/window a sliding window by events needs `step_events`",
       '14 /monitors/m/numeric_test must be one of ks, wasserstein, psi, jensenshannon, hellinger (got "kss") (did you mean "ks"?)',
       "15 /monitors/m/alpha must be > 0 (got -0.1)",
-      '16 /monitors/m/endpiont unknown key "endpiont"; known keys: type, features, reference, window, alerts, id, schedule, numeric_test, categorical_test, alpha, threshold, correction, drift_share, min_effect, mode, sketch, segment_by, max_segments',
+      '16 /monitors/m/endpiont unknown key "endpiont"; known keys: type, features, reference, window, alerts, id, schedule, numeric_test, categorical_test, alpha, threshold, correction, drift_share, min_effect, thresholds, mode, sketch, segment_by, max_segments',
     ]);
   });
 
