@@ -297,8 +297,12 @@ export function decideColumns(
     let threshold: number;
     let drift: boolean;
     if (fromReference !== null) {
+      // The correction is in the threshold (bonferroni divides its tail): the raw p-value decides.
       threshold = fromReference.threshold;
-      drift = Math.abs(a.result.statistic) > threshold && large;
+      drift =
+        (fromReference.on === "p_value"
+          ? (a.result.pValue as number) < threshold
+          : Math.abs(a.result.statistic) > threshold) && large;
     } else if (entry.decision === "p_value") {
       threshold = options.alpha;
       drift = (pAdjusted as number) < options.alpha && large;
@@ -316,7 +320,8 @@ export function decideColumns(
       test: a.test,
       statistic: a.result.statistic,
       p_value: a.result.pValue,
-      p_value_adjusted: pAdjusted,
+      // With a threshold from the reference the correction is in the threshold, not the p-value.
+      p_value_adjusted: fromReference !== null ? a.result.pValue : pAdjusted,
       threshold,
       drift,
       n_reference: a.n_reference,

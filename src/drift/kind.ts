@@ -23,7 +23,7 @@ import { loadReference, loadSegmentedReference } from "./reference.js";
 import { driftAlertRules } from "./rules.js";
 import type { DriftScope } from "./scope.js";
 import { type DriftSegmentReferences, SegmentedDriftMonitor } from "./segmented.js";
-import { isReferenceThreshold, thresholdProblems } from "./thresholds.js";
+import { thresholdProblems } from "./thresholds.js";
 import { formatVerdict } from "./verdict.js";
 
 /** A drift monitor's config entry (as the monitor takes it; `config/` composes the schema). */
@@ -53,9 +53,11 @@ function publishWindow(result: DriftResult, m: Metrics, segment?: string): void 
     m.driftStatistic.set({ monitor, feature: column.name, test: column.test, ...own }, column.statistic);
     const p = column.p_value_adjusted ?? column.p_value;
     if (p !== null) m.driftPValue.set({ monitor, feature: column.name, test: column.test, ...own }, p);
-    // A p-value test's threshold is alpha, on the p-value: only statistic thresholds are exported.
-    if (p === null || isReferenceThreshold(column.details.reference_threshold))
-      m.driftThreshold.set({ monitor, feature: column.name, test: column.test, ...own }, column.threshold);
+    // A p-value test's threshold is its alpha, on the p-value; a distance's is on its statistic.
+    (p === null ? m.driftThreshold : m.driftAlpha).set(
+      { monitor, feature: column.name, test: column.test, ...own },
+      column.threshold,
+    );
     m.driftDetected.set({ monitor, feature: column.name, ...own }, column.drift ? 1 : 0);
   }
   for (const [feature, quality] of Object.entries(result.quality)) {

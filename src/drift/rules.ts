@@ -50,7 +50,9 @@ export function rankColumns(columns: readonly ColumnReport[]): ColumnReport[] {
 function describeColumn(c: ColumnReport): string {
   const p = c.p_value_adjusted ?? c.p_value;
   if (isReferenceThreshold(c.details.reference_threshold))
-    return `${c.name} (${c.test} ${formatNumber(Math.abs(c.statistic))} > ${formatNumber(c.threshold)} from the reference)`;
+    return p !== null
+      ? `${c.name} (${c.test} ${formatNumber(c.statistic)}, p=${formatNumber(p)} < ${formatNumber(c.threshold)} from the reference)`
+      : `${c.name} (${c.test} ${formatNumber(c.statistic)} > ${formatNumber(c.threshold)} from the reference)`;
   return p !== null
     ? `${c.name} (${c.test} ${formatNumber(c.statistic)}, p=${formatNumber(p)})`
     : `${c.name} (${c.test} ${formatNumber(c.statistic)} > ${formatNumber(c.threshold)})`;

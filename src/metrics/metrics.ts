@@ -62,9 +62,15 @@ export class Metrics {
     labelNames: ["monitor", "feature", "test", "segment"] as const,
     registers: [this.registry],
   });
+  readonly driftAlpha = new Gauge({
+    name: "driftwatch_drift_alpha",
+    help: "p-value under which the feature drifted in the last evaluated window (p-value tests): the monitor's alpha, or the one drawn from the reference (`thresholds`).",
+    labelNames: ["monitor", "feature", "test", "segment"] as const,
+    registers: [this.registry],
+  });
   readonly driftThreshold = new Gauge({
     name: "driftwatch_drift_threshold",
-    help: "Threshold the magnitude of the statistic was compared with in the last evaluated window, per feature: drawn from the reference (`thresholds`) or a distance test's own; absent where a p-value is compared with alpha.",
+    help: "Statistic above which the feature drifted in the last evaluated window (distance tests): the monitor's threshold, or the one drawn from the reference (`thresholds`).",
     labelNames: ["monitor", "feature", "test", "segment"] as const,
     registers: [this.registry],
   });

@@ -1,8 +1,25 @@
+import erfc from "@stdlib/math-base-special-erfc";
+import erfcinv from "@stdlib/math-base-special-erfcinv";
 import type { Random } from "./prng.js";
-import type { ColumnSample, DriftTest } from "./types.js";
+import type { ColumnSample, DriftTest, TestResult } from "./types.js";
 
 /**
- * The distribution of a drift test's statistic when nothing drifted, estimated from the reference
+ * The upper-tail normal score of a p-value, Φ⁻¹(1 − p) (scipy `norm.isf(p)`): larger for smaller
+ * p, about N(0, 1) when p is uniform. p is clipped to [5e-324, 1 − 2⁻⁵³] so that the score stays
+ * finite (about −8.3 to 38.5).
+ */
+export function pValueScore(p: number): number {
+  const clipped = Math.min(Math.max(p, Number.MIN_VALUE), 1 - 2 ** -53);
+  return Math.SQRT2 * erfcinv(2 * clipped);
+}
+
+/** The p-value of an upper-tail normal score, 1 − Φ(z) (scipy `norm.sf(z)`): the inverse of {@link pValueScore}. */
+export function scorePValue(z: number): number {
+  return erfc(z / Math.SQRT2) / 2;
+}
+
+/**
+ * The distribution of a drift test's outcome when nothing drifted, estimated from the reference
  * alone: `samples` times, `windowSize` of the reference's values, drawn at random without
  * replacement, are compared with the other values by the test. Each draw is one window as it would
  * look with no drift against a reference of the remaining size, ties and discreteness included, so
@@ -19,9 +36,9 @@ import type { ColumnSample, DriftTest } from "./types.js";
  * than the exact null at the monitor's sizes (for KS the effective size W(R−W)/R against WR/(R+W)):
  * conservative, by at most a few per cent once R ≥ 4W.
  *
- * Returns the magnitudes |statistic| (the z test's is signed), ascending; draws whose statistic is
- * not finite are left out. Throws a RangeError when the reference has fewer than 2·`windowSize`
- * values or `windowSize` < 1.
+ * Returns `score` of each draw's result (for instance its p-value's {@link pValueScore}, or the
+ * magnitude of its statistic), ascending; draws whose score is not finite are left out. Throws a
+ * RangeError when the reference has fewer than 2·`windowSize` values or `windowSize` < 1.
  */
 export function permutationNull(
   reference: ColumnSample,
@@ -29,6 +46,7 @@ export function permutationNull(
   test: DriftTest,
   samples: number,
   random: Random,
+  score: (result: TestResult) => number,
 ): Float64Array {
   const R = sampleCount(reference);
   if (!(Number.isInteger(windowSize) && windowSize >= 1))
@@ -47,9 +65,9 @@ export function permutationNull(
       order[j] = t;
     }
   };
-  const push = (statistic: number) => {
-    const magnitude = Math.abs(statistic);
-    if (Number.isFinite(magnitude)) out[kept++] = magnitude;
+  const push = (result: TestResult) => {
+    const value = score(result);
+    if (Number.isFinite(value)) out[kept++] = value;
   };
   if (reference.kind === "numeric") {
     const sorted = reference.sorted;
@@ -67,7 +85,7 @@ export function permutationNull(
           chosen[i] = 0;
         } else rest[r++] = sorted[i];
       }
-      push(test.run({ kind: "numeric", sorted: rest }, { kind: "numeric", sorted: window }).statistic);
+      push(test.run({ kind: "numeric", sorted: rest }, { kind: "numeric", sorted: window }));
     }
   } else {
     const categories = [...reference.counts.keys()];
@@ -89,9 +107,7 @@ export function permutationNull(
         if (inWindow[c] > 0) window.set(categories[c], inWindow[c]);
         if (totals[c] - inWindow[c] > 0) rest.set(categories[c], totals[c] - inWindow[c]);
       }
-      push(
-        test.run({ kind: "categorical", counts: rest }, { kind: "categorical", counts: window }).statistic,
-      );
+      push(test.run({ kind: "categorical", counts: rest }, { kind: "categorical", counts: window }));
     }
   }
   return out.subarray(0, kept).sort();

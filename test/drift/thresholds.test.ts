@@ -10,9 +10,12 @@ import { isReferenceThreshold, type ReferenceThreshold } from "../../src/drift/t
 import { Metrics } from "../../src/metrics/metrics.js";
 import { chi2Test } from "../../src/stats/chi2.js";
 import { ksTest } from "../../src/stats/ks.js";
-import { permutationNull } from "../../src/stats/permutation.js";
+import { permutationNull, pValueScore, scorePValue } from "../../src/stats/permutation.js";
 import { type Random, seededRandom } from "../../src/stats/prng.js";
-import type { ColumnSample } from "../../src/stats/types.js";
+import type { ColumnSample, TestResult } from "../../src/stats/types.js";
+
+const byStatistic = (r: TestResult) => Math.abs(r.statistic);
+const byPValue = (r: TestResult) => pValueScore(r.pValue as number);
 
 const normal = (random: Random) => () =>
   Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -46,9 +49,9 @@ describe("permutation null of a drift statistic", () => {
   it("is the same for the same seed and differs for another", () => {
     const random = normal(seededRandom(1));
     const reference = numericSample(Array.from({ length: 1000 }, random));
-    const a = permutationNull(reference, 100, ksTest, 200, seededRandom(7));
-    const b = permutationNull(reference, 100, ksTest, 200, seededRandom(7));
-    const c = permutationNull(reference, 100, ksTest, 200, seededRandom(8));
+    const a = permutationNull(reference, 100, ksTest, 200, seededRandom(7), byStatistic);
+    const b = permutationNull(reference, 100, ksTest, 200, seededRandom(7), byStatistic);
+    const c = permutationNull(reference, 100, ksTest, 200, seededRandom(8), byStatistic);
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
     assert.equal(a.length, 200);
@@ -58,7 +61,7 @@ describe("permutation null of a drift statistic", () => {
   it("gives KS thresholds whose exceedance by fresh windows of the same distribution is the nominal rate", () => {
     const random = normal(seededRandom(2));
     const reference = numericSample(Array.from({ length: 2000 }, random));
-    const draws = permutationNull(reference, 200, ksTest, 2000, seededRandom(3));
+    const draws = permutationNull(reference, 200, ksTest, 2000, seededRandom(3), byStatistic);
     const threshold = draws[Math.floor(0.9 * draws.length)];
     const rate = exceedance(reference, random, 200, 2000, threshold);
     // 2000 windows at 10 %: a 4σ band is ±0.027; the R − W reference side makes it a little conservative.
@@ -68,7 +71,7 @@ describe("permutation null of a drift statistic", () => {
   it("holds the nominal rate on a column with many ties, where the KS p-value is conservative", () => {
     const random = rainfall(seededRandom(4));
     const reference = numericSample(Array.from({ length: 2000 }, random));
-    const draws = permutationNull(reference, 100, ksTest, 2000, seededRandom(5));
+    const draws = permutationNull(reference, 100, ksTest, 2000, seededRandom(5), byStatistic);
     const threshold = draws[Math.floor(0.95 * draws.length)];
     const rate = exceedance(reference, random, 100, 3000, threshold);
     assert.ok(rate > 0.035 && rate < 0.065, `threshold exceedance ${rate}`);
@@ -87,15 +90,82 @@ describe("permutation null of a drift statistic", () => {
       ["b", 3000],
       ["c", 2000],
     ]);
-    const draws = permutationNull({ kind: "categorical", counts }, 500, chi2Test, 2000, seededRandom(6));
+    const draws = permutationNull(
+      { kind: "categorical", counts },
+      500,
+      chi2Test,
+      2000,
+      seededRandom(6),
+      byStatistic,
+    );
     // chi2(2) 0.9 quantile 4.605; the finite-population draw (500 of 10 000) shrinks it by about 5 %.
     const q90 = draws[Math.floor(0.9 * draws.length)];
     assert.ok(q90 > 3.9 && q90 < 4.9, `0.9 quantile ${q90}`);
   });
 
+  it("maps p-values to normal scores and back", () => {
+    assert.ok(Math.abs(pValueScore(0.05) - 1.6448536269514722) < 1e-12);
+    for (const p of [0.5, 0.05, 1e-3, 1e-12, 1e-200])
+      assert.ok(Math.abs(scorePValue(pValueScore(p)) / p - 1) < 1e-9);
+    assert.ok(Number.isFinite(pValueScore(0)) && Number.isFinite(pValueScore(1)));
+  });
+
+  it("holds the nominal rate on sparse categories by their p-values, where chi2's statistic and its fixed alpha do not", () => {
+    // Zipf-like categories, many of them rare: each window brings categories the reference never
+    // saw, each a degree of freedom more than any draw from the reference can have, so the draws'
+    // statistics run low; the p-value accounts for the degrees of freedom. A rate is conditional on
+    // its reference (every window shares the reference's own noise): 20 references, 100 windows each.
+    const random = seededRandom(9);
+    const weights = Array.from({ length: 400 }, (_, k) => 1 / (k + 1));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const draw = () => {
+      let u = random() * total;
+      for (let k = 0; k < weights.length; k++) {
+        u -= weights[k];
+        if (u <= 0) return `c${k}`;
+      }
+      return "c399";
+    };
+    const countsOf = (n: number): ColumnSample => {
+      const counts = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const c = draw();
+        counts.set(c, (counts.get(c) ?? 0) + 1);
+      }
+      return { kind: "categorical", counts };
+    };
+    const rates = (R: number, W: number) => {
+      let overP = 0;
+      let overStatistic = 0;
+      let overFixed = 0;
+      for (let rep = 0; rep < 20; rep++) {
+        const reference = countsOf(R);
+        const scores = permutationNull(reference, W, chi2Test, 400, seededRandom(rep), byPValue);
+        const statistics = permutationNull(reference, W, chi2Test, 400, seededRandom(rep), byStatistic);
+        const alpha = scorePValue(scores[Math.floor(0.95 * scores.length)]);
+        const threshold = statistics[Math.floor(0.95 * statistics.length)];
+        for (let i = 0; i < 100; i++) {
+          const r = chi2Test.run(reference, countsOf(W));
+          if ((r.pValue as number) < alpha) overP++;
+          if (r.statistic > threshold) overStatistic++;
+          if ((r.pValue as number) < 0.05) overFixed++;
+        }
+      }
+      return { p: overP / 2000, statistic: overStatistic / 2000, fixed: overFixed / 2000 };
+    };
+    // Measured: R 2000, W 500: by p 0.06, by statistic 0.29, at alpha 0.05 0.04; R 10 000, W 500:
+    // 0.056, 0.059 and 0.12.
+    const small = rates(2000, 500);
+    assert.ok(small.p > 0.03 && small.p < 0.08, JSON.stringify(small));
+    assert.ok(small.statistic > 0.15, JSON.stringify(small));
+    const large = rates(10000, 500);
+    assert.ok(large.p > 0.03 && large.p < 0.08, JSON.stringify(large));
+    assert.ok(large.fixed > 0.09, JSON.stringify(large));
+  });
+
   it("refuses a reference with fewer than two windows of values", () => {
     assert.throws(
-      () => permutationNull(numericSample([1, 2, 3]), 2, ksTest, 10, seededRandom(0)),
+      () => permutationNull(numericSample([1, 2, 3]), 2, ksTest, 10, seededRandom(0), byStatistic),
       /the reference has 3 values, fewer than twice the window's 2/,
     );
   });
@@ -127,7 +197,7 @@ const replay = (m: DriftMonitor, from = 0, to = rows.length): DriftResult[] =>
   rows.slice(from, to).flatMap((row) => m.add(row, 0, null));
 
 describe("drift monitor with data-driven thresholds", () => {
-  it("decides each feature by its statistic against the threshold drawn from the reference", () => {
+  it("decides each feature by its p-value against the alpha drawn from the reference", () => {
     const results = replay(new DriftMonitor("m", configOf(), kinds, null));
     assert.equal(results.length, Math.floor((rows.length - 400) / 100));
     let drifted = 0;
@@ -138,8 +208,11 @@ describe("drift monitor with data-driven thresholds", () => {
         assert.deepEqual(own.rule, { quantile: 0.95 });
         assert.equal(own.window_events, 100);
         assert.equal(own.samples, 400);
+        assert.equal(own.on, "p_value");
         assert.equal(column.threshold, own.threshold);
-        assert.equal(column.drift, Math.abs(column.statistic) > own.threshold);
+        assert.ok(own.threshold > 0 && own.threshold < 0.5, `${column.name} alpha ${own.threshold}`);
+        assert.equal(column.drift, (column.p_value as number) < own.threshold);
+        assert.equal(column.p_value_adjusted, column.p_value);
         if (column.drift) drifted++;
       }
     // Seattle's seasons drift against its first 400 days: some windows must drift, not all.
@@ -184,12 +257,11 @@ describe("drift monitor with data-driven thresholds", () => {
     assert.equal(column?.threshold, 0.05);
   });
 
-  it("exports the threshold beside the statistic", () => {
+  it("exports each feature's alpha drawn from the reference", () => {
     const [result] = replay(new DriftMonitor("m", configOf(), kinds, null), 0, 500);
     const metrics = new Metrics({ processMetrics: false });
     driftKind.publish(result, metrics);
-    const series = (metrics.driftThreshold as unknown as { hashMap: Record<string, { value: number }> })
-      .hashMap;
+    const series = (metrics.driftAlpha as unknown as { hashMap: Record<string, { value: number }> }).hashMap;
     assert.equal(Object.keys(series).length, 4);
     for (const column of result.evaluation.columns)
       assert.ok(
