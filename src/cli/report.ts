@@ -4,7 +4,7 @@ import { SingleBar } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadSuite } from "../checks/suite.js";
 import { loadConfig } from "../config/load.js";
-import { type DriftOptions, defaultDriftOptions } from "../drift/evaluate.js";
+import { type DriftOptions, defaultDriftOptions, type EffectFloors } from "../drift/evaluate.js";
 import { showValue, suggest, UserError } from "../errors.js";
 import { type InputFormat, inputFormats } from "../io/read.js";
 import { invalidUtf8Warning } from "../io/utf8.js";
@@ -15,7 +15,7 @@ import { renderMarkdown } from "../report/markdown.js";
 import type { DriftReport } from "../report/model.js";
 import { renderMonitorsMarkdown } from "../report/monitors.js";
 import type { ProbabilityColumn } from "../report/quality.js";
-import { type DriftTestName, testsFor } from "../stats/registry.js";
+import { type DriftTestName, driftTests, testsFor } from "../stats/registry.js";
 import { addLimitOptions, type LimitFlags, limitsOf } from "./limits.js";
 import { isTopicRange, type MaterializedRange, materializeRange, quietLog } from "./topics.js";
 
@@ -31,6 +31,27 @@ export function numberIn(flag: string, min: number, max: number, { exclusiveMin 
     }
     return value;
   };
+}
+
+/**
+ * `--min-effect`: one floor for every p-value test (`0.1`), or one per test (`ks=0.1,chi2=0.05`),
+ * as the config's `min_effect`.
+ */
+function effectFloors(text: string): number | EffectFloors {
+  if (!text.includes("=")) return numberIn("--min-effect", 0, 1)(text);
+  const tests = (Object.keys(driftTests) as DriftTestName[]).filter(
+    (name) => driftTests[name].decision === "p_value",
+  );
+  const out: Partial<Record<DriftTestName, number>> = {};
+  for (const part of text.split(",")) {
+    const [name, value, ...rest] = part.split("=").map((x) => x.trim());
+    if (value === undefined || rest.length > 0 || !tests.includes(name as DriftTestName))
+      throw new InvalidArgumentError(
+        `--min-effect must be a number in [0, 1] or TEST=NUMBER pairs for p-value tests (${tests.join(", ")}) separated by commas (got ${JSON.stringify(part)})`,
+      );
+    out[name as DriftTestName] = numberIn(`--min-effect ${name}`, 0, 1)(value);
+  }
+  return out;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -61,7 +82,7 @@ interface ReportFlags extends LimitFlags {
   threshold?: number;
   correction: DriftOptions["correction"];
   driftShare: number;
-  minEffect: number;
+  minEffect: number | EffectFloors;
   failOnDrift?: boolean;
   target?: string;
   prediction?: string;
@@ -208,8 +229,8 @@ export function reportCommand(setExitCode: (code: number) => void): Command {
     )
     .option(
       "--min-effect <size>",
-      "effect-size floor for p-value tests (KS D, Cramér's V, ...)",
-      numberIn("--min-effect", 0, 1),
+      "effect-size floor for p-value tests (KS D, Cramér's V, ...): one number, or TEST=NUMBER pairs (ks=0.1,chi2=0.05)",
+      effectFloors,
       defaultDriftOptions.min_effect,
     )
     .option(

@@ -120,6 +120,23 @@ describe("driftwatch report", () => {
       ["temp_max", "weather"],
       "temp_min's D of 0.118 is under the floor",
     );
+    // A floor for KS alone leaves chi2 on weather as it was.
+    const perTest = run("--min-effect", "ks=0.13");
+    assert.deepEqual(
+      perTest.columns.filter((c) => c.drift).map((c) => c.name),
+      ["temp_max", "weather"],
+    );
+    const everything = run("--min-effect", "ks=0.13,chi2=0.99");
+    assert.deepEqual(
+      everything.columns.filter((c) => c.drift).map((c) => c.name),
+      ["temp_max"],
+    );
+    const bad = driftwatch("report", "--reference", REF, "--current", CUR, "--min-effect", "psi=0.1");
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /--min-effect must be a number in \[0, 1\] or TEST=NUMBER pairs for p-value tests \(ks, chi2, chi2_gof, z\) separated by commas \(got "psi=0.1"\)/,
+    );
   });
 
   it("selects columns, overrides kinds and switches tests by name", () => {
