@@ -132,7 +132,7 @@ export function driftDashboard() {
     .withPanel(
       timeseries(
         "p-values",
-        "p-value of each feature's test after the configured correction (log scale); below the dashed line at the default alpha (0.05) the feature drifted. Values under 1e-10 are drawn at 1e-10 so the log scale keeps them. Distance tests (psi, wasserstein, jensenshannon, hellinger) have no p-value.",
+        "p-value of each feature's test after the configured correction (log scale), and the alpha it is compared with (dashed): the monitor's alpha, or each feature's own drawn from its reference (`thresholds`). Below its alpha the feature drifted. Values under 1e-10 are drawn at 1e-10 so the log scale keeps them. Distance tests (psi, wasserstein, jensenshannon, hellinger) have no p-value.",
       )
         .withTarget(
           prom(
@@ -140,6 +140,11 @@ export function driftDashboard() {
             "{{monitor}} / {{feature}} ({{test}})",
           ),
         )
+        .withTarget(prom(`driftwatch_drift_alpha{${features}}`, "alpha: {{monitor}} / {{feature}}"))
+        .overrideByRegexp("^alpha: .*", [
+          { id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } },
+          { id: "custom.lineWidth", value: 1 },
+        ])
         .unit(units.NoUnit)
         .scaleDistribution(
           new common.ScaleDistributionConfigBuilder().type(common.ScaleDistribution.Log).log(10),
@@ -153,9 +158,14 @@ export function driftDashboard() {
     .withPanel(
       timeseries(
         "Test statistics",
-        "Statistic of each feature's test in the last window. Scales differ by test: ks and jensenshannon lie in [0, 1], psi and wasserstein are unbounded; distance tests drift above their threshold (default 0.1).",
+        "Statistic of each feature's test in the last window. Scales differ by test: ks and jensenshannon lie in [0, 1], psi and wasserstein are unbounded. Distance tests drift above their threshold (dashed): the monitor's (default 0.1), or each feature's own drawn from its reference (`thresholds`).",
       )
         .withTarget(prom(`driftwatch_drift_statistic{${features}}`, "{{monitor}} / {{feature}} ({{test}})"))
+        .withTarget(prom(`driftwatch_drift_threshold{${features}}`, "threshold: {{monitor}} / {{feature}}"))
+        .overrideByRegexp("^threshold: .*", [
+          { id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } },
+          { id: "custom.lineWidth", value: 1 },
+        ])
         .unit(units.NoUnit)
         .min(0)
         .span(12)
@@ -164,18 +174,20 @@ export function driftDashboard() {
     .withPanel(
       table(
         "Last window per feature",
-        "The last evaluated window of each feature: verdict, p-value (empty for distance tests), statistic and share of events missing the feature.",
+        "The last evaluated window of each feature: verdict, p-value (empty for distance tests), statistic, share of events missing the feature, and the alpha its p-value was compared with (drawn from the reference with `thresholds`).",
       )
         .withTarget(promTable(`max by (monitor, feature) (driftwatch_drift_detected{${features}})`))
         .withTarget(promTable(`max by (monitor, feature) (driftwatch_drift_p_value{${features}})`))
         .withTarget(promTable(`max by (monitor, feature) (driftwatch_drift_statistic{${features}})`))
         .withTarget(promTable(`max by (monitor, feature) (driftwatch_missing_ratio{${features}})`))
+        .withTarget(promTable(`max by (monitor, feature) (driftwatch_drift_alpha{${features}})`))
         .transformations(
           columns({
             "Value #A": "drift",
             "Value #B": "p-value",
             "Value #C": "statistic",
             "Value #D": "missing",
+            "Value #E": "alpha",
           }),
         )
         .overrideByName("drift", [
@@ -184,6 +196,7 @@ export function driftDashboard() {
           { id: "thresholds", value: thresholds("green", [1, "red"]).build() },
         ])
         .overrideByName("p-value", [{ id: "decimals", value: 4 }])
+        .overrideByName("alpha", [{ id: "decimals", value: 4 }])
         .overrideByName("statistic", [{ id: "decimals", value: 4 }])
         .overrideByName("missing", [{ id: "unit", value: units.PercentUnit }])
         .span(24)

@@ -213,6 +213,15 @@ describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager 
         `    reference: { type: first, events: ${REFERENCE_EVENTS} }`,
         `    window: { type: tumbling, events: ${WINDOW_EVENTS} }`,
         "    alerts: [{ type: dataset_drift }, { type: feature_drift }]",
+        // The same numeric inputs by PSI with thresholds drawn from the reference, so that the
+        // threshold series of the drift dashboard have data.
+        "  e2e-thresholds:",
+        "    type: drift",
+        "    features: [amount, latency_ms]",
+        "    numeric_test: psi",
+        `    reference: { type: first, events: ${REFERENCE_EVENTS} }`,
+        `    window: { type: tumbling, events: ${WINDOW_EVENTS} }`,
+        "    thresholds: { quantile: 0.99 }",
         // Small outlier and performance monitors on the same events, so that the outlier and
         // model-quality dashboard panels have data too.
         "  e2e-outliers:",
