@@ -162,3 +162,29 @@ writeFileSync(
     )
     .join("\n")}\n`,
 );
+
+// drift/thresholds/: 11 000 of vega-datasets' 20 000 US flights of 2001 in an exchangeable order
+// (shuffled, seeded), the first 3000 as the reference; the stream is the next 8000, and from its
+// 5001st flight on every delay is 3 minutes longer, as if a schedule had started to run late.
+const flightsRandom = mulberry32(16);
+const flightRows = JSON.parse(
+  readFileSync(join(dirname(require.resolve("vega-datasets")), "..", "data", "flights-20k.json"), "utf8"),
+).map((f) => ({ delay: f.delay, distance: f.distance, origin: f.origin }));
+for (let i = flightRows.length - 1; i > 0; i--) {
+  const j = Math.floor(flightsRandom() * (i + 1));
+  [flightRows[i], flightRows[j]] = [flightRows[j], flightRows[i]];
+}
+writeFileSync(
+  new URL("../drift/thresholds/reference.csv", import.meta.url),
+  `delay,distance,origin\n${flightRows
+    .slice(0, 3000)
+    .map((f) => `${f.delay},${f.distance},${f.origin}`)
+    .join("\n")}\n`,
+);
+writeFileSync(
+  new URL("../drift/thresholds/flights.jsonl", import.meta.url),
+  `${flightRows
+    .slice(3000, 11000)
+    .map((f, i) => JSON.stringify({ seq: i, ...f, delay: i >= 5000 ? f.delay + 3 : f.delay }))
+    .join("\n")}\n`,
+);

@@ -1,6 +1,7 @@
 import { formatNumber } from "../report/markdown.js";
 import type { DriftResult } from "./monitor.js";
 import { describeVerdict } from "./scope.js";
+import { isReferenceThreshold } from "./thresholds.js";
 
 function when(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(".000Z", "Z");
@@ -8,7 +9,8 @@ function when(ms: number | null): string | null {
 
 /**
  * One line per evaluated window, for people watching `driftwatch run`:
- * `[weather-drift] window 3 (91 events, 2013-04-01..2013-06-30): DRIFT 3/5 features drifted | temp_max ks 0.31 p=1.2e-05 drift | ...`;
+ * `[weather-drift] window 3 (91 events, 2013-04-01..2013-06-30): DRIFT 3/5 features drifted | temp_max ks 0.31 p=1.2e-05 drift | ...`
+ * (with `thresholds`, each feature's own alpha or threshold: `temp_max ks 0.31 p=1.2e-05 (alpha 0.0016) drift`);
  * a segmented monitor's line ends with its segments:
  * `| segments by weather: drift confined to drizzle (1 of 5 segments) | drizzle (53 events) DRIFT 2/4 | fog (101 events) 0/4 | ...`
  */
@@ -22,10 +24,13 @@ export function formatVerdict(result: DriftResult): string {
   const head = `[${result.monitor}] ${result.trigger === "schedule" ? "scheduled evaluation of open window" : "window"} ${window.index} (${window.events} events${range}): ${
     d.drift ? "DRIFT" : "no drift"
   } ${d.drifted_columns}/${d.columns} features drifted`;
-  const columns = evaluation.columns.map(
-    (c) =>
-      `${c.name} ${c.test} ${formatNumber(c.statistic)}${c.p_value === null ? "" : ` p=${formatNumber(c.p_value_adjusted ?? c.p_value)}`}${c.drift ? " drift" : ""}`,
-  );
+  const columns = evaluation.columns.map((c) => {
+    // A threshold drawn from the reference differs by feature: the line gives it.
+    const own = isReferenceThreshold(c.details.reference_threshold)
+      ? ` (${c.p_value === null ? "threshold" : "alpha"} ${formatNumber(c.threshold)})`
+      : "";
+    return `${c.name} ${c.test} ${formatNumber(c.statistic)}${c.p_value === null ? "" : ` p=${formatNumber(c.p_value_adjusted ?? c.p_value)}`}${own}${c.drift ? " drift" : ""}`;
+  });
   const skipped = evaluation.skipped.map((s) => `${s.name} skipped (${s.reason})`);
   const segments = result.segments;
   const cut =

@@ -13,6 +13,7 @@ import { ksTest } from "../../src/stats/ks.js";
 import { permutationNull, pValueScore, scorePValue } from "../../src/stats/permutation.js";
 import { type Random, seededRandom } from "../../src/stats/prng.js";
 import type { ColumnSample, TestResult } from "../../src/stats/types.js";
+import { driftwatch } from "../support/cli.js";
 
 const byStatistic = (r: TestResult) => Math.abs(r.statistic);
 const byPValue = (r: TestResult) => pValueScore(r.pValue as number);
@@ -340,5 +341,29 @@ ${monitor}`,
       both.some((p) => p.startsWith("/monitors/m/min_effect")),
       both.join("\n"),
     );
+  });
+});
+
+describe("the thresholds example through report --config", () => {
+  it("gives the shifted delays away with either decision, and only the fixed alpha alarms on origin, which did not change", function () {
+    this.timeout(60_000);
+    const out = driftwatch("report", "--config", "drift/thresholds/driftwatch.yaml");
+    assert.equal(out.code, 0, out.stderr);
+    const { monitors } = JSON.parse(out.stdout) as {
+      monitors: Record<string, { results: DriftResult[]; verdicts: string[] }>;
+    };
+    const drifted = (name: string, feature: string) =>
+      monitors[name].results.flatMap((r) =>
+        r.evaluation.columns.some((c) => c.name === feature && c.drift) ? [r.window.index] : [],
+      );
+    // The delays are 3 minutes longer from the 5001st flight, the first of window 10.
+    assert.deepEqual(drifted("flights-fixed", "delay"), [10, 11, 12, 13, 14, 15]);
+    assert.deepEqual(drifted("flights-recommended", "delay"), [10, 12, 13]);
+    assert.deepEqual(drifted("flights-fixed", "origin"), [15]);
+    assert.deepEqual(drifted("flights-recommended", "origin"), []);
+    for (const name of ["flights-fixed", "flights-recommended"])
+      assert.deepEqual(drifted(name, "distance"), [], name);
+    const line = monitors["flights-recommended"].verdicts[10];
+    assert.match(line, /delay ks 0\.135 p=2\.94e-7 \(alpha 0\.001761\) drift/);
   });
 });
