@@ -1,6 +1,7 @@
-"""Peers of `npm run bench:alerts`: the same streams and windows through alibi-detect and NannyML.
+"""Peers of `npm run bench:alerts`: the same streams and windows through alibi-detect, NannyML,
+River and Evidently.
 
-Usage: python peers.py MANIFEST OUTPUT {alibi|nannyml}
+Usage: python peers.py MANIFEST OUTPUT {alibi|nannyml|river|evidently}
 
 MANIFEST is the JSON written by bench/alerts/run.ts: the streams directory and the ground-truth
 files to read. Each stream's first `reference` rows are the reference; the tumbling windows of
@@ -14,9 +15,25 @@ on all of them, each at its defaults (p_val 0.05, Bonferroni correction across f
 nannyml: UnivariateDriftCalculator with kolmogorov_smirnov and chi2 at its default thresholds
 (KS: mean + 3 standard deviations of the statistic on the reference chunks; chi2: p < 0.05), with
 chunks of `window` rows; a window alarms when any feature alerts (NannyML gives no dataset verdict).
+river: drift.ADWIN(), drift.KSWIN(seed=0) and drift.PageHinkley(), otherwise at their defaults, one
+instance per numeric feature, each fed every event of the reference and of the scored windows in
+order (the reference warms them up; their alarms there are not counted); a window alarms when any
+feature's detector has `drift_detected` on one of its events. KSWIN runs scipy's ks_2samp on every
+event, about 0.2 ms each: BENCH_ALERTS_RIVER=adwin,pagehinkley (default adwin,kswin,pagehinkley)
+leaves it out.
+evidently: Report([DataDriftPreset()]) at the preset's defaults (per column: K-S / chi-square
+p < 0.05 when the reference has at most 1000 rows, else normed Wasserstein / Jensen-Shannon
+distance >= 0.1; drift_share 0.5), the numeric features declared numerical and the categorical one
+categorical; the first `reference` rows are the reference and each window the current data. The
+report is run with include_tests=True, which only adds Evidently's own verdicts to the result:
+"(dataset)" alarms when the DriftedColumnsCount test (share of drifted columns < drift_share)
+fails, "any column" when one column's ValueDrift test fails. Evidently renders Plotly widgets for
+the HTML report on every run, about 0.23 s of the 0.27 s a weather window takes; the verdicts do not
+depend on them, so they are skipped (0.045 s a window) unless BENCH_ALERTS_EVIDENTLY_WIDGETS=1.
 """
 
 import json
+import os
 import sys
 import time
 import warnings
@@ -107,10 +124,129 @@ def run_nannyml(streams):
     return {"versions": {"nannyml": nannyml.__version__, "pandas": pd.__version__}, "detectors": out}
 
 
+RIVER = {
+    "adwin": ("River ADWIN (per numeric feature)", lambda drift: drift.ADWIN()),
+    "kswin": ("River KSWIN (per numeric feature)", lambda drift: drift.KSWIN(seed=0)),
+    "pagehinkley": ("River PageHinkley (per numeric feature)", lambda drift: drift.PageHinkley()),
+}
+
+
+# KSWIN runs scipy's ks_2samp on every event (about 0.2 ms each): it covers the first shuffles
+# of each dataset only (the table's stationary-window count says how many windows it was scored on).
+KSWIN_SHUFFLES = int(os.environ.get("BENCH_ALERTS_KSWIN_SHUFFLES", "") or "10")
+
+
+def run_river(streams):
+    import river
+    from river import drift
+
+    keys = os.environ.get("BENCH_ALERTS_RIVER", "") or ",".join(RIVER)
+    chosen = [k for k in keys.split(",") if k != ""]
+    for k in chosen:
+        if k not in RIVER:
+            raise SystemExit(f"BENCH_ALERTS_RIVER: unknown {k!r} (known: {', '.join(RIVER)})")
+    out = {RIVER[k][0]: {"streams": {}, "seconds": {}, "events": {}} for k in chosen}
+    for truth, rows in streams:
+        numeric, _, n_windows = arrays(truth, rows)
+        R, W = truth["reference"], truth["window"]
+        events = R + n_windows * W
+        columns = [numeric[:events, j].tolist() for j in range(numeric.shape[1])]
+        for k in chosen:
+            name, make = RIVER[k]
+            if k == "kswin" and truth["seed"] >= KSWIN_SHUFFLES:
+                continue
+            started = time.perf_counter()
+            alarms = [False] * n_windows
+            # Each feature's detector sees that feature's events in stream order; the detectors are
+            # independent, so feeding one feature's column after the other gives the same verdicts.
+            for column in columns:
+                detector = make(drift)
+                for i, x in enumerate(column):
+                    detector.update(x)
+                    if detector.drift_detected and i >= R:
+                        alarms[(i - R) // W] = True
+            out[name]["seconds"][truth["stream"]] = time.perf_counter() - started
+            out[name]["events"][truth["stream"]] = events
+            out[name]["streams"][truth["stream"]] = alarms
+    return {"versions": {"river": river.__version__}, "detectors": out}
+
+
+def skip_evidently_widgets():
+    """Makes Evidently 0.7 build no Plotly widgets for the HTML report: the metrics and tests are unchanged."""
+    import evidently.core.report as core_report
+    from evidently.metrics import column_statistics
+    from evidently.presets import drift as preset_drift
+
+    class NoRenderer:
+        def render_html(self, obj):
+            return []
+
+    core_report.find_metric_renderer = lambda *args, **kwargs: NoRenderer()
+    column_statistics.ValueDriftCalculation._render = lambda self, *args, **kwargs: []
+    preset_drift.DataDriftPreset.render = lambda self, *args, **kwargs: []
+
+
+def evidently_verdicts(snapshot):
+    """(dataset drift, any column drifted) as Evidently's own tests on a DataDriftPreset report say."""
+    dataset, columns = None, []
+    for test in snapshot.tests_results:
+        kind = test.metric_config.params["type"]
+        failed = test.status.value == "FAIL"
+        if kind == "evidently:metric_v2:DriftedColumnsCount":
+            dataset = failed
+        elif kind == "evidently:metric_v2:ValueDrift":
+            columns.append(failed)
+    counts = [r for r in snapshot.metric_results.values() if type(r).__name__ == "CountValue"]
+    if dataset is None or len(counts) != 1 or (counts[0].count.value > 0) != any(columns):
+        raise SystemExit(f"unexpected Evidently result: dataset {dataset}, columns {columns}")
+    return dataset, any(columns)
+
+
+def evidently_report(reference, current):
+    from evidently import Report
+    from evidently.presets import DataDriftPreset
+
+    return Report([DataDriftPreset()], include_tests=True).run(current, reference)
+
+
+def run_evidently(streams):
+    import evidently
+    import pandas as pd
+    from evidently import DataDefinition, Dataset
+
+    if os.environ.get("BENCH_ALERTS_EVIDENTLY_WIDGETS", "") != "1":
+        skip_evidently_widgets()
+    names = ["Evidently DataDriftPreset (dataset)", "Evidently DataDriftPreset, any column"]
+    out = {n: {"streams": {}, "seconds": {}, "events": {}} for n in names}
+    for truth, rows in streams:
+        R, W = truth["reference"], truth["window"]
+        n_windows = (len(rows) - R) // W
+        columns = truth["numeric"] + [truth["categorical"]]
+        frame = pd.DataFrame(rows[: R + n_windows * W], columns=columns)
+        started = time.perf_counter()
+        definition = DataDefinition(numerical_columns=truth["numeric"], categorical_columns=[truth["categorical"]])
+        reference = Dataset.from_pandas(frame.iloc[:R].reset_index(drop=True), data_definition=definition)
+        dataset_alarms, column_alarms = [], []
+        for w in range(n_windows):
+            window = frame.iloc[R + w * W : R + (w + 1) * W].reset_index(drop=True)
+            current = Dataset.from_pandas(window, data_definition=definition)
+            dataset, any_column = evidently_verdicts(evidently_report(reference, current))
+            dataset_alarms.append(dataset)
+            column_alarms.append(any_column)
+        seconds = time.perf_counter() - started
+        for name, alarms in zip(names, [dataset_alarms, column_alarms]):
+            out[name]["seconds"][truth["stream"]] = seconds
+            out[name]["events"][truth["stream"]] = R + n_windows * W
+            out[name]["streams"][truth["stream"]] = alarms
+    return {"versions": {"evidently": evidently.__version__, "pandas": pd.__version__}, "detectors": out}
+
+
 def main():
     manifest, output, which = sys.argv[1], sys.argv[2], sys.argv[3]
-    streams = load(manifest)
-    result = run_alibi(streams) if which == "alibi" else run_nannyml(streams)
+    runners = {"alibi": run_alibi, "nannyml": run_nannyml, "river": run_river, "evidently": run_evidently}
+    if which not in runners:
+        raise SystemExit(f"unknown peer {which!r} (known: {', '.join(runners)})")
+    result = runners[which](load(manifest))
     Path(output).write_text(json.dumps(result))
 
 

@@ -9,12 +9,18 @@
  *
  * Detectors, each on the same windows:
  * - driftwatch's `DriftMonitor` (the daemon's and `driftwatch report`'s engine) at its defaults
- *   (ks / chi2, alpha 0.05, no correction, drift_share 0.5: the dataset verdict), with
- *   `correction: bonferroni`, and with `min_effect: 0.1`; "any feature" reads the defaults' per-
- *   feature verdicts (an alarm when one feature drifts), and results.json has every feature's.
+ *   (ks / chi2, alpha 0.05, no correction, drift_share 0.5), with `correction: bonferroni`, with
+ *   `min_effect: 0.1`, and with data-driven `thresholds` (quantile 0.99; quantile 0.95 with
+ *   bonferroni, so 1 − 0.05/m per feature; mean + 3 sd of 500 draws), each read as the monitor's dataset verdict (`dataset_drift`), as
+ *   "any feature" (`feature_drift`: an alarm when one feature drifts) or as "any feature 2 windows
+ *   in a row" (`consecutive_windows: 2`); results.json has every feature's verdicts too.
  * - alibi-detect 0.13 KSDrift, ChiSquareDrift and TabularDrift at their defaults, and NannyML
- *   0.13's univariate drift (KS, chi2, default thresholds), run by bench/alerts/peers.py in
- *   .venv/alibi and .venv/nannyml; a missing venv skips its rows and says so.
+ *   0.13's univariate drift (KS, chi2, default thresholds), River 0.26's ADWIN, KSWIN and
+ *   PageHinkley (defaults, KSWIN seed 0, one per numeric feature, fed every event) and Evidently
+ *   0.7's DataDriftPreset (defaults; its dataset verdict, and any column's), run by
+ *   bench/alerts/peers.py in .venv/alibi, .venv/nannyml and .venv/peers (River and Evidently); a
+ *   missing .venv/alibi or .venv/nannyml skips its rows and says so, a missing .venv/peers is
+ *   created from bench/alerts/requirements-peers.txt.
  *
  * Scores (bench/alerts/score.ts): false alarms per 1000 stationary windows (the windows of the
  * stationary streams and those ending before each drift) with a Wilson 95 % interval; per drift
@@ -27,8 +33,15 @@
  * Environment knobs (all optional):
  *   BENCH_ALERTS_WEATHER_REPS=100   shuffles of Seattle's weather (6 streams each)
  *   BENCH_ALERTS_FLIGHTS_REPS=20    shuffles of the flights (6 streams each)
- * At these defaults one run takes about 3 minutes on 2 cores and writes about 180 MB of streams.
- *   BENCH_ALERTS_PEERS=alibi,nannyml
+ *   BENCH_ALERTS_THRESHOLD_SHUFFLES=30   shuffles the `thresholds` configurations run on (each
+ *                                        reference draws its thresholds: a test per draw and feature)
+ *   BENCH_ALERTS_PEERS=alibi,nannyml,river,evidently
+ *   BENCH_ALERTS_RIVER=adwin,kswin,pagehinkley   River's detectors
+ *   BENCH_ALERTS_KSWIN_SHUFFLES=10  shuffles KSWIN runs on (it runs scipy's ks_2samp on every
+ *                                   event, about 0.2 ms each)
+ *   BENCH_ALERTS_EVIDENTLY_WIDGETS=1   let Evidently build its HTML report's widgets (off: same
+ *                                      verdicts, about 6 times faster)
+ * At these defaults a run writes about 180 MB of streams; BENCHMARKS.md gives its duration.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -78,13 +91,91 @@ interface PeerAlarms {
   readonly events: Record<string, number>;
 }
 
-/** The driftwatch configurations: config keys over the defaults. */
-const DRIFTWATCH: readonly { readonly name: string; readonly keys: Partial<DriftMonitorConfig> }[] = [
-  { name: "driftwatch defaults", keys: {} },
-  { name: "driftwatch bonferroni", keys: { correction: "bonferroni" } },
-  { name: "driftwatch min_effect 0.1", keys: { min_effect: 0.1 } },
+/**
+ * The driftwatch configurations: config keys over the defaults, each run once, and the verdicts
+ * read from that run: `dataset` (the monitor's dataset verdict, `dataset_drift`), `any` (an alarm
+ * when any feature drifts, `feature_drift`), and `any` with `consecutive` (a feature drifted in
+ * that many windows in a row, the rules' `consecutive_windows`).
+ */
+const DRIFTWATCH: readonly {
+  readonly name: string;
+  readonly keys: Partial<DriftMonitorConfig>;
+  readonly verdicts: readonly {
+    readonly name: string;
+    readonly any: boolean;
+    readonly consecutive: number;
+  }[];
+}[] = [
+  {
+    name: "driftwatch defaults",
+    keys: {},
+    verdicts: [
+      { name: "driftwatch defaults (dataset verdict)", any: false, consecutive: 1 },
+      { name: "driftwatch defaults, any feature", any: true, consecutive: 1 },
+      { name: "driftwatch defaults, any feature 2 windows in a row", any: true, consecutive: 2 },
+    ],
+  },
+  {
+    name: "driftwatch bonferroni",
+    keys: { correction: "bonferroni" },
+    verdicts: [{ name: "driftwatch bonferroni, any feature", any: true, consecutive: 1 }],
+  },
+  {
+    name: "driftwatch min_effect 0.1",
+    keys: { min_effect: 0.1 },
+    verdicts: [{ name: "driftwatch min_effect 0.1, any feature", any: true, consecutive: 1 }],
+  },
+  {
+    name: "driftwatch thresholds q 0.99",
+    keys: { thresholds: { quantile: 0.99 } },
+    verdicts: [
+      { name: "driftwatch thresholds q 0.99, any feature", any: true, consecutive: 1 },
+      { name: "driftwatch thresholds q 0.99, any feature 2 windows in a row", any: true, consecutive: 2 },
+    ],
+  },
+  {
+    name: "driftwatch thresholds q 0.95 bonferroni",
+    keys: { thresholds: { quantile: 0.95 }, correction: "bonferroni" },
+    verdicts: [{ name: "driftwatch thresholds q 0.95 bonferroni, any feature", any: true, consecutive: 1 }],
+  },
+  {
+    name: "driftwatch thresholds mean + 3 sd",
+    keys: { thresholds: { std: 3, samples: 500 } },
+    verdicts: [
+      { name: "driftwatch thresholds mean + 3 sd, any feature", any: true, consecutive: 1 },
+      {
+        name: "driftwatch thresholds mean + 3 sd, any feature 2 windows in a row",
+        any: true,
+        consecutive: 2,
+      },
+    ],
+  },
 ];
-const ANY_FEATURE = "driftwatch defaults, any feature";
+
+/**
+ * A run's alarms under one verdict: the dataset's, or any feature's, where a feature must have
+ * drifted in `consecutive` windows in a row (counted per feature, as the rules count them).
+ */
+function verdictAlarms(
+  fired: Alarms,
+  features: Record<string, Record<string, boolean[]>>,
+  verdict: { readonly any: boolean; readonly consecutive: number },
+): Alarms {
+  if (!verdict.any) return fired;
+  const streams: Record<string, boolean[]> = {};
+  for (const stream of Object.keys(fired.streams)) {
+    const runs = Object.values(features).map(() => 0);
+    streams[stream] = fired.streams[stream].map((_, i) => {
+      let alarm = false;
+      for (const [k, a] of Object.values(features).entries()) {
+        runs[k] = a[stream][i] ? runs[k] + 1 : 0;
+        if (runs[k] >= verdict.consecutive) alarm = true;
+      }
+      return alarm;
+    });
+  }
+  return { ...fired, streams };
+}
 
 /**
  * Runs one driftwatch configuration over every stream, event by event through `DriftMonitor.add`:
@@ -133,13 +224,19 @@ function runDriftwatch(
   return { dataset: { ...out, seconds, events }, features };
 }
 
-/** Each stream's verdicts for the scorer, from a detector's alarms. */
+/**
+ * Each stream's verdicts for the scorer, from a detector's alarms. A detector covers every stream,
+ * except a slow peer limited to the first shuffles (`partial`: River's KSWIN); its score then
+ * counts the windows of those streams only.
+ */
 function verdicts(
   dataset: Dataset,
   streams: readonly Stream[],
   alarms: Record<string, boolean[]>,
+  partial = false,
 ): StreamVerdicts[] {
-  return streams.map(({ truth, rows }) => {
+  const covered = partial ? streams.filter((s) => alarms[s.truth.stream] !== undefined) : streams;
+  return covered.map(({ truth, rows }) => {
     const windows = tumblingWindows(rows.length, dataset.reference, dataset.window);
     const fired = alarms[truth.stream];
     if (fired === undefined || fired.length !== windows.length)
@@ -152,12 +249,29 @@ function verdicts(
   });
 }
 
+/** The venv (under .venv/) each peer of peers.py runs in. */
+const PEER_VENVS = { alibi: "alibi", nannyml: "nannyml", river: "peers", evidently: "peers" } as const;
+type Peer = keyof typeof PEER_VENVS;
+
 /** Runs peers.py with `which` in its venv; the detectors' alarms, or why it could not run. */
 function runPeer(
-  which: "alibi" | "nannyml",
+  which: Peer,
   manifest: string,
 ): { versions: Record<string, string>; detectors: Record<string, PeerAlarms> } | string {
-  const python = join(repoRoot, ".venv", which, "bin", "python");
+  const venv = join(repoRoot, ".venv", PEER_VENVS[which]);
+  const python = join(venv, "bin", "python");
+  if (!existsSync(python) && PEER_VENVS[which] === "peers") {
+    // River and Evidently: pinned in bench/alerts/requirements-peers.txt, installed on first use.
+    const requirements = join(repoRoot, "bench", "alerts", "requirements-peers.txt");
+    console.log(`   installing ${requirements} into ${venv}`);
+    for (const [command, args] of [
+      ["python3", ["-m", "venv", venv]],
+      [python, ["-m", "pip", "install", "-q", "-r", requirements]],
+    ] as const) {
+      const r = spawnSync(command, args, { stdio: "inherit" });
+      if (r.status !== 0) return `${command} ${args.join(" ")} exited with ${r.status}`;
+    }
+  }
   if (!existsSync(python)) return `${python} is absent`;
   const output = join(workDir, `peer-${which}.json`);
   rmSync(output, { force: true });
@@ -207,9 +321,12 @@ function main(): void {
     weather: knob("BENCH_ALERTS_WEATHER_REPS", 100),
     flights: knob("BENCH_ALERTS_FLIGHTS_REPS", 20),
   };
-  const peers = (process.env.BENCH_ALERTS_PEERS ?? "alibi,nannyml").split(",").filter((x) => x !== "");
+  const thresholdShuffles = knob("BENCH_ALERTS_THRESHOLD_SHUFFLES", 30);
+  const peers = (process.env.BENCH_ALERTS_PEERS ?? "alibi,nannyml,river,evidently")
+    .split(",")
+    .filter((x) => x !== "");
   for (const p of peers)
-    if (p !== "alibi" && p !== "nannyml") throw new Error(`BENCH_ALERTS_PEERS: unknown "${p}"`);
+    if (!Object.hasOwn(PEER_VENVS, p)) throw new Error(`BENCH_ALERTS_PEERS: unknown "${p}"`);
   let commit = "unknown";
   try {
     commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot }).toString().trim();
@@ -246,23 +363,22 @@ function main(): void {
     featureScores[dataset.name] = {};
     // A first pass, not timed, so that no configuration's figure carries the JIT's warm-up.
     runDriftwatch(dataset, streams.slice(0, DRIFT_TYPES.length), {});
-    for (const { name, keys } of DRIFTWATCH) {
-      const { dataset: fired, features } = runDriftwatch(dataset, streams, keys);
-      alarms.get(dataset.name)?.set(name, fired);
+    for (const { name, keys, verdicts: reads } of DRIFTWATCH) {
+      // Thresholds drawn from the reference cost a test per draw and feature at each reference:
+      // those configurations run on the first shuffles only, and their rows say so.
+      const limit = keys.thresholds === undefined ? Number.POSITIVE_INFINITY : thresholdShuffles;
+      const mine = streams.filter((s) => s.truth.seed < limit);
+      const partial = mine.length < streams.length;
+      const { dataset: fired, features } = runDriftwatch(dataset, mine, keys);
       featureScores[dataset.name][name] = Object.fromEntries(
         Object.entries(features).map(([f, a]) => [
           f,
-          scoreDetector(verdicts(dataset, streams, a), dataset.detectionWindows),
+          scoreDetector(verdicts(dataset, streams, a, partial), dataset.detectionWindows),
         ]),
       );
-      if (name === "driftwatch defaults") {
-        const any: Record<string, boolean[]> = {};
-        for (const stream of Object.keys(fired.streams))
-          any[stream] = fired.streams[stream].map((_, i) =>
-            Object.values(features).some((a) => a[stream][i]),
-          );
-        alarms.get(dataset.name)?.set(ANY_FEATURE, { ...fired, streams: any });
-      }
+      const suffix = partial ? `, first ${mine.length / DRIFT_TYPES.length} shuffles` : "";
+      for (const verdict of reads)
+        alarms.get(dataset.name)?.set(`${verdict.name}${suffix}`, verdictAlarms(fired, features, verdict));
       console.log(`   ${dataset.name} ${name}: ${fired.seconds.toFixed(2)} s for ${fired.events} events`);
     }
   }
@@ -272,7 +388,7 @@ function main(): void {
   for (const which of peers) {
     console.log(`\n== ${which} on the same streams (load average ${loadNow()})`);
     const started = performance.now();
-    const peer = runPeer(which as "alibi" | "nannyml", manifest);
+    const peer = runPeer(which as Peer, manifest);
     if (typeof peer === "string") {
       skipped[which] = peer;
       console.log(`   skipped: ${peer}`);
@@ -288,7 +404,10 @@ function main(): void {
       for (const { dataset, streams } of all) {
         const names = new Set(streams.map((s) => s.truth.stream));
         const mine = Object.keys(a.streams).filter((s) => names.has(s));
-        alarms.get(dataset.name)?.set(name, {
+        // A peer limited to the first shuffles says so in its name.
+        const shuffles = mine.length / DRIFT_TYPES.length;
+        const label = mine.length < streams.length ? `${name}, first ${shuffles} shuffles` : name;
+        alarms.get(dataset.name)?.set(label, {
           streams: Object.fromEntries(mine.map((s) => [s, a.streams[s]])),
           seconds: mine.reduce((sum, s) => sum + a.seconds[s], 0),
           events: mine.reduce((sum, s) => sum + a.events[s], 0),
@@ -309,7 +428,8 @@ function main(): void {
   for (const { dataset, streams } of all) {
     const scores: Record<string, unknown> = {};
     for (const [name, a] of alarms.get(dataset.name) ?? []) {
-      const score = scoreDetector(verdicts(dataset, streams, a.streams), dataset.detectionWindows);
+      const partial = Object.keys(a.streams).length < streams.length;
+      const score = scoreDetector(verdicts(dataset, streams, a.streams, partial), dataset.detectionWindows);
       const us = a.events === 0 ? null : (1e6 * a.seconds) / a.events;
       // What the false alarms alone would give as "detections" within D windows.
       const chance =
