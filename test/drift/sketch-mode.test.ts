@@ -8,6 +8,7 @@ import { driftKind } from "../../src/drift/kind.js";
 import { DriftMonitor, type DriftMonitorState, type DriftResult } from "../../src/drift/monitor.js";
 import { Metrics } from "../../src/metrics/metrics.js";
 import { StateShapeError } from "../../src/shape.js";
+import { weatherDriftProblems } from "../support/config.js";
 
 const rows = readFileSync("drift/demo/seattle-weather.jsonl", "utf8")
   .trim()
@@ -188,36 +189,10 @@ describe("drift monitor in sketch mode", () => {
 });
 
 describe("drift monitor config in sketch mode", () => {
-  const dir = mkdtempSync(join(tmpdir(), "driftwatch-sketch-"));
-  mkdirSync(join(dir, "schemas"));
-  copyFileSync("drift/weather/schemas/weather-input.json", join(dir, "schemas/weather-input.json"));
-  let n = 0;
-  const problems = (monitor: string): string[] => {
-    const path = join(dir, `c${n++}.yaml`);
-    writeFileSync(
-      path,
-      `
-sources:
-  inputs: { type: kafka, brokers: [127.0.0.1:9092], topic: t, group_id: g, schema: schemas/weather-input.json }
-features:
-  temp_max: { source: inputs, path: /temp_max, type: numeric }
-  weather: { source: inputs, path: /weather, type: categorical }
-monitors:
-  m:
-    type: drift
-    features: [temp_max, weather]
-    reference: { type: first, events: 100 }
-    window: { type: tumbling, events: 10 }
-${monitor}`,
+  const problems = (monitor: string): string[] =>
+    weatherDriftProblems(
+      `    reference: { type: first, events: 100 }\n    window: { type: tumbling, events: 10 }\n${monitor}`,
     );
-    try {
-      loadConfig(path);
-    } catch (error) {
-      assert.ok(error instanceof ConfigError, String(error));
-      return error.problems.map((p) => `${p.path} ${p.message}`);
-    }
-    return [];
-  };
 
   it("accepts sketch mode with each sketch-capable numeric test", () => {
     for (const test of ["ks", "wasserstein", "psi", "jensenshannon", "hellinger"])

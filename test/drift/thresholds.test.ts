@@ -14,6 +14,7 @@ import { permutationNull, pValueScore, scorePValue } from "../../src/stats/permu
 import { type Random, seededRandom } from "../../src/stats/prng.js";
 import type { ColumnSample, TestResult } from "../../src/stats/types.js";
 import { driftwatch } from "../support/cli.js";
+import { weatherDriftProblems } from "../support/config.js";
 
 const byStatistic = (r: TestResult) => Math.abs(r.statistic);
 const byPValue = (r: TestResult) => pValueScore(r.pValue as number);
@@ -273,34 +274,7 @@ describe("drift monitor with data-driven thresholds", () => {
 });
 
 describe("drift monitor config with thresholds", () => {
-  const dir = mkdtempSync(join(tmpdir(), "driftwatch-thresholds-"));
-  mkdirSync(join(dir, "schemas"));
-  copyFileSync("drift/weather/schemas/weather-input.json", join(dir, "schemas/weather-input.json"));
-  let n = 0;
-  const problems = (monitor: string): string[] => {
-    const path = join(dir, `c${n++}.yaml`);
-    writeFileSync(
-      path,
-      `
-sources:
-  inputs: { type: kafka, brokers: [127.0.0.1:9092], topic: t, group_id: g, schema: schemas/weather-input.json }
-features:
-  temp_max: { source: inputs, path: /temp_max, type: numeric }
-  weather: { source: inputs, path: /weather, type: categorical }
-monitors:
-  m:
-    type: drift
-    features: [temp_max, weather]
-${monitor}`,
-    );
-    try {
-      loadConfig(path);
-    } catch (error) {
-      assert.ok(error instanceof ConfigError, String(error));
-      return error.problems.map((p) => `${p.path} ${p.message}`);
-    }
-    return [];
-  };
+  const problems = weatherDriftProblems;
 
   it("accepts a quantile or a standard-deviation rule, and per-test effect floors", () => {
     const window =
