@@ -264,8 +264,9 @@ export function analyzeColumn(input: ColumnInput, test: DriftTestName): ColumnAn
 /**
  * Decides drift from per-column analyses: the multiple-testing correction across the p-value
  * tests, the effect-size floor, distance thresholds, and the dataset verdict. A column with a
- * data-driven threshold in `thresholds` (`drift/thresholds.ts`) drifts when the magnitude of its
- * statistic exceeds that threshold (and its effect reaches the floor), whatever its test's p-value.
+ * threshold drawn from its reference in `thresholds` (`drift/thresholds.ts`) drifts when its raw
+ * p-value is below that alpha (a distance: when its statistic exceeds that threshold) and its effect
+ * reaches the floor; the monitor's alpha and correction then do not apply to it.
  */
 export function decideColumns(
   analyses: readonly ColumnAnalysis[],

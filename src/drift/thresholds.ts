@@ -17,7 +17,7 @@ import type { WindowConfig } from "../windows/config.js";
 // above those of draws from the reference, their p-values do not). A distance is calibrated on
 // its statistic.
 
-/** Default quantile of the reference's null statistics a window must exceed. */
+/** Default quantile of the draws a window must be more extreme than. */
 export const DEFAULT_THRESHOLD_QUANTILE = 0.99;
 /** Default number of window-sized draws from the reference. */
 export const DEFAULT_THRESHOLD_SAMPLES = 1000;
@@ -41,7 +41,7 @@ export const thresholdsSchema = {
       type: "number",
       exclusiveMinimum: 0,
       description:
-        "instead of a quantile, the mean of the draws plus this many standard deviations (NannyML's rule)",
+        "instead of a quantile, the mean of the draws plus this many standard deviations (NannyML's rule; for p-value tests on the normal scores of their p-values)",
     },
     samples: {
       type: "integer",
@@ -157,6 +157,11 @@ export function thresholdProblems(
     problems.push({
       path: `${base}/correction`,
       message: "fdr adjusts p-values; with data-driven thresholds use none or bonferroni",
+    });
+  if (monitor.correction === "bonferroni" && t.std !== undefined)
+    problems.push({
+      path: `${base}/correction`,
+      message: "bonferroni divides a quantile's tail among the features; with `std`, raise it instead",
     });
   if (events !== null && monitor.reference.type === "first" && (monitor.reference.events ?? 0) < 2 * events)
     problems.push({

@@ -304,6 +304,14 @@ describe("drift monitor config with thresholds", () => {
         "/monitors/m/thresholds/window_events a time window needs `window_events`, the events per window the thresholds are drawn for",
       ],
     );
+    assert.deepEqual(
+      problems(
+        "    reference: { type: first, events: 200 }\n    window: { type: tumbling, events: 100 }\n    correction: bonferroni\n    thresholds: { std: 3 }\n",
+      ),
+      [
+        "/monitors/m/correction bonferroni divides a quantile's tail among the features; with `std`, raise it instead",
+      ],
+    );
     const both = problems(
       "    reference: { type: first, events: 200 }\n    window: { type: tumbling, events: 10 }\n    thresholds: { quantile: 0.9, std: 3 }\n    min_effect: { psi: 0.1 }\n",
     );
