@@ -316,7 +316,7 @@ describe("drift monitor config with thresholds", () => {
       "    reference: { type: first, events: 200 }\n    window: { type: tumbling, events: 10 }\n    thresholds: { quantile: 0.9, std: 3 }\n    min_effect: { psi: 0.1 }\n",
     );
     assert.ok(
-      both.some((p) => p.startsWith("/monitors/m/thresholds ")),
+      both.includes("/monitors/m/thresholds give either `quantile` or `std`, not both"),
       both.join("\n"),
     );
     assert.ok(
