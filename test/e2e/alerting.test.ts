@@ -184,6 +184,9 @@ describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager 
     );
     const reference = join(work, "segments-reference.csv");
     writeFileSync(reference, segmentsReference(600));
+    // Two windows of 400 for the thresholds drawn from it.
+    const thresholdsReference = join(work, "thresholds-reference.csv");
+    writeFileSync(thresholdsReference, segmentsReference(800));
     const config = join(work, "driftwatch.yaml");
     writeFileSync(
       config,
@@ -213,15 +216,17 @@ describe("alerting end to end: Kafka → daemon → Prometheus → Alertmanager 
         `    reference: { type: first, events: ${REFERENCE_EVENTS} }`,
         `    window: { type: tumbling, events: ${WINDOW_EVENTS} }`,
         "    alerts: [{ type: dataset_drift }, { type: feature_drift }]",
-        // The same numeric inputs by PSI with thresholds drawn from the reference, so that the
-        // threshold series of the drift dashboard have data.
+        // The same numeric inputs by PSI with thresholds drawn from a reference file of normal
+        // rows, so that the threshold series of the drift dashboard have data: one window of the
+        // first 400 (normal) events, as e2e-segments; no second window closes, so it never drifts
+        // beside the monitor whose alerts this test follows.
         "  e2e-thresholds:",
         "    type: drift",
         "    features: [amount, latency_ms]",
         "    numeric_test: psi",
-        `    reference: { type: first, events: ${REFERENCE_EVENTS} }`,
-        `    window: { type: tumbling, events: ${WINDOW_EVENTS} }`,
-        "    thresholds: { quantile: 0.99 }",
+        `    reference: { type: file, path: ${thresholdsReference} }`,
+        `    window: { type: tumbling, events: ${REFERENCE_EVENTS + WINDOW_EVENTS} }`,
+        "    thresholds: { std: 3 }",
         // Small outlier and performance monitors on the same events, so that the outlier and
         // model-quality dashboard panels have data too.
         "  e2e-outliers:",
