@@ -11,9 +11,10 @@
  * - driftwatch's `DriftMonitor` (the daemon's and `driftwatch report`'s engine) at its defaults
  *   (ks / chi2, alpha 0.05, no correction, drift_share 0.5), with `correction: bonferroni`, with
  *   `min_effect: 0.1`, and with data-driven `thresholds` (quantile 0.99; quantile 0.95 with
- *   bonferroni, so 1 − 0.05/m per feature; mean + 3 sd of 500 draws), each read as the monitor's dataset verdict (`dataset_drift`), as
- *   "any feature" (`feature_drift`: an alarm when one feature drifts) or as "any feature 2 windows
- *   in a row" (`consecutive_windows: 2`); results.json has every feature's verdicts too.
+ *   bonferroni, so 1 − 0.05/m per feature; mean + 3 sd of 500 draws), each read as the monitor's
+ *   dataset verdict (`dataset_drift`), as "any feature" (`feature_drift`: an alarm when one feature
+ *   drifts) or as "any feature 2 windows in a row" (`consecutive_windows: 2`); results.json has
+ *   every feature's verdicts too.
  * - alibi-detect 0.13 KSDrift, ChiSquareDrift and TabularDrift at their defaults, and NannyML
  *   0.13's univariate drift (KS, chi2, default thresholds), River 0.26's ADWIN, KSWIN and
  *   PageHinkley (defaults, KSWIN seed 0, one per numeric feature, fed every event) and Evidently
