@@ -119,6 +119,9 @@ export function thresholds(base: string, ...steps: [number, string][]): Threshol
     .steps([{ value: null, color: base }, ...steps.map(([value, color]) => ({ value, color }))]);
 }
 
+/** A field override that draws a series as a dashed line (thresholds, alphas, bounds drawn beside a value). */
+export const dashed = [{ id: "custom.lineStyle", value: { fill: "dash", dash: [6, 4] } }];
+
 /** Draws a time series panel's thresholds as dashed lines. */
 export function thresholdLines(): common.GraphThresholdsStyleConfigBuilder {
   return new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed);

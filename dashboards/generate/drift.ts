@@ -8,6 +8,7 @@ import * as units from "@grafana/grafana-foundation-sdk/units";
 import {
   columns,
   dashboard,
+  dashed,
   flagMappings,
   labelVariable,
   prom,
@@ -141,10 +142,7 @@ export function driftDashboard() {
           ),
         )
         .withTarget(prom(`driftwatch_drift_alpha{${features}}`, "alpha: {{monitor}} / {{feature}}"))
-        .overrideByRegexp("^alpha: .*", [
-          { id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } },
-          { id: "custom.lineWidth", value: 1 },
-        ])
+        .overrideByRegexp("^alpha: .*", dashed)
         .unit(units.NoUnit)
         .scaleDistribution(
           new common.ScaleDistributionConfigBuilder().type(common.ScaleDistribution.Log).log(10),
@@ -162,10 +160,7 @@ export function driftDashboard() {
       )
         .withTarget(prom(`driftwatch_drift_statistic{${features}}`, "{{monitor}} / {{feature}} ({{test}})"))
         .withTarget(prom(`driftwatch_drift_threshold{${features}}`, "threshold: {{monitor}} / {{feature}}"))
-        .overrideByRegexp("^threshold: .*", [
-          { id: "custom.lineStyle", value: { fill: "dash", dash: [10, 10] } },
-          { id: "custom.lineWidth", value: 1 },
-        ])
+        .overrideByRegexp("^threshold: .*", dashed)
         .unit(units.NoUnit)
         .min(0)
         .span(12)

@@ -8,6 +8,7 @@ import * as units from "@grafana/grafana-foundation-sdk/units";
 import {
   columns,
   dashboard,
+  dashed,
   heatmap,
   labelVariable,
   prom,
@@ -21,7 +22,6 @@ import {
 
 const monitors = 'monitor=~"$monitor"';
 const scorers = `${monitors},scorer=~"$scorer"`;
-const dashed = [{ id: "custom.lineStyle", value: { fill: "dash", dash: [6, 4] } }];
 
 /** The outliers dashboard: outlier ratios, score quantiles against thresholds, score heatmap. */
 export function outliersDashboard() {
