@@ -9,11 +9,9 @@ import { DriftMonitor, type DriftMonitorState, type DriftResult } from "../../sr
 import { Metrics } from "../../src/metrics/metrics.js";
 import { StateShapeError } from "../../src/shape.js";
 import { weatherDriftProblems } from "../support/config.js";
+import { seattleDays } from "../support/stats.js";
 
-const rows = readFileSync("drift/demo/seattle-weather.jsonl", "utf8")
-  .trim()
-  .split("\n")
-  .map((line) => JSON.parse(line) as Record<string, unknown>);
+const rows = seattleDays();
 const kinds = {
   temp_max: "numeric",
   temp_min: "numeric",

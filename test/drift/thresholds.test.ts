@@ -15,6 +15,7 @@ import { type Random, seededRandom } from "../../src/stats/prng.js";
 import type { ColumnSample, TestResult } from "../../src/stats/types.js";
 import { driftwatch } from "../support/cli.js";
 import { weatherDriftProblems } from "../support/config.js";
+import { seattleDays } from "../support/stats.js";
 
 const byStatistic = (r: TestResult) => Math.abs(r.statistic);
 const byPValue = (r: TestResult) => pValueScore(r.pValue as number);
@@ -173,10 +174,7 @@ describe("permutation null of a drift statistic", () => {
   });
 });
 
-const rows = readFileSync("drift/demo/seattle-weather.jsonl", "utf8")
-  .trim()
-  .split("\n")
-  .map((line) => JSON.parse(line) as Record<string, unknown>);
+const rows = seattleDays();
 const kinds = {
   temp_max: "numeric",
   precipitation: "numeric",

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
 import type { ColumnSample } from "../../src/stats/types.js";
 
 /** Asserts |actual − expected| ≤ max(rtol·|expected|, atol), naming the value on failure. */
@@ -27,3 +28,11 @@ export const categorical = (pairs: readonly [string, number][]): ColumnSample =>
   kind: "categorical",
   counts: new Map(pairs),
 });
+
+/** Seattle's 1461 days (drift/demo/seattle-weather.jsonl) as events, in calendar order. */
+export function seattleDays(): Record<string, unknown>[] {
+  return readFileSync("drift/demo/seattle-weather.jsonl", "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
