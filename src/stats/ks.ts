@@ -285,11 +285,19 @@ export function ks2samp(reference: SortedSample, current: SortedSample): TestRes
     if (p !== null) return { statistic: d, pValue: p, details: { method: "exact" } };
   }
 
+  const { pValue, nEffective } = ksAsymptotic(d, n1, n2);
+  return { statistic: d, pValue, details: { method: "asymp", n_effective: nEffective } };
+}
+
+/**
+ * scipy's asymptotic two-sided KS p-value of D for sample sizes n1 and n2: `kstwo.sf(D,
+ * round(n1·n2/(n1+n2)))` clipped to [0, 1], with that effective size.
+ */
+export function ksAsymptotic(d: number, n1: number, n2: number): { pValue: number; nEffective: number } {
   const m = Math.max(n1, n2);
   const n = Math.min(n1, n2);
   const nEffective = roundHalfEven((m * n) / (m + n));
-  const p = Math.min(Math.max(kstwoSf(d, nEffective), 0), 1);
-  return { statistic: d, pValue: p, details: { method: "asymp", n_effective: nEffective } };
+  return { pValue: Math.min(Math.max(kstwoSf(d, nEffective), 0), 1), nEffective };
 }
 
 /**

@@ -30,8 +30,7 @@
  * bound treats these pseudo-random coins as independent fair ones.
  */
 
-import { kstwoSf } from "./kolmogorov.js";
-import { roundHalfEven } from "./ks.js";
+import { ksAsymptotic } from "./ks.js";
 import { seededRandom } from "./prng.js";
 import type { ColumnHistogram, SortedSample, TestResult } from "./types.js";
 
@@ -407,10 +406,9 @@ export function ksFromViews(reference: CdfView, current: CdfView): TestResult {
     const fb = j === 0 ? 0 : b.cumulative[j - 1] / b.n;
     d = Math.max(d, Math.abs(fa - fb));
   }
-  const m = Math.max(a.n, b.n);
-  const n = Math.min(a.n, b.n);
-  const nEffective = roundHalfEven((m * n) / (m + n));
-  const p = d === 0 ? 1 : Math.min(Math.max(kstwoSf(d, nEffective), 0), 1);
+  const asymptotic = ksAsymptotic(d, a.n, b.n);
+  const nEffective = asymptotic.nEffective;
+  const p = d === 0 ? 1 : asymptotic.pValue;
   return {
     statistic: d,
     pValue: p,
