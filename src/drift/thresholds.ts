@@ -1,4 +1,5 @@
 import type { ConfigProblem } from "../errors.js";
+import type { ConfigOf } from "../monitors/schema.js";
 import { quantileLinear } from "../stats/bins.js";
 import { permutationNull, pValueScore, scorePValue } from "../stats/permutation.js";
 import { seededRandom } from "../stats/prng.js";
@@ -18,11 +19,11 @@ import type { WindowConfig } from "../windows/config.js";
 // its statistic.
 
 /** Default quantile of the draws a window must be more extreme than. */
-export const DEFAULT_THRESHOLD_QUANTILE = 0.99;
+const DEFAULT_THRESHOLD_QUANTILE = 0.99;
 /** Default number of window-sized draws from the reference. */
-export const DEFAULT_THRESHOLD_SAMPLES = 1000;
+const DEFAULT_THRESHOLD_SAMPLES = 1000;
 /** Draws beyond the threshold, at the least, for a quantile to be estimated (`samples × (1 − q) ≥ this`). */
-export const MIN_TAIL_DRAWS = 10;
+const MIN_TAIL_DRAWS = 10;
 
 /** The schema of a drift monitor's `thresholds` key. */
 export const thresholdsSchema = {
@@ -59,14 +60,8 @@ export const thresholdsSchema = {
   },
 } as const;
 
-/** A drift monitor's `thresholds` key. */
-export interface ThresholdsConfig {
-  readonly quantile?: number;
-  readonly std?: number;
-  readonly samples?: number;
-  readonly window_events?: number;
-  readonly seed?: number;
-}
+/** A drift monitor's `thresholds` key (its type is its schema's). */
+export type ThresholdsConfig = ConfigOf<typeof thresholdsSchema>;
 
 /** One feature's data-driven threshold, as results and metrics report it. */
 export interface ReferenceThreshold {
@@ -233,7 +228,7 @@ function scoreOf(on: "p_value" | "statistic"): (result: TestResult) => number {
  * The threshold from the draws' ascending scores (`scoreOf`), back in the unit of the decision (a
  * p-value, or a statistic); null when no draw had a finite score.
  */
-export function thresholdOf(
+function thresholdOf(
   draws: Float64Array,
   on: "p_value" | "statistic",
   thresholds: ThresholdsConfig,
