@@ -181,9 +181,11 @@ export function meanAbsolutePercentageError(state: RegressionState, options: Met
  * Interval: delta method (von Mises expansion) with R² = 1 − m_u/v, u = e², v = mean (y − ȳ)²:
  * influence IF_i = −(u_i − m_u)/v + m_u·((y_i − ȳ)² − v)/v², Var(R²) = Σ IF_i² / (n(n − 1)),
  * where Σ IF² = M2_u/v² + m_u²·(M4_y − M2_y²/n)/v⁴ − 2·m_u·Σ(u − m_u)(y − ȳ)²/v³ comes from
- * the state's moments and co-moment. Upper bound clipped to 1. The variance of the squared
- * deviations, M4_y − M2_y²/n, cancels for targets in two tight clusters (kurtosis near 1); there the
- * bounds carry ~1e-7 relative rounding.
+ * the state's moments and co-moment. Upper bound clipped to 1. The terms cancel when the squared
+ * errors track the squared deviations of y, or y forms two tight clusters (kurtosis near 1): Σ IF²
+ * then carries ε times the terms' size in rounding, which can move the bounds by 1e-6 of
+ * themselves (a streaming state cannot avoid it: the combination's weights are known only at the
+ * end).
  *
  * Edge cases, as sklearn: fewer than two observations gives null (sklearn warns and returns NaN);
  * SS_res = 0 gives 1 (perfect predictions, even for constant y); constant y with SS_res > 0 gives
