@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { SeriesHistogram } from "./series-histogram.js";
 
 /**
  * Every metric the daemon exports, on a registry of its own (never the global one, so tests and
@@ -194,13 +195,14 @@ export class Metrics {
     labelNames: ["monitor"] as const,
     registers: [this.registry],
   });
-  readonly outlierScore = new Histogram({
-    name: "driftwatch_outlier_score",
-    help: "Outlier scores of events, per scorer (robust_z and iqr in sigmas and IQRs, isolation_forest in (0, 1]).",
-    labelNames: ["monitor", "scorer"] as const,
-    buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.5, 2, 3, 4, 5, 7, 10, 20, 50, 100],
-    registers: [this.registry],
-  });
+  /** Observed on every scored event: through series handles (see `SeriesHistogram`). */
+  readonly outlierScore = new SeriesHistogram(
+    "driftwatch_outlier_score",
+    "Outlier scores of events, per scorer (robust_z and iqr in sigmas and IQRs, isolation_forest in (0, 1]).",
+    ["monitor", "scorer"],
+    [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.5, 2, 3, 4, 5, 7, 10, 20, 50, 100],
+    this.registry,
+  );
   readonly outlierEventsTotal = new Counter({
     name: "driftwatch_outlier_events_total",
     help: "Events scored above the scorer's threshold.",

@@ -3,6 +3,7 @@ import { alertsSchemaOf } from "../alerts/schema.js";
 import { showValue, UserError } from "../errors.js";
 import { readNumericRows } from "../io/rows.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { HistogramSeries } from "../metrics/series-histogram.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
 import { windowedFeatureProblems } from "../monitors/problems.js";
@@ -21,6 +22,7 @@ import {
   OutlierMonitor,
   type OutlierMonitorState,
   type OutlierResult,
+  type OutlierScore,
 } from "./monitor.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "./registry.js";
 import { outlierAlertRules } from "./rules.js";
@@ -53,6 +55,25 @@ function publishWindow(result: OutlierResult, m: Metrics, segment?: string): voi
   m.windowEvents.set({ monitor: result.monitor, ...own }, result.window.events);
 }
 
+/**
+ * Observes each event's scores into its scorer's series of `driftwatch_outlier_score` (taken once
+ * per scorer: the histogram is observed on every event) and counts the outliers.
+ */
+function scoreObserver(metrics: Metrics, monitor: string): (scores: readonly OutlierScore[]) => void {
+  const series = new Map<string, HistogramSeries>();
+  return (scores) => {
+    for (const score of scores) {
+      let s = series.get(score.scorer);
+      if (s === undefined) {
+        s = metrics.outlierScore.labels({ monitor, scorer: score.scorer });
+        series.set(score.scorer, s);
+      }
+      s.observe(score.score);
+      if (score.outlier) metrics.outlierEventsTotal.inc({ monitor, scorer: score.scorer });
+    }
+  };
+}
+
 /** A segmented outlier monitor (`segment_by`) as the pipeline runs it. */
 async function createSegmented(
   context: MonitorContext,
@@ -68,6 +89,7 @@ async function createSegmented(
       : { rows: null, split: null, counts: null };
   const monitor = new SegmentedOutlierMonitor(name, config, references, state);
   const metrics = context.metrics;
+  const observeScores = scoreObserver(metrics, name);
   exportThresholds(monitor, metrics);
   metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
   metrics.lateEventsTotal.inc({ monitor: name }, 0);
@@ -89,10 +111,7 @@ async function createSegmented(
         input.eventTime,
         monitor.idOf(input.event),
       );
-      for (const score of scores) {
-        metrics.outlierScore.observe({ monitor: name, scorer: score.scorer }, score.score);
-        if (score.outlier) metrics.outlierEventsTotal.inc({ monitor: name, scorer: score.scorer });
-      }
+      observeScores(scores);
       // Per segment only the outlier count: a score histogram per segment would multiply its series.
       for (const score of segmentScores)
         if (score.outlier) metrics.outlierEventsTotal.inc({ monitor: name, scorer: score.scorer, segment });
@@ -177,6 +196,7 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
         : null;
     const monitor = new OutlierMonitor(name, config, rows, state);
     const metrics = context.metrics;
+    const observeScores = scoreObserver(metrics, name);
     exportThresholds(monitor, metrics);
     metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
     metrics.lateEventsTotal.inc({ monitor: name }, 0);
@@ -205,10 +225,7 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
           input.eventTime,
           monitor.idOf(input.event),
         );
-        for (const score of scores) {
-          metrics.outlierScore.observe({ monitor: name, scorer: score.scorer }, score.score);
-          if (score.outlier) metrics.outlierEventsTotal.inc({ monitor: name, scorer: score.scorer });
-        }
+        observeScores(scores);
         return closed;
       },
       observe: (m: Metrics) => exportThresholds(monitor, m),

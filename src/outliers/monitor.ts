@@ -16,7 +16,7 @@ import type { OutlierMonitorConfig, OutlierScorerConfig } from "./config.js";
 import { checkIsolationForestModel } from "./isolation-forest.js";
 import { type AnyOutlierScorerKind, outlierScorers } from "./registry.js";
 import { calibrate } from "./threshold.js";
-import { keepTop, type Row } from "./types.js";
+import { keepTop, qualifies, type Row } from "./types.js";
 
 /** The scorers a monitor runs when its config names none. */
 export const DEFAULT_SCORERS: readonly OutlierScorerConfig[] = [
@@ -363,15 +363,16 @@ export class OutlierMonitor {
     if (row.includes(null)) this.stateValue.incomplete++;
     const from = this.stateValue.from_window;
     if (from && from.index === this.windower.state.emitted) from.rows.push(row);
-    const scores: OutlierScore[] = [];
-    for (const [i, fitted] of (this.stateValue.fitted as Calibrated[]).entries()) {
-      const kind = outlierScorers[fitted.type] as AnyOutlierScorerKind;
-      const score = kind.score(fitted.model, row);
-      const outlier = score > fitted.threshold;
+    const fitted = this.stateValue.fitted as Calibrated[];
+    const scores: OutlierScore[] = new Array(fitted.length);
+    for (let i = 0; i < fitted.length; i++) {
+      const { type, model, threshold } = fitted[i];
+      const score = (outlierScorers[type] as AnyOutlierScorerKind).score(model, row);
+      const outlier = score > threshold;
       const tally = this.stateValue.tallies[i];
       if (outlier) tally.outliers++;
-      keepTop(tally.top, { id, score }, this.top);
-      scores.push({ scorer: this.scorerNames[i], score, threshold: fitted.threshold, outlier });
+      if (qualifies(tally.top, score, this.top)) keepTop(tally.top, { id, score }, this.top);
+      scores[i] = { scorer: this.scorerNames[i], score, threshold, outlier };
     }
     closed.push(...this.windower.add({}, time, eventTime).map((w) => this.close(w)));
     return { scores, closed };

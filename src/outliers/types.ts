@@ -66,11 +66,19 @@ export function countMissing(row: Row): number {
 }
 
 /**
+ * Whether a score would enter a `keepTop` list: scored events call it first, so that the common
+ * event, below the list's last entry, allocates no entry at all.
+ */
+export function qualifies(list: readonly { readonly score: number }[], score: number, limit: number): boolean {
+  return limit > 0 && (list.length < limit || score > list[list.length - 1].score);
+}
+
+/**
  * Keeps `entry` among the `limit` highest-scoring entries of `list` (highest first), in place:
  * an outlier window's and the report's most extreme events.
  */
 export function keepTop<T extends { readonly score: number }>(list: T[], entry: T, limit: number): void {
-  if (limit <= 0 || (list.length >= limit && entry.score <= list[list.length - 1].score)) return;
+  if (!qualifies(list, entry.score, limit)) return;
   let at = list.findIndex((e) => entry.score > e.score);
   if (at < 0) at = list.length;
   list.splice(at, 0, entry);

@@ -8,6 +8,7 @@ import { Histogram, Summary } from "prom-client";
 import { buildDashboards, promqlExpressions, renderDashboards } from "../../dashboards/generate/registry.js";
 import { panelsOf } from "../../dashboards/generate/render.js";
 import { Metrics } from "../../src/metrics/metrics.js";
+import { SeriesHistogram } from "../../src/metrics/series-histogram.js";
 
 const grafanaDir = fileURLToPath(new URL("../../dashboards/grafana/", import.meta.url));
 const regenerate =
@@ -35,7 +36,7 @@ function exportedSeries(): Map<string, Set<string>> {
   const series = new Map<string, Set<string>>();
   for (const metric of new Metrics().registry.getMetricsAsArray()) {
     const labels = [...((metric as { labelNames?: readonly string[] }).labelNames ?? []), ...targetLabels];
-    if (metric instanceof Histogram) {
+    if (metric instanceof Histogram || (metric as unknown) instanceof SeriesHistogram) {
       series.set(`${metric.name}_bucket`, new Set([...labels, "le"]));
       series.set(`${metric.name}_sum`, new Set(labels));
       series.set(`${metric.name}_count`, new Set(labels));
