@@ -25,12 +25,21 @@ import {
 } from "./calibration.js";
 import { DEFAULT_LEVEL, normalInterval, wilsonInterval } from "./intervals.js";
 import { emptyMoments, mergeMoments, momentsMean, momentsVariance, updateMoments } from "./moments.js";
-import { addScore, emptyScoreCounts, mergeScoreCounts, rocAucDeLong, rocAucFromCounts } from "./roc-auc.js";
+import {
+  addScore,
+  addScoreCounts,
+  emptyScoreCounts,
+  rocAucDeLong,
+  rocAucFromCounts,
+  scoreCountsFromRecord,
+  scoreCountsRecord,
+} from "./roc-auc.js";
 import type {
   ClassificationMetrics,
   ClassificationObservation,
   ClassificationParams,
   ClassificationState,
+  ClassificationStateJson,
   ClassMetrics,
   Estimate,
   Label,
@@ -44,39 +53,60 @@ const EPS = 2 ** -52;
 export function emptyClassificationState(params: ClassificationParams = {}): ClassificationState {
   return {
     positive: params.positive ?? null,
-    confusion: Object.create(null) as ClassificationState["confusion"],
+    confusion: emptyRecord(),
     scored: 0,
     invalid_scores: 0,
     log_loss: emptyMoments(),
-    roc: Object.create(null) as ClassificationState["roc"],
+    roc: emptyRecord(),
     calibration: emptyCalibrationBins(params.calibration_bins ?? DEFAULT_CALIBRATION_BINS),
   };
 }
 
-const emptyRow = (): Record<Label, number> => Object.create(null) as Record<Label, number>;
+// The state's records keyed by label have no prototype (every function here that makes a state
+// makes them so, and `reviveClassificationState` turns a checkpoint's into such), so plain reads
+// and assignments treat a label such as "constructor" or "__proto__" as an ordinary key, at the
+// price of a property access: they run for every pair.
 
-// Records keyed by label are read with Object.hasOwn and written with defineProperty, so that a
-// label such as "constructor" or "__proto__" is an ordinary key, also in a state revived by
-// JSON.parse (whose objects have Object.prototype).
+/** An empty record keyed by label, without a prototype. */
+const emptyRecord = <T>(): Record<Label, T> => Object.create(null) as Record<Label, T>;
 
-/** The record's own value under `key`, or undefined. */
+/** The record's value under `key`, created first when absent. */
+function entry<T>(record: Record<Label, T>, key: Label, create: () => T): T {
+  let value = record[key];
+  if (value === undefined) {
+    value = create();
+    record[key] = value;
+  }
+  return value;
+}
+
+/** The object's own value under `key`, or undefined: for records that do have a prototype. */
 function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-/** Sets the record's own value under `key`. */
-function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+/**
+ * The state in plain JSON, for checkpoints; it shares the confusion rows and moments with the
+ * state (read it before the next update), the score counts are copied into records.
+ */
+export function classificationStateJson(state: ClassificationState): ClassificationStateJson {
+  const roc: ClassificationStateJson["roc"] = emptyRecord();
+  for (const [label, counts] of Object.entries(state.roc)) roc[label] = scoreCountsRecord(counts);
+  return { ...state, roc };
 }
 
-/** The value under `key`, created first when absent. */
-function entry<T>(record: Record<string, T>, key: string, create: () => T): T {
-  let value = own(record, key);
-  if (value === undefined) {
-    value = create();
-    setOwn(record, key, value);
-  }
-  return value;
+/**
+ * A state back from its plain-JSON form (`classificationStateJson`, read by JSON.parse): its
+ * records keyed by label made prototype-free, so that updates may assign to them, and its score
+ * counts made Maps. JSON.parse defines "__proto__" as an ordinary own key, which the copies keep.
+ */
+export function reviveClassificationState(json: ClassificationStateJson): ClassificationState {
+  const confusion: ClassificationState["confusion"] = emptyRecord();
+  for (const [actual, row] of Object.entries(json.confusion))
+    confusion[actual] = Object.assign(emptyRecord<number>(), row);
+  const roc: ClassificationState["roc"] = emptyRecord();
+  for (const [label, record] of Object.entries(json.roc)) roc[label] = scoreCountsFromRecord(record);
+  return { ...json, confusion, roc };
 }
 
 const isProbability = (p: unknown): p is number => typeof p === "number" && p >= 0 && p <= 1;
@@ -87,12 +117,15 @@ const isProbability = (p: unknown): p is number => typeof p === "number" && p >=
  * correct when predicted = actual) and the ROC score counts. A probability outside [0, 1] or NaN
  * is counted in `invalid_scores` and not used, as scikit-learn would reject the whole input.
  *
+ * The state must come from `emptyClassificationState`, `mergeClassification` or
+ * `reviveClassificationState`, never straight from JSON.parse (see the records' note above).
+ *
  * Throws a TypeError for a `score` on a state without a positive label: a configuration bug.
  */
 export function updateClassification(state: ClassificationState, obs: ClassificationObservation): void {
   const { actual, predicted } = obs;
-  const row = entry(state.confusion, actual, emptyRow);
-  setOwn(row, predicted, (own(row, predicted) ?? 0) + 1);
+  const row = entry(state.confusion, actual, emptyRecord<number>);
+  row[predicted] = (row[predicted] ?? 0) + 1;
 
   let pActual: number;
   let pPredicted: number;
@@ -108,10 +141,8 @@ export function updateClassification(state: ClassificationState, obs: Classifica
     }
     pActual = own(obs.probabilities, actual) ?? 0;
     pPredicted = own(obs.probabilities, predicted) ?? 0;
-    for (const [label, p] of entries) {
-      const counts = entry(state.roc, label, emptyScoreCounts);
-      addScore(counts, p, label === actual);
-    }
+    for (const [label, p] of entries)
+      addScore(entry(state.roc, label, emptyScoreCounts), p, label === actual);
   } else if (obs.score !== undefined) {
     const positive = state.positive;
     if (positive === null) throw new TypeError("a score needs a positive label on the classification state");
@@ -123,8 +154,7 @@ export function updateClassification(state: ClassificationState, obs: Classifica
     // As sklearn's log_loss turns a 1-d y_proba into the columns [1 − p, p].
     pActual = actual === positive ? s : 1 - s;
     pPredicted = predicted === positive ? s : 1 - s;
-    const counts = entry(state.roc, positive, emptyScoreCounts);
-    addScore(counts, s, actual === positive);
+    addScore(entry(state.roc, positive, emptyScoreCounts), s, actual === positive);
   } else {
     return;
   }
@@ -140,21 +170,13 @@ export function updateClassification(state: ClassificationState, obs: Classifica
  * positive label and number of calibration bins.
  */
 export function mergeClassification(a: ClassificationState, b: ClassificationState): ClassificationState {
-  if (a.positive !== b.positive)
-    throw new RangeError(`cannot merge states with positive labels ${a.positive} and ${b.positive}`);
-  const confusion = Object.create(null) as ClassificationState["confusion"];
-  for (const side of [a.confusion, b.confusion]) {
-    for (const [actual, row] of Object.entries(side)) {
-      const out = entry(confusion, actual, emptyRow);
-      for (const [predicted, n] of Object.entries(row))
-        setOwn(out, predicted, (own(out, predicted) ?? 0) + n);
-    }
-  }
-  const roc = Object.create(null) as ClassificationState["roc"];
-  for (const [label, counts] of Object.entries(a.roc))
-    setOwn(roc, label, mergeScoreCounts(counts, emptyScoreCounts()));
-  for (const [label, counts] of Object.entries(b.roc))
-    setOwn(roc, label, mergeScoreCounts(own(roc, label) ?? emptyScoreCounts(), counts));
+  checkMergeable(a, b);
+  const confusion: ClassificationState["confusion"] = emptyRecord();
+  addConfusion(confusion, a.confusion);
+  addConfusion(confusion, b.confusion);
+  const roc: ClassificationState["roc"] = emptyRecord();
+  addRoc(roc, a.roc);
+  addRoc(roc, b.roc);
   return {
     positive: a.positive,
     confusion,
@@ -164,6 +186,41 @@ export function mergeClassification(a: ClassificationState, b: ClassificationSta
     roc,
     calibration: mergeCalibration(a.calibration, b.calibration),
   };
+}
+
+/**
+ * Merges `source` into `target` in place: `target` becomes what `mergeClassification(target,
+ * source)` returns, bit for bit, without the copy of `target`'s counts, which a cumulative state
+ * merged with every closed window would otherwise pay at each close.
+ */
+export function mergeClassificationInto(target: ClassificationState, source: ClassificationState): void {
+  checkMergeable(target, source);
+  addConfusion(target.confusion, source.confusion);
+  addRoc(target.roc, source.roc);
+  target.scored += source.scored;
+  target.invalid_scores += source.invalid_scores;
+  target.log_loss = mergeMoments(target.log_loss, source.log_loss);
+  target.calibration = mergeCalibration(target.calibration, source.calibration);
+}
+
+/** Throws a RangeError for states of different positive labels (bins are checked by their merge). */
+function checkMergeable(a: ClassificationState, b: ClassificationState): void {
+  if (a.positive !== b.positive)
+    throw new RangeError(`cannot merge states with positive labels ${a.positive} and ${b.positive}`);
+}
+
+/** Adds the confusion counts of `from` to `into`. */
+function addConfusion(into: ClassificationState["confusion"], from: ClassificationState["confusion"]): void {
+  for (const [actual, row] of Object.entries(from)) {
+    const out = entry(into, actual, emptyRecord<number>);
+    for (const [predicted, n] of Object.entries(row)) out[predicted] = (out[predicted] ?? 0) + n;
+  }
+}
+
+/** Adds the score counts of `from` to `into`, class by class. */
+function addRoc(into: ClassificationState["roc"], from: ClassificationState["roc"]): void {
+  for (const [label, counts] of Object.entries(from))
+    addScoreCounts(entry(into, label, emptyScoreCounts), counts);
 }
 
 /**
@@ -220,12 +277,12 @@ export function accuracy(state: ClassificationState, options: MetricOptions = {}
 /** Per-class counts: true positives, actual (support) and predicted totals, in `labels` order. */
 function classCounts(state: ClassificationState, labels: readonly Label[]) {
   return labels.map((label) => {
-    const row = own(state.confusion, label) ?? {};
+    const row = state.confusion[label] ?? emptyRecord<number>();
     let actual = 0;
     for (const c of Object.values(row)) actual += c;
     let predicted = 0;
-    for (const r of Object.values(state.confusion)) predicted += own(r, label) ?? 0;
-    return { label, tp: own(row, label) ?? 0, actual, predicted };
+    for (const r of Object.values(state.confusion)) predicted += r[label] ?? 0;
+    return { label, tp: row[label] ?? 0, actual, predicted };
   });
 }
 
@@ -362,10 +419,7 @@ export function precisionRecallF1(
  */
 export function rocAuc(state: ClassificationState, options: MetricOptions = {}): Estimate {
   if (state.positive === null) return { value: null, interval: null };
-  return rocAucFromCounts(
-    own(state.roc, state.positive) ?? emptyScoreCounts(),
-    options.level ?? DEFAULT_LEVEL,
-  );
+  return rocAucFromCounts(state.roc[state.positive] ?? emptyScoreCounts(), options.level ?? DEFAULT_LEVEL);
 }
 
 /**
@@ -393,7 +447,7 @@ export function rocAucOvr(state: ClassificationState, options: MetricOptions = {
   const aucs: number[] = [];
   const sds: number[] = [];
   for (const label of labels) {
-    const { auc, variance } = rocAucDeLong(own(state.roc, label) ?? emptyScoreCounts());
+    const { auc, variance } = rocAucDeLong(state.roc[label]);
     if (auc === null) return { value: null, interval: null };
     aucs.push(auc);
     sds.push(Math.sqrt(variance));

@@ -117,11 +117,15 @@ export class LabelJoin {
       this.counts.matched++;
       return { id, prediction, actual: label.actual };
     }
-    if (this.predictions.has(id)) {
-      this.counts.duplicates++;
-      this.predictions.delete(id); // re-inserted below, at the back of the arrival order
-    }
+    // One lookup for the common case, a new id: a set that leaves the size as it was replaced a
+    // waiting prediction, which moves to the back of the arrival order as a duplicate.
+    const waiting = this.predictions.size;
     this.predictions.set(id, prediction);
+    if (this.predictions.size === waiting) {
+      this.counts.duplicates++;
+      this.predictions.delete(id);
+      this.predictions.set(id, prediction);
+    }
     if (this.predictions.size > this.options.max_pending) {
       this.predictions.delete(this.predictions.keys().next().value as string);
       this.counts.evicted_predictions++;

@@ -11,8 +11,10 @@ import {
 } from "../shape.js";
 import {
   classificationMetrics,
+  classificationStateJson,
   emptyClassificationState,
-  mergeClassification,
+  mergeClassificationInto,
+  reviveClassificationState,
   updateClassification,
 } from "./classification.js";
 import { MAX_CLASSES, type PerformanceMonitorConfig } from "./config.js";
@@ -24,17 +26,29 @@ import {
   Estimator,
   type EstimatorState,
 } from "./estimation.js";
-import { type JoinCounts, type JoinedPair, type JoinState, LabelJoin, type PredictionScore } from "./join.js";
+import {
+  type JoinCounts,
+  type JoinedPair,
+  type JoinState,
+  LabelJoin,
+  type PendingPrediction,
+  type PredictionScore,
+} from "./join.js";
 import { emptyRegressionState, mergeRegression, regressionMetrics, updateRegression } from "./regression.js";
-import { matchingSlices } from "./slices.js";
+import { compileSlices, type SliceMatcher } from "./slices.js";
 import type {
   ClassificationMetrics,
+  ClassificationObservation,
   ClassificationState,
+  ClassificationStateJson,
   RegressionMetrics,
+  RegressionObservation,
   RegressionState,
 } from "./types.js";
 
 type TaskState = ClassificationState | RegressionState;
+/** A task state as checkpointed (a regression state is plain JSON as it is). */
+type TaskStateJson = ClassificationStateJson | RegressionState;
 
 /** Metrics of one scope: overall and per declared slice. */
 export interface ScopeMetrics {
@@ -70,31 +84,87 @@ export interface PerformanceResult {
   readonly drifts: readonly { readonly detector: string; readonly pair: number }[];
 }
 
+/** What the estimation reports: windows estimated or settled, its reference fitted (or not). */
+type EstimationOutput = EstimationResult | EstimationReferenceResult | EstimationCheckResult;
+
 /** What one event did: pairs joined, detector changes, windows closed. */
 export interface PerformanceUpdate {
   readonly detections: readonly DetectorStatus[];
   readonly closed: readonly PerformanceResult[];
   /** Windows of predictions estimated or settled by their labels, and the estimation's reference fitted (or not). */
-  readonly estimated: readonly (EstimationResult | EstimationReferenceResult | EstimationCheckResult)[];
+  readonly estimated: readonly EstimationOutput[];
 }
 
-/** Task state for all pairs and per slice. */
-interface Scoped {
-  all: TaskState;
-  slices: Record<string, TaskState>;
+/** A `PerformanceUpdate` being filled in. */
+interface UpdateInProgress {
+  detections: DetectorStatus[];
+  closed: PerformanceResult[];
+  estimated: EstimationOutput[];
+}
+
+/** The update of an event that joined nothing, as most do: one shared object, so that they allocate none. */
+const NO_UPDATE: PerformanceUpdate = Object.freeze({
+  detections: Object.freeze([]),
+  closed: Object.freeze([]),
+  estimated: Object.freeze([]),
+});
+
+/** Whether an event's value can be a class label (a number or boolean is keyed by its text). */
+const isLabel = (value: unknown): value is string | number | boolean =>
+  typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+
+/** Task state for all pairs and per slice, live (`TaskState`) or as checkpointed. */
+interface Scoped<T = TaskState> {
+  all: T;
+  slices: Record<string, T>;
+}
+
+/** The open window's bookkeeping. */
+interface WindowCounts {
+  events: number;
+  index: number;
+  start: number | null;
 }
 
 /** Checkpointed state of a performance monitor. */
 export interface PerformanceMonitorState {
   readonly join: JoinState;
   readonly counts: JoinCounts;
-  readonly window: Scoped & { events: number; index: number; start: number | null };
-  readonly cumulative: Scoped;
+  readonly window: Scoped<TaskStateJson> & WindowCounts;
+  readonly cumulative: Scoped<TaskStateJson>;
   readonly detectors: { state: unknown; drifts: number }[];
   pairs: number;
   window_drifts: { detector: string; pair: number }[];
   /** The estimation's state, with `estimation` configured (absent in older checkpoints). */
   estimation?: EstimatorState | null;
+}
+
+/** What the monitor keeps beside its join, detectors and estimator. */
+interface LiveState {
+  window: Scoped & WindowCounts;
+  cumulative: Scoped;
+  pairs: number;
+  window_drifts: { detector: string; pair: number }[];
+}
+
+/** The scoped states each mapped by `f`, for converting between the live and checkpointed forms. */
+function mapScoped<A, B>(scoped: Scoped<A>, f: (state: A) => B): Scoped<B> {
+  const slices: Record<string, B> = {};
+  for (const [name, state] of Object.entries(scoped.slices)) slices[name] = f(state);
+  return { all: f(scoped.all), slices };
+}
+
+/** What a pair tells the classification states, built once for the window and each of its slices. */
+function classificationObservation({ prediction, actual }: JoinedPair): ClassificationObservation {
+  const score = prediction.score;
+  // One object shape whatever the score, which keeps `updateClassification`'s reads monomorphic.
+  return {
+    actual: String(actual),
+    predicted: String(prediction.predicted),
+    score: typeof score === "number" ? score : undefined,
+    probabilities: score !== null && typeof score === "object" ? score : undefined,
+    unusable_score: score === "invalid",
+  };
 }
 
 /**
@@ -144,6 +214,12 @@ export function checkPerformanceMonitorState(value: unknown, path: string): void
   }
 }
 
+/** The id at `pointer`: a string, or a finite number as its text; null for anything else. */
+function idAt(event: Record<string, unknown>, pointer: CompiledPointer): string | null {
+  const id = getAt(event, pointer);
+  return typeof id === "string" ? id : typeof id === "number" && Number.isFinite(id) ? String(id) : null;
+}
+
 /**
  * A performance monitor: predictions from one source and labels from another (often days later)
  * are joined by id (`LabelJoin`), and every joined pair updates the window's and the cumulative
@@ -164,7 +240,8 @@ export class PerformanceMonitor {
   };
   /** Each detector under its name (its `name`, or its type) with its drifts so far. */
   private readonly detectors: { name: string; detector: Detector<unknown>; drifts: number }[];
-  private s: Omit<PerformanceMonitorState, "join" | "counts" | "detectors" | "estimation">;
+  private readonly matchSlices: SliceMatcher;
+  private s: LiveState;
   private readonly estimator: Estimator | null;
 
   constructor(
@@ -205,10 +282,16 @@ export class PerformanceMonitor {
       config.estimation === undefined
         ? null
         : new Estimator(name, config.estimation, config.positive ?? null, state?.estimation ?? undefined);
+    this.matchSlices = compileSlices(config.slices ?? {});
     this.s = state
       ? {
-          window: state.window,
-          cumulative: state.cumulative,
+          window: {
+            ...mapScoped(state.window, (task) => this.reviveTask(task)),
+            events: state.window.events,
+            index: state.window.index,
+            start: state.window.start,
+          },
+          cumulative: mapScoped(state.cumulative, (task) => this.reviveTask(task)),
           pairs: state.pairs,
           window_drifts: state.window_drifts,
         }
@@ -240,8 +323,11 @@ export class PerformanceMonitor {
   }
 
   get state(): PerformanceMonitorState {
+    const { window, cumulative } = this.s;
     return {
       ...this.s,
+      window: { ...window, ...mapScoped(window, (task) => this.taskJson(task)) },
+      cumulative: mapScoped(cumulative, (task) => this.taskJson(task)),
       join: this.join.state,
       counts: this.join.counts,
       detectors: this.detectors.map((d) => ({ state: d.detector.state, drifts: d.drifts })),
@@ -255,6 +341,20 @@ export class PerformanceMonitor {
 
   get joinCounts(): JoinCounts {
     return this.join.counts;
+  }
+
+  /** A task state in its checkpointed form. */
+  private taskJson(state: TaskState): TaskStateJson {
+    return this.config.task === "classification"
+      ? classificationStateJson(state as ClassificationState)
+      : (state as RegressionState);
+  }
+
+  /** A task state back from its checkpointed form. */
+  private reviveTask(json: TaskStateJson): TaskState {
+    return this.config.task === "classification"
+      ? reviveClassificationState(json as ClassificationStateJson)
+      : (json as RegressionState);
   }
 
   private emptyTask(): TaskState {
@@ -279,64 +379,67 @@ export class PerformanceMonitor {
     features: Readonly<Record<string, unknown>>,
   ): PerformanceUpdate {
     const now = this.now();
-    const detections: DetectorStatus[] = [];
-    const closed: PerformanceResult[] = [];
-    const estimated: (EstimationResult | EstimationReferenceResult | EstimationCheckResult)[] = [];
-    const pairs: JoinedPair[] = [];
-    const idOf = (pointer: CompiledPointer): string | null => {
-      const id = getAt(event, pointer);
-      return typeof id === "string" ? id : typeof id === "number" && Number.isFinite(id) ? String(id) : null;
+    const estimated: EstimationOutput[] = [];
+    const predicted =
+      source === this.config.predictions.source ? this.addPrediction(event, features, now, estimated) : null;
+    const labelled = source === this.config.labels.source ? this.addLabel(event, now) : null;
+    if (predicted === null && labelled === null && estimated.length === 0) return NO_UPDATE;
+    const update: UpdateInProgress = { detections: [], closed: [], estimated };
+    if (predicted) this.settle(predicted, now, update);
+    if (labelled) this.settle(labelled, now, update);
+    return update;
+  }
+
+  /**
+   * Joins a prediction event, after estimating it (with `estimation`, whose results go to
+   * `estimated`); returns the pair it completed, if any.
+   */
+  private addPrediction(
+    event: Record<string, unknown>,
+    features: Readonly<Record<string, unknown>>,
+    now: number,
+    estimated: EstimationOutput[],
+  ): JoinedPair | null {
+    const id = idAt(event, this.pointers.predictionId);
+    const predicted = getAt(event, this.pointers.predicted);
+    if (id === null || !isLabel(predicted)) return null;
+    const score = this.scoreOf(event);
+    // Estimated first: the window it lands in goes with it into the join, for its label.
+    const estimate = this.estimator?.predict(String(predicted), score, now);
+    if (estimate?.closed) estimated.push(estimate.closed, ...(this.estimator?.settled() ?? []));
+    const prediction: PendingPrediction = {
+      at: now,
+      predicted: typeof predicted === "boolean" ? String(predicted) : predicted,
+      score,
+      slices: this.matchSlices(features),
     };
-    if (source === this.config.predictions.source) {
-      const id = idOf(this.pointers.predictionId);
-      const predicted = getAt(event, this.pointers.predicted);
-      if (
-        id !== null &&
-        (typeof predicted === "string" || typeof predicted === "number" || typeof predicted === "boolean")
-      ) {
-        const slices = matchingSlices(this.config.slices ?? {}, (feature) => features[feature]);
-        const score = this.scoreOf(event);
-        // Estimated first: the window it lands in goes with it into the join, for its label.
-        const estimate = this.estimator?.predict(String(predicted), score, now);
-        if (estimate?.closed) estimated.push(estimate.closed, ...(this.estimator?.settled() ?? []));
-        const pair = this.join.addPrediction(id, {
-          at: now,
-          predicted: typeof predicted === "boolean" ? String(predicted) : predicted,
-          score,
-          slices,
-          ...(estimate?.window === undefined ? {} : { estimated_in: estimate.window }),
-        });
-        if (pair) pairs.push(pair);
-      }
-    }
-    if (source === this.config.labels.source) {
-      const id = idOf(this.pointers.labelId);
-      const actual = getAt(event, this.pointers.actual);
-      if (
-        id !== null &&
-        (typeof actual === "string" || typeof actual === "number" || typeof actual === "boolean")
-      ) {
-        const pair = this.join.addLabel(id, {
-          at: now,
-          actual: typeof actual === "boolean" ? String(actual) : actual,
-        });
-        if (pair) pairs.push(pair);
-      }
-    }
-    for (const pair of pairs) {
-      closed.push(...this.closeDue(now));
-      detections.push(...this.record(pair, now));
-      const w = this.config.window;
-      if ("events" in w && this.s.window.events >= w.events) closed.push(this.close(now));
-      const labelled = this.estimator?.label(
-        String(pair.actual),
-        String(pair.prediction.predicted),
-        pair.prediction.score,
-        pair.prediction.estimated_in,
-      );
-      if (labelled) estimated.push(...labelled);
-    }
-    return { detections, closed, estimated };
+    return this.join.addPrediction(
+      id,
+      estimate?.window === undefined ? prediction : { ...prediction, estimated_in: estimate.window },
+    );
+  }
+
+  /** Joins a label event; returns the pair it completed, if any. */
+  private addLabel(event: Record<string, unknown>, now: number): JoinedPair | null {
+    const id = idAt(event, this.pointers.labelId);
+    const actual = getAt(event, this.pointers.actual);
+    if (id === null || !isLabel(actual)) return null;
+    return this.join.addLabel(id, { at: now, actual: typeof actual === "boolean" ? String(actual) : actual });
+  }
+
+  /** Records a joined pair and closes the windows it completes, adding what happened to `update`. */
+  private settle(pair: JoinedPair, now: number, update: UpdateInProgress): void {
+    update.closed.push(...this.closeDue(now));
+    update.detections.push(...this.record(pair, now));
+    const w = this.config.window;
+    if ("events" in w && this.s.window.events >= w.events) update.closed.push(this.close(now));
+    const labelled = this.estimator?.label(
+      String(pair.actual),
+      String(pair.prediction.predicted),
+      pair.prediction.score,
+      pair.prediction.estimated_in,
+    );
+    if (labelled) update.estimated.push(...labelled);
   }
 
   /**
@@ -388,39 +491,27 @@ export class PerformanceMonitor {
   }
 
   private record(pair: JoinedPair, now: number): DetectorStatus[] {
-    const { prediction, actual } = pair;
     let error: number;
-    const update = (state: TaskState): void => {
-      if (this.config.task === "classification") {
-        const score = prediction.score;
-        updateClassification(state as ClassificationState, {
-          actual: String(actual),
-          predicted: String(prediction.predicted),
-          ...(score === null
-            ? {}
-            : score === "invalid"
-              ? { unusable_score: true }
-              : typeof score === "number"
-                ? { score }
-                : { probabilities: score }),
-        });
-      } else {
-        updateRegression(state as RegressionState, {
-          actual: Number(actual),
-          predicted: Number(prediction.predicted),
-        });
-      }
-    };
-    if (this.config.task === "classification")
-      error = String(actual) === String(prediction.predicted) ? 0 : 1;
-    else error = Math.abs(Number(actual) - Number(prediction.predicted));
+    let observation: ClassificationObservation | RegressionObservation;
+    if (this.config.task === "classification") {
+      const obs = classificationObservation(pair);
+      error = obs.actual === obs.predicted ? 0 : 1;
+      observation = obs;
+    } else {
+      const obs = { actual: Number(pair.actual), predicted: Number(pair.prediction.predicted) };
+      error = Math.abs(obs.actual - obs.predicted);
+      observation = obs;
+    }
     const window = this.s.window;
     if (window.start === null) window.start = now;
     window.events++;
     // Only the window is updated per pair; it is merged into the cumulative state when it closes
     // (merge equals one pass), which halves the work per pair.
-    update(window.all);
-    for (const slice of prediction.slices) if (window.slices[slice]) update(window.slices[slice]);
+    this.update(window.all, observation);
+    for (const slice of pair.prediction.slices) {
+      const state = window.slices[slice];
+      if (state) this.update(state, observation);
+    }
     this.s.pairs++;
     const changes: DetectorStatus[] = [];
     if (!Number.isFinite(error)) return changes;
@@ -434,6 +525,13 @@ export class PerformanceMonitor {
       if (d.detector.driftDetected || d.detector.warningDetected !== wasWarning) changes.push(this.status(d));
     }
     return changes;
+  }
+
+  /** Adds one pair's observation (of the monitor's task) to a task state. */
+  private update(state: TaskState, observation: ClassificationObservation | RegressionObservation): void {
+    if (this.config.task === "classification")
+      updateClassification(state as ClassificationState, observation as ClassificationObservation);
+    else updateRegression(state as RegressionState, observation as RegressionObservation);
   }
 
   private status(d: { name: string; detector: Detector<unknown>; drifts: number }): DetectorStatus {
@@ -457,15 +555,23 @@ export class PerformanceMonitor {
     return { all: of(scoped.all), slices };
   }
 
+  /**
+   * The cumulative state with a closed window merged in: a classification state in place, since a
+   * copy of its score counts (one cell per distinct score so far) at every close costs more than
+   * the merge; a regression state (a few moments) anew.
+   */
+  private merge(cumulative: TaskState, window: TaskState): TaskState {
+    if (this.config.task === "regression")
+      return mergeRegression(cumulative as RegressionState, window as RegressionState);
+    mergeClassificationInto(cumulative as ClassificationState, window as ClassificationState);
+    return cumulative;
+  }
+
   private close(now: number): PerformanceResult {
     const w = this.s.window;
-    const merge = (a: TaskState, b: TaskState): TaskState =>
-      this.config.task === "classification"
-        ? mergeClassification(a as ClassificationState, b as ClassificationState)
-        : mergeRegression(a as RegressionState, b as RegressionState);
-    const cumulative: Scoped = { all: merge(this.s.cumulative.all, w.all), slices: {} };
+    const cumulative: Scoped = { all: this.merge(this.s.cumulative.all, w.all), slices: {} };
     for (const [name, state] of Object.entries(this.s.cumulative.slices))
-      cumulative.slices[name] = merge(state, w.slices[name]);
+      cumulative.slices[name] = this.merge(state, w.slices[name]);
     this.s = { ...this.s, cumulative };
     const result: PerformanceResult = {
       monitor: this.name,

@@ -6,35 +6,57 @@
  * further, at the cost of creating ties).
  */
 
+import { sortFloat64 } from "../stats/sort.js";
 import { DEFAULT_LEVEL, normalInterval } from "./intervals.js";
-import type { Estimate, ScoreCounts } from "./types.js";
+import type { Estimate, ScoreCounts, ScoreCountsRecord } from "./types.js";
 
 /** An empty set of score counts. */
 export function emptyScoreCounts(): ScoreCounts {
-  return Object.create(null) as ScoreCounts;
+  return new Map();
 }
 
-/** Counts one scored observation; `positive` says whether its label is the positive class. */
+/**
+ * Counts one scored observation; `positive` says whether its label is the positive class. A Map
+ * compares keys by SameValueZero, so −0 and 0 are the same score (kept as 0).
+ */
 export function addScore(counts: ScoreCounts, score: number, positive: boolean): void {
-  const key = String(score === 0 ? 0 : score); // -0 and 0 are the same score
-  const cell = counts[key];
-  if (cell === undefined) counts[key] = positive ? [0, 1] : [1, 0];
+  const cell = counts.get(score);
+  if (cell === undefined) counts.set(score, positive ? [0, 1] : [1, 0]);
   else cell[positive ? 1 : 0]++;
 }
 
 /** The counts of both inputs (cell-wise sums): exactly one pass over both. */
 export function mergeScoreCounts(a: ScoreCounts, b: ScoreCounts): ScoreCounts {
-  const out = emptyScoreCounts();
-  for (const [key, [neg, pos]] of Object.entries(a)) out[key] = [neg, pos];
-  for (const [key, [neg, pos]] of Object.entries(b)) {
-    const cell = out[key];
-    if (cell === undefined) out[key] = [neg, pos];
+  const out: ScoreCounts = new Map();
+  addScoreCounts(out, a);
+  addScoreCounts(out, b);
+  return out;
+}
+
+/** Adds the counts of `from` to `into` (cell-wise), with new cells never shared with `from`. */
+export function addScoreCounts(into: ScoreCounts, from: ScoreCounts): void {
+  for (const [score, [neg, pos]] of from) {
+    const cell = into.get(score);
+    if (cell === undefined) into.set(score, [neg, pos]);
     else {
       cell[0] += neg;
       cell[1] += pos;
     }
   }
-  return out;
+}
+
+/** The counts as checkpointed: keyed by `String(score)`, which round-trips every double. */
+export function scoreCountsRecord(counts: ScoreCounts): ScoreCountsRecord {
+  const record: ScoreCountsRecord = {};
+  for (const [score, [neg, pos]] of counts) record[String(score)] = [neg, pos];
+  return record;
+}
+
+/** Counts read back from their checkpointed form (`scoreCountsRecord`). */
+export function scoreCountsFromRecord(record: Readonly<ScoreCountsRecord>): ScoreCounts {
+  const counts: ScoreCounts = new Map();
+  for (const [key, [neg, pos]] of Object.entries(record)) counts.set(Number(key), [neg, pos]);
+  return counts;
 }
 
 /**
@@ -79,21 +101,27 @@ export interface DeLongAuc {
  * that combine the variances of several areas.
  */
 export function rocAucDeLong(counts: ScoreCounts): DeLongAuc {
-  const cells = Object.entries(counts)
-    .map(([key, [neg, pos]]) => ({ score: Number(key), neg, pos }))
-    .sort((x, y) => x.score - y.score);
+  // Ascending distinct scores, with their counts in the same order: typed arrays and a radix
+  // sort, since a close reads up to one cell per observation of the window.
+  const scores = sortFloat64(Float64Array.from(counts.keys()));
+  const m = scores.length;
+  const negs = new Float64Array(m);
+  const poss = new Float64Array(m);
   let positives = 0;
   let negatives = 0;
-  for (const c of cells) {
-    positives += c.pos;
-    negatives += c.neg;
+  for (let k = 0; k < m; k++) {
+    const [neg, pos] = counts.get(scores[k]) as [number, number];
+    negs[k] = neg;
+    poss[k] = pos;
+    positives += pos;
+    negatives += neg;
   }
   if (positives === 0 || negatives === 0) return { auc: null, variance: Number.NaN };
   let below = 0; // negatives with a lower score
   let u = 0;
-  for (const c of cells) {
-    u += c.pos * (below + c.neg / 2);
-    below += c.neg;
+  for (let k = 0; k < m; k++) {
+    u += poss[k] * (below + negs[k] / 2);
+    below += negs[k];
   }
   const auc = u / (positives * negatives);
   if (positives < 2 || negatives < 2) return { auc, variance: Number.NaN };
@@ -101,11 +129,13 @@ export function rocAucDeLong(counts: ScoreCounts): DeLongAuc {
   let s10 = 0;
   let s01 = 0;
   below = 0;
-  for (const c of cells) {
-    above -= c.pos;
-    if (c.pos > 0) s10 += c.pos * ((below + c.neg / 2) / negatives - auc) ** 2;
-    if (c.neg > 0) s01 += c.neg * ((above + c.pos / 2) / positives - auc) ** 2;
-    below += c.neg;
+  for (let k = 0; k < m; k++) {
+    const neg = negs[k];
+    const pos = poss[k];
+    above -= pos;
+    if (pos > 0) s10 += pos * ((below + neg / 2) / negatives - auc) ** 2;
+    if (neg > 0) s01 += neg * ((above + pos / 2) / positives - auc) ** 2;
+    below += neg;
   }
   return { auc, variance: s10 / (positives - 1) / positives + s01 / (negatives - 1) / negatives };
 }

@@ -5,8 +5,8 @@
  * @example
  * sliceMatches({ feature: "region", in: ["eu"] }, "eu") // true
  * sliceMatches({ feature: "age", gte: 18, lt: 65 }, 70) // false
- * matchingSlices({ eu: { feature: "region", in: ["eu"] }, adults: { feature: "age", gte: 18 } },
- *   (f) => ({ region: "eu", age: 12 })[f]) // ["eu"]
+ * compileSlices({ eu: { feature: "region", in: ["eu"] }, adults: { feature: "age", gte: 18 } })(
+ *   { region: "eu", age: 12 }) // ["eu"]
  */
 
 import type { Slice } from "./types.js";
@@ -23,33 +23,55 @@ import type { Slice } from "./types.js";
  * Edge cases: a missing value (undefined or null), NaN, an object or an array matches nothing.
  */
 export function sliceMatches(slice: Slice, value: unknown): boolean {
-  if ("in" in slice) {
-    if (typeof value !== "string" && typeof value !== "boolean" && typeof value !== "number") return false;
-    if (typeof value === "number" && Number.isNaN(value)) return false;
-    const key = String(value);
-    return slice.in.some((member) => String(member) === key);
-  }
-  if (typeof value !== "number" || !Number.isFinite(value)) return false;
-  return (
-    (slice.gte === undefined || value >= slice.gte) &&
-    (slice.gt === undefined || value > slice.gt) &&
-    (slice.lte === undefined || value <= slice.lte) &&
-    (slice.lt === undefined || value < slice.lt)
-  );
+  return sliceTest(slice)(value);
 }
 
+/** `sliceMatches` for one slice, with an `in` list turned into a set of texts once. */
+function sliceTest(slice: Slice): (value: unknown) => boolean {
+  if ("in" in slice) {
+    const members = new Set(slice.in.map(String));
+    return (value) =>
+      (typeof value === "string" ||
+        typeof value === "boolean" ||
+        (typeof value === "number" && !Number.isNaN(value))) &&
+      members.has(String(value));
+  }
+  const { gte, gt, lte, lt } = slice;
+  return (value) =>
+    typeof value === "number" &&
+    Number.isFinite(value) &&
+    (gte === undefined || value >= gte) &&
+    (gt === undefined || value > gt) &&
+    (lte === undefined || value <= lte) &&
+    (lt === undefined || value < lt);
+}
+
+/** The names of the slices an observation's features (by feature name) belong to. */
+export type SliceMatcher = (features: Readonly<Record<string, unknown>>) => readonly string[];
+
+/** What a matcher returns for an observation in no slice: one array, so that it allocates none. */
+const NO_SLICES: readonly string[] = Object.freeze([]);
+
 /**
- * The names of the slices an observation belongs to, in declaration order; `featureOf` reads a
- * feature of the observation (the caller resolves names to event fields).
+ * The declared slices compiled once into a matcher, which runs for every prediction: it returns
+ * the names of the slices the observation belongs to, in declaration order (see `sliceMatches`),
+ * and the same empty array whenever there is none.
  */
-export function matchingSlices(
-  slices: Readonly<Record<string, Slice>>,
-  featureOf: (feature: string) => unknown,
-): string[] {
-  const names: string[] = [];
-  for (const [name, slice] of Object.entries(slices))
-    if (sliceMatches(slice, featureOf(slice.feature))) names.push(name);
-  return names;
+export function compileSlices(slices: Readonly<Record<string, Slice>>): SliceMatcher {
+  const tests = Object.entries(slices).map(([name, slice]) => ({
+    name,
+    feature: slice.feature,
+    matches: sliceTest(slice),
+  }));
+  return (features) => {
+    let names: string[] | null = null;
+    for (const { name, feature, matches } of tests) {
+      if (!matches(features[feature])) continue;
+      if (names === null) names = [name];
+      else names.push(name);
+    }
+    return names ?? NO_SLICES;
+  };
 }
 
 const sliceValue = { anyOf: [{ type: "string" }, { type: "number" }, { type: "boolean" }] } as const;

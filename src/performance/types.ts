@@ -45,12 +45,19 @@ export interface HigherMoments extends Moments {
 export type CompensatedSum = [number, number];
 
 /**
- * Counts of positives and negatives per distinct score, keyed by the score's text
- * (`String(score)`, which round-trips every double): `[negatives, positives]`. The ROC curve and
- * its area depend on the scores only through their order and ties, so this is an exact, mergeable
- * summary of (score, label) pairs; its size is the number of distinct scores in the window.
+ * Counts of positives and negatives per distinct score: `[negatives, positives]` under the score
+ * (−0 counted as 0). The ROC curve and its area depend on the scores only through their order and
+ * ties, so this is an exact, mergeable summary of (score, label) pairs; its size is the number of
+ * distinct scores in the window. A Map because it is updated for every scored pair, and numeric
+ * keys cost a fraction of a text key on an object; checkpoints hold `ScoreCountsRecord` instead.
  */
-export type ScoreCounts = Record<string, [number, number]>;
+export type ScoreCounts = Map<number, [number, number]>;
+
+/**
+ * `ScoreCounts` as checkpointed, plain JSON: keyed by the score's text (`String(score)`, which
+ * round-trips every double).
+ */
+export type ScoreCountsRecord = Record<string, [number, number]>;
 
 /** Equal-width reliability bins over confidence in [0, 1], for the expected calibration error. */
 export interface CalibrationBins {
@@ -98,7 +105,12 @@ export interface ClassificationParams {
   readonly calibration_bins?: number;
 }
 
-/** What a classification window holds: the confusion matrix and the scored summaries. */
+/**
+ * What a classification window holds: the confusion matrix and the scored summaries. Its records
+ * keyed by label have no prototype, so that a label such as "__proto__" or "constructor" is an
+ * ordinary key; `classificationStateJson` gives its plain-JSON form for checkpoints and
+ * `reviveClassificationState` takes that form back.
+ */
 export interface ClassificationState {
   /** The label whose probability `score` is; null when observations carry no `score`. */
   readonly positive: Label | null;
@@ -115,6 +127,11 @@ export interface ClassificationState {
   /** Reliability bins of the probability given to the predicted label. */
   calibration: CalibrationBins;
 }
+
+/** A classification state as checkpointed: plain JSON, with its score counts as records. */
+export type ClassificationStateJson = Omit<ClassificationState, "roc"> & {
+  roc: Record<Label, ScoreCountsRecord>;
+};
 
 /** One prediction of a regression model and its true value. */
 export interface RegressionObservation {

@@ -3,11 +3,14 @@ import fc from "fast-check";
 import {
   accuracy,
   classificationMetrics,
+  classificationStateJson,
   classLabels,
   emptyClassificationState,
   logLoss,
   mergeClassification,
+  mergeClassificationInto,
   precisionRecallF1,
+  reviveClassificationState,
   rocAuc,
   sortLabels,
   updateClassification,
@@ -33,6 +36,11 @@ import {
 // pairwise there) and ECE (per-bin sums) differ in the order of rounding only: 1e-12 relative.
 // Interval bounds: 1e-12 relative, or 1e-15 absolute for bounds that round to ±1e-17 around 0.
 const RTOL = 1e-12;
+
+/** A state as a checkpoint gives it back: its JSON form through JSON, revived. */
+const throughJson = (state: ClassificationState): ClassificationState =>
+  reviveClassificationState(JSON.parse(JSON.stringify(classificationStateJson(state))));
+
 const ATOL = 1e-15;
 
 function checkCase(c: ClassificationCase, state: ClassificationState): void {
@@ -150,7 +158,7 @@ describe("classification state", () => {
   it("treats labels such as constructor and __proto__ as ordinary keys, also after a JSON round trip", () => {
     let s = emptyClassificationState({ positive: "__proto__" });
     updateClassification(s, { actual: "constructor", predicted: "__proto__", score: 0.2 });
-    s = JSON.parse(JSON.stringify(s));
+    s = throughJson(s);
     updateClassification(s, { actual: "__proto__", predicted: "__proto__", score: 0.9 });
     updateClassification(s, { actual: "constructor", predicted: "constructor", score: 0.1 });
     assert.deepEqual(classLabels(s), ["__proto__", "constructor"]);
@@ -265,7 +273,10 @@ describe("classification properties", () => {
           JSON.parse(JSON.stringify(merged.confusion)),
           JSON.parse(JSON.stringify(one.confusion)),
         );
-        assert.deepEqual(JSON.parse(JSON.stringify(merged.roc)), JSON.parse(JSON.stringify(one.roc)));
+        assert.deepEqual(
+          JSON.parse(JSON.stringify(classificationStateJson(merged).roc)),
+          JSON.parse(JSON.stringify(classificationStateJson(one).roc)),
+        );
         assert.deepEqual(merged.calibration.count, one.calibration.count);
         assert.deepEqual(merged.calibration.correct, one.calibration.correct);
         assertSameMetrics(classificationMetrics(merged), classificationMetrics(one));
@@ -274,12 +285,35 @@ describe("classification properties", () => {
     );
   });
 
+  it("merges in place exactly as it merges into a new state, leaving the source as it was", () => {
+    fc.assert(
+      fc.property(observations, fc.nat(), (obs, cut) => {
+        const k = obs.length === 0 ? 0 : cut % (obs.length + 1);
+        const positive = positiveOf(obs);
+        const source = stateOf(obs.slice(k), positive);
+        const sourceBefore = JSON.stringify(classificationStateJson(source));
+        const merged = mergeClassification(stateOf(obs.slice(0, k), positive), source);
+        const target = stateOf(obs.slice(0, k), positive);
+        mergeClassificationInto(target, source);
+        assert.equal(
+          JSON.stringify(classificationStateJson(target)),
+          JSON.stringify(classificationStateJson(merged)),
+        );
+        assert.deepEqual(classificationMetrics(target), classificationMetrics(merged));
+        // Updating the target after the merge must not reach into the source's cells.
+        for (const o of obs) updateClassification(target, o);
+        assert.equal(JSON.stringify(classificationStateJson(source)), sourceBefore);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("survives a JSON round trip: the revived state keeps updating and merging the same", () => {
     fc.assert(
       fc.property(observations, observations, (a, b) => {
         if (a.length === 0 || b.length === 0) return;
         if ((a[0].score === undefined) !== (b[0].score === undefined)) return;
-        const revived: ClassificationState = JSON.parse(JSON.stringify(stateOf(a)));
+        const revived = throughJson(stateOf(a));
         for (const o of b) updateClassification(revived, o);
         assertSameMetrics(classificationMetrics(revived), classificationMetrics(stateOf([...a, ...b])));
       }),

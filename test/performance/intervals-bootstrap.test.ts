@@ -12,8 +12,10 @@ import {
 import {
   calibrationError,
   classificationMetrics,
+  classificationStateJson,
   emptyClassificationState,
   mergeClassification,
+  reviveClassificationState,
   rocAuc,
   rocAucOvr,
   updateClassification,
@@ -441,7 +443,10 @@ describe("one-vs-rest macro ROC AUC interval (DeLong bound)", () => {
     const obs = Array.from({ length: 600 }, () => threeClassObservation(g));
     const one = rocAucOvr(stateOf(obs, null));
     assert.ok(one.interval !== null);
-    assert.deepEqual(rocAucOvr(JSON.parse(JSON.stringify(stateOf(obs, null)))), one);
+    const revived = reviveClassificationState(
+      JSON.parse(JSON.stringify(classificationStateJson(stateOf(obs, null)))),
+    );
+    assert.deepEqual(rocAucOvr(revived), one);
     for (const cut of [0, 17, 300, 600]) {
       const merged = mergeClassification(stateOf(obs.slice(0, cut), null), stateOf(obs.slice(cut), null));
       assert.deepEqual(rocAucOvr(merged), one, `cut at ${cut}`);
@@ -512,9 +517,9 @@ describe("a classification state checkpointed without confidence_sq", () => {
 
   /** A state as an older version checkpointed it: calibration bins without `confidence_sq`. */
   function old(observations: readonly ClassificationObservation[]): ClassificationState {
-    const s = JSON.parse(JSON.stringify(stateOf(observations, "b")));
+    const s = JSON.parse(JSON.stringify(classificationStateJson(stateOf(observations, "b"))));
     delete s.calibration.confidence_sq;
-    return s;
+    return reviveClassificationState(s);
   }
 
   /** The metrics with the ECE interval left out. */

@@ -5,6 +5,8 @@ import {
   emptyScoreCounts,
   mergeScoreCounts,
   rocAucFromCounts,
+  scoreCountsFromRecord,
+  scoreCountsRecord,
 } from "../../src/performance/roc-auc.js";
 
 function countsOf(pairs: readonly [number, boolean][]) {
@@ -48,7 +50,7 @@ describe("rocAucFromCounts", () => {
       [-0, true],
       [0, false],
     ]);
-    assert.deepEqual(Object.keys(c), ["0"]);
+    assert.deepEqual(Object.keys(scoreCountsRecord(c)), ["0"]);
     assert.equal(rocAucFromCounts(c).value, 0.5);
   });
 
@@ -76,12 +78,23 @@ describe("rocAucFromCounts", () => {
     assert.deepEqual(rocAucFromCounts(countsOf([[0.1, true]])), { value: null, interval: null });
   });
 
+  it("keeps every count and the area through its checkpointed form", () => {
+    fc.assert(
+      fc.property(pairs, (p) => {
+        const counts = countsOf(p);
+        const revived = scoreCountsFromRecord(JSON.parse(JSON.stringify(scoreCountsRecord(counts))));
+        assert.deepEqual(revived, counts);
+        assert.deepEqual(rocAucFromCounts(revived), rocAucFromCounts(counts));
+      }),
+    );
+  });
+
   it("is unchanged by merging: merged counts equal one pass exactly", () => {
     fc.assert(
       fc.property(pairs, pairs, (a, b) => {
         assert.deepEqual(
-          JSON.parse(JSON.stringify(mergeScoreCounts(countsOf(a), countsOf(b)))),
-          JSON.parse(JSON.stringify(countsOf([...a, ...b]))),
+          scoreCountsRecord(mergeScoreCounts(countsOf(a), countsOf(b))),
+          scoreCountsRecord(countsOf([...a, ...b])),
         );
       }),
     );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Ajv } from "ajv";
 import fc from "fast-check";
-import { matchingSlices, sliceMatches, sliceSchema } from "../../src/performance/slices.js";
+import { compileSlices, sliceMatches, sliceSchema } from "../../src/performance/slices.js";
 import type { Slice } from "../../src/performance/types.js";
 
 describe("sliceMatches", () => {
@@ -42,7 +42,7 @@ describe("sliceMatches", () => {
   });
 });
 
-describe("matchingSlices", () => {
+describe("compileSlices", () => {
   it("names the slices an observation belongs to, in declaration order", () => {
     const slices: Record<string, Slice> = {
       eu: { feature: "region", in: ["eu"] },
@@ -50,14 +50,15 @@ describe("matchingSlices", () => {
       minors: { feature: "age", lt: 18 },
     };
     const event: Record<string, unknown> = { region: "eu", age: 40 };
-    assert.deepEqual(
-      matchingSlices(slices, (f) => event[f]),
-      ["eu", "adults"],
-    );
-    assert.deepEqual(
-      matchingSlices(slices, () => undefined),
-      [],
-    );
+    assert.deepEqual(compileSlices(slices)(event), ["eu", "adults"]);
+    assert.deepEqual(compileSlices(slices)({}), []);
+  });
+
+  it("gives one shared empty list for observations in no slice, also with no slices declared", () => {
+    const match = compileSlices({ eu: { feature: "region", in: ["eu"] } });
+    assert.equal(match({ region: "us" }), match({}));
+    assert.equal(compileSlices({})({ region: "eu" }), match({}));
+    assert.ok(Object.isFrozen(match({})));
   });
 });
 
