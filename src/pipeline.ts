@@ -596,7 +596,9 @@ export class Pipeline {
             const kind = this.kindOf(monitor);
             for (const r of produced) results.push({ kind, monitor: monitor.name, result: r });
           }
-          if (monitor.lateEvents > late) this.metrics.lateEventsTotal.inc({ monitor: monitor.name });
+          // A monitor that applies events later (scoring on a worker) can apply several at once.
+          if (monitor.lateEvents > late)
+            this.metrics.lateEventsTotal.inc({ monitor: monitor.name }, monitor.lateEvents - late);
         }
       } else {
         this.metrics.eventsInvalidTotal.inc({ source: runtime.name, reason: result.reason });
@@ -604,6 +606,7 @@ export class Pipeline {
       if (record.position) positions[record.position.key] = record.position.offset + 1;
     }
     receipt?.settle();
+    for (const monitor of runtime.monitors) monitor.endBatch?.();
     if (accepted > 0) this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "valid" }, accepted);
     if (letters.length > 0)
       this.metrics.eventsTotal.inc({ source: runtime.name, outcome: "invalid" }, letters.length);
@@ -617,6 +620,24 @@ export class Pipeline {
     // After the results: a window that became the reference was first compared with the old one.
     for (const monitor of runtime.monitors) this.observeReference(monitor);
     return { accepted, rejected: letters.length };
+  }
+
+  /**
+   * Applies and publishes what monitors deferred (events scored on a worker thread whose results
+   * are not in yet), kind by kind in the registry's order: before the final checkpoint, so that a
+   * stop publishes every window its events closed.
+   */
+  settle(): void {
+    const entries = [...this.monitors.values()].sort((a, b) => rankOf(a.kind) - rankOf(b.kind));
+    for (const { monitor, kind } of entries) {
+      if (monitor.settle === undefined) continue;
+      const late = monitor.lateEvents;
+      for (const result of monitor.settle()) this.publish(kind, monitor.name, result);
+      if (monitor.lateEvents > late)
+        this.metrics.lateEventsTotal.inc({ monitor: monitor.name }, monitor.lateEvents - late);
+      monitor.observe?.(this.metrics);
+      this.observeReference(monitor);
+    }
   }
 
   /**
@@ -638,7 +659,10 @@ export class Pipeline {
     const now = this.now();
     for (const { monitor, kind } of this.monitors.values()) {
       if (!monitor.needsTick) continue;
+      const late = monitor.lateEvents;
       for (const result of monitor.tick(now)) this.publish(kind, monitor.name, result);
+      if (monitor.lateEvents > late)
+        this.metrics.lateEventsTotal.inc({ monitor: monitor.name }, monitor.lateEvents - late);
       monitor.observe?.(this.metrics);
       this.observeReference(monitor);
     }
@@ -960,6 +984,7 @@ export class Pipeline {
     gate?.open();
     // Drain first and stop after the final checkpoint, so that its offsets can still be committed.
     for (const runtime of this.runtimes) await runtime.source.drain();
+    this.settle();
     await this.checkpointing?.catch(() => {});
     let failure: unknown = null;
     try {

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { UserError } from "../errors.js";
+import { startWorker, workerUrl } from "../worker.js";
 import {
   analyzeColumn,
   type ColumnAnalysis,
@@ -9,17 +9,7 @@ import {
   testFor,
 } from "./evaluate.js";
 
-const workerUrl = new URL(
-  import.meta.url.endsWith(".ts") ? "./analyze-worker.ts" : "./analyze-worker.js",
-  import.meta.url,
-);
-
-/** Starts the worker; under the TypeScript loader (which workers do not inherit) through tsx's API. */
-function startWorker(): Worker {
-  if (!workerUrl.pathname.endsWith(".ts")) return new Worker(workerUrl);
-  const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(boot, { eval: true });
-}
+const analyzeWorker = workerUrl(import.meta.url, "analyze-worker");
 
 function values(input: ColumnInput): number {
   const size = (s: ColumnInput["reference"]): number =>
@@ -44,7 +34,7 @@ export async function analyzeColumnsParallel(
   const results: ColumnAnalysis[] = new Array(inputs.length);
   // Largest columns first, so that no worker is left with a big one at the end.
   const queue = inputs.map((input, id) => ({ id, input })).sort((a, b) => values(b.input) - values(a.input));
-  const workers = Array.from({ length: threads }, () => startWorker());
+  const workers = Array.from({ length: threads }, () => startWorker(analyzeWorker));
   let taken = 0;
   try {
     await Promise.all(

@@ -22,7 +22,10 @@ export interface Adaptable<S, R> {
  */
 export function adaptMonitor<S, R>(
   monitor: Adaptable<S, R>,
-  own: Pick<Monitor<S, R>, "name" | "sources" | "add" | "observe" | "schedule" | "screen" | "setReference">,
+  own: Pick<
+    Monitor<S, R>,
+    "name" | "sources" | "add" | "endBatch" | "settle" | "observe" | "schedule" | "screen" | "setReference"
+  >,
 ): Monitor<S, R> {
   return {
     ...own,

@@ -69,6 +69,16 @@ export interface Monitor<S = unknown, R = unknown> {
   readonly sources: readonly string[];
   /** Adds one event; returns the results it produced (windows it closed). */
   add(input: MonitorInput): readonly R[];
+  /**
+   * Called after each batch's events are added: work the monitor queued while adding (blocks of
+   * events to score on a worker thread) can start now, while the next batch is read.
+   */
+  endBatch?(): void;
+  /**
+   * Applies what the monitor deferred (events queued for a worker thread) and returns the results
+   * that gives: the pipeline calls it before it stops, and a benchmark before it stops its clock.
+   */
+  settle?(): readonly R[];
   /** Closes what is due at `now` (processing-time windows, expired joins). */
   tick(now: number): readonly R[];
   /**

@@ -83,6 +83,11 @@ export const outliersSchema = {
       maximum: 1000,
       description: "most extreme events kept per window and scorer (default 10)",
     },
+    scoring_thread: {
+      enum: ["worker", "main"],
+      description:
+        "where events are scored: `worker` (default) in blocks on a worker thread, beside the rest of the pipeline, a window's result coming up to a second after its last event; `main` as each event arrives. The same numbers either way; a segmented monitor always scores on the main thread",
+    },
     ...segmentProperties,
   },
 } as const;

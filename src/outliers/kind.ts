@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { alertsSchemaOf } from "../alerts/schema.js";
 import { showValue, UserError } from "../errors.js";
 import { readNumericRows } from "../io/rows.js";
+import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { HistogramSeries } from "../metrics/series-histogram.js";
 import { adaptMonitor } from "../monitors/adapt.js";
@@ -17,15 +18,18 @@ import type {
   ReferenceSource,
 } from "../monitors/types.js";
 import { outliersConfigSchema } from "./config.js";
+import { DeferredScoring, type DeferredState } from "./deferred.js";
 import {
   checkOutlierMonitorState,
   OutlierMonitor,
   type OutlierMonitorState,
   type OutlierResult,
   type OutlierScore,
+  toRow,
 } from "./monitor.js";
 import { outlierScorers, paramProblems, thresholdProblems } from "./registry.js";
 import { outlierAlertRules } from "./rules.js";
+import { scoringThread } from "./scoring-thread.js";
 import { loadSegmentedRows, type OutlierSegmentReferences, SegmentedOutlierMonitor } from "./segmented.js";
 import { formatOutlierVerdict } from "./verdict.js";
 
@@ -53,6 +57,19 @@ function publishWindow(result: OutlierResult, m: Metrics, segment?: string): voi
     m.outlierThreshold.set({ monitor: result.monitor, scorer: scorer.scorer, ...own }, scorer.threshold);
   }
   m.windowEvents.set({ monitor: result.monitor, ...own }, result.window.events);
+}
+
+let watched = false;
+
+/** Logs each failure of the process's scoring worker once (its blocks are scored on the main thread). */
+function watchScoringThread(log: Logger): void {
+  if (watched) return;
+  watched = true;
+  scoringThread().onFailure((error) =>
+    log.warn("outlier scoring worker failed; its events are scored on the main thread", {
+      error: error.message,
+    }),
+  );
 }
 
 /**
@@ -186,24 +203,43 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
     const used = config.features;
     // A segmented monitor's state also depends on its segment feature.
     const identity = config.segment_by === undefined ? used : [...used, config.segment_by];
-    const state = restore({ monitor: config, features: identity.map((f) => context.config.features[f]) });
-    if (config.segment_by !== undefined) return createSegmented(context, name, config, state);
+    // Where events are scored changes no number: switching it keeps the state.
+    const { scoring_thread: thread, ...scored } = config;
+    const restored = restore({
+      monitor: scored,
+      features: identity.map((f) => context.config.features[f]),
+    }) as DeferredState | undefined;
+    if (config.segment_by !== undefined) return createSegmented(context, name, config, restored);
+    const { unreported, ...state } = restored ?? { unreported: undefined };
     const ref = config.reference;
     // A reference set while running is fitted in the state: the configured file is not read then.
     const rows =
-      ref.type === "file" && !state?.replaced
+      ref.type === "file" && !restored?.replaced
         ? await readNumericRows(context.resolvePath(ref.path), config.features)
         : null;
-    const monitor = new OutlierMonitor(name, config, rows, state);
+    const monitor = new OutlierMonitor(name, config, rows, restored && (state as OutlierMonitorState));
     const metrics = context.metrics;
-    const observeScores = scoreObserver(metrics, name);
+    const onWorker = (thread ?? "worker") === "worker";
+    if (onWorker) {
+      watchScoringThread(context.log);
+      // Loading the worker takes a few hundred milliseconds: it is done by the time events come.
+      void scoringThread().ready();
+    }
+    const scoring = new DeferredScoring(
+      monitor,
+      onWorker ? scoringThread() : null,
+      scoreObserver(metrics, name),
+      unreported,
+    );
     exportThresholds(monitor, metrics);
     metrics.referenceEvents.set({ monitor: name }, monitor.referenceEvents);
     metrics.lateEventsTotal.inc({ monitor: name }, 0);
-    return adaptMonitor(monitor, {
+    return adaptMonitor(scoring, {
       name,
       sources: sourcesOfFeatures(context.config, used),
       async setReference(from: ReferenceSource) {
+        // The events already added are scored with the models they arrived under.
+        scoring.applyQueued();
         if (from.type === "window") {
           checkFutureWindow(name, from.index, monitor.nextWindow);
           monitor.referenceFromWindow(from.index);
@@ -214,20 +250,21 @@ export const outliersKind: MonitorKind<OutlierConfig, OutlierMonitorState, Outli
             `monitor ${showValue(name)} (outliers) fits its scorers on rows: give a data file, not a profile`,
           );
         const rows = await readNumericRows(from.path, config.features);
+        // Reading the file let batches in: they too were added under the old models.
+        scoring.applyQueued();
         monitor.replaceReference(rows, `file:${basename(from.path)}`);
         exportThresholds(monitor, metrics);
         return { reference: monitor.reference, pending: false };
       },
-      add(input: MonitorInput) {
-        const { scores, closed } = monitor.add(
-          input.values as Record<string, unknown>,
+      add: (input: MonitorInput) =>
+        scoring.add(
+          toRow(input.values as Record<string, unknown>, config.features),
           input.now,
           input.eventTime,
           monitor.idOf(input.event),
-        );
-        observeScores(scores);
-        return closed;
-      },
+        ),
+      endBatch: () => scoring.endBatch(),
+      settle: () => scoring.settle(),
       observe: (m: Metrics) => exportThresholds(monitor, m),
     });
   },

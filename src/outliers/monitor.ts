@@ -137,6 +137,31 @@ function checkNumericModel(value: unknown, path: string): void {
   }
 }
 
+/**
+ * Checks a closed window's result kept in a checkpoint until it is handed out (a monitor scoring
+ * on a worker thread): the counts and numbers it will publish.
+ */
+function checkOutlierResult(value: unknown, path: string): void {
+  const result = expectObject(value, path);
+  expectString(result.monitor, `${path}/monitor`);
+  const window = expectObject(result.window, `${path}/window`);
+  expectCount(window.index, `${path}/window/index`);
+  expectCount(window.events, `${path}/window/events`);
+  for (const key of ["start", "end", "first_time", "last_time"])
+    if (window[key] !== null) expectFinite(window[key], `${path}/window/${key}`);
+  for (const [i, v] of expectArray(result.scorers, `${path}/scorers`).entries()) {
+    const at = `${path}/scorers/${i}`;
+    const scorer = expectObject(v, at);
+    expectString(scorer.scorer, `${at}/scorer`);
+    expectFinite(scorer.threshold, `${at}/threshold`);
+    expectCount(scorer.outliers, `${at}/outliers`);
+    expectFinite(scorer.ratio, `${at}/ratio`);
+    for (const [k, top] of expectArray(scorer.top, `${at}/top`).entries())
+      expectFinite(expectObject(top, `${at}/top/${k}`).score, `${at}/top/${k}/score`);
+  }
+  expectCount(result.incomplete, `${path}/incomplete`);
+}
+
 /** Checks an outlier monitor's state read back from a checkpoint (throws a `StateShapeError`). */
 export function checkOutlierMonitorState(value: unknown, path: string): void {
   const state = expectObject(value, path);
@@ -185,11 +210,15 @@ export function checkOutlierMonitorState(value: unknown, path: string): void {
       );
   }
   expectCount(state.incomplete, `${path}/incomplete`);
+  if (state.unreported !== undefined)
+    for (const [i, result] of expectArray(state.unreported, `${path}/unreported`).entries())
+      checkOutlierResult(result, `${path}/unreported/${i}`);
   if (state.segmented !== undefined && state.segmented !== null)
     checkSegmentedState(state.segmented, `${path}/segmented`, checkOutlierMonitorState);
 }
 
-function toRow(values: Record<string, unknown>, features: readonly string[]): (number | null)[] {
+/** An event's row for the scorers: each feature's value, null where it is not a finite number. */
+export function toRow(values: Record<string, unknown>, features: readonly string[]): (number | null)[] {
   return features.map((f) => {
     const v = values[f];
     return typeof v === "number" && Number.isFinite(v) ? v : null;
@@ -215,6 +244,8 @@ export class OutlierMonitor {
   private readonly top: number;
   private readonly idPointer: CompiledPointer | null;
   private stateValue: OutlierMonitorState;
+  /** Fits made by this instance (see {@link version}). */
+  private fits = 0;
 
   constructor(
     readonly name: string,
@@ -318,7 +349,22 @@ export class OutlierMonitor {
     }));
   }
 
+  /**
+   * Which fitted models are in use: it changes whenever the scorers are fitted again (the `first`
+   * reference completes, a reference is set, a `window:N` reference closes), so that scores
+   * computed elsewhere can be told apart from the models' current ones.
+   */
+  get version(): number {
+    return this.fits;
+  }
+
+  /** The fitted scorers' types and models, in scorer order; null while the reference fills. */
+  get fittedModels(): readonly { readonly type: string; readonly model: unknown }[] | null {
+    return this.stateValue.fitted;
+  }
+
   private fit(rows: (number | null)[][]): Calibrated[] {
+    this.fits++;
     return this.scorers.map((scorer) => {
       const { type, threshold, name: _name, ...params } = scorer;
       const kind = outlierScorers[type] as AnyOutlierScorerKind;
@@ -337,7 +383,22 @@ export class OutlierMonitor {
     eventTime: number | null,
     id: string | null,
   ): { scores: OutlierScore[]; closed: OutlierResult[] } {
-    const row = toRow(values, this.config.features);
+    return this.addRow(toRow(values, this.config.features), now, eventTime, id, null);
+  }
+
+  /**
+   * {@link add} for a row already read from the event (missing features null). `scored`, when
+   * given, holds the row's score by each fitted scorer, computed elsewhere (a worker thread) by the
+   * models of {@link version} — the caller checks that they are still the ones in use; without it
+   * the row is scored here.
+   */
+  addRow(
+    row: (number | null)[],
+    now: number,
+    eventTime: number | null,
+    id: string | null,
+    scored: ArrayLike<number> | null,
+  ): { scores: OutlierScore[]; closed: OutlierResult[] } {
     const s = this.stateValue;
     if (s.fitted === null) {
       const collecting = s.collecting as NonNullable<OutlierMonitorState["collecting"]>;
@@ -367,7 +428,8 @@ export class OutlierMonitor {
     const scores: OutlierScore[] = new Array(fitted.length);
     for (let i = 0; i < fitted.length; i++) {
       const { type, model, threshold } = fitted[i];
-      const score = (outlierScorers[type] as AnyOutlierScorerKind).score(model, row);
+      const score =
+        scored !== null ? scored[i] : (outlierScorers[type] as AnyOutlierScorerKind).score(model, row);
       const outlier = score > threshold;
       const tally = this.stateValue.tallies[i];
       if (outlier) tally.outliers++;

@@ -69,7 +69,11 @@ export function countMissing(row: Row): number {
  * Whether a score would enter a `keepTop` list: scored events call it first, so that the common
  * event, below the list's last entry, allocates no entry at all.
  */
-export function qualifies(list: readonly { readonly score: number }[], score: number, limit: number): boolean {
+export function qualifies(
+  list: readonly { readonly score: number }[],
+  score: number,
+  limit: number,
+): boolean {
   return limit > 0 && (list.length < limit || score > list[list.length - 1].score);
 }
 
