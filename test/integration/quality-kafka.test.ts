@@ -457,9 +457,14 @@ describe("driftwatch run: model quality against a Kafka broker", () => {
         s.value("driftwatch_windows_evaluated_total", {
           monitor: "prediction-drift",
           trigger: "window_close",
-        }) === 1,
+        }) === 1 &&
+        // Scored on a worker thread: its last window comes at the next tick after its last event.
+        s.value("driftwatch_windows_evaluated_total", {
+          monitor: "input-outliers",
+          trigger: "window_close",
+        }) === 6,
       PROCESS_MS,
-      "seven performance windows and one window of each drift monitor",
+      "seven performance windows, one window of each drift monitor and six outlier windows",
     );
     const all = expectedOf(records);
     assert.equal(joinCount(after, "matched"), all.labelled);
