@@ -149,6 +149,8 @@ export class Pipeline {
   private readonly tasks: ScheduledTask[] = [];
   private timers: NodeJS.Timeout[] = [];
   private checkpointing: Promise<void> | null = null;
+  /** Each monitor's late events as last counted in `driftwatch_window_late_events_total`. */
+  private readonly lateSeen = new Map<string, number>();
   /** Per source: last known health, the start of the batch in flight, and a failure of the source. */
   private readonly health = new Map<
     string,
@@ -289,6 +291,8 @@ export class Pipeline {
         restore,
       );
       this.monitors.set(name, { monitor, kind, hash });
+      // Late events a restored state counted were counted before the restart.
+      this.lateSeen.set(name, monitor.lateEvents);
     }
 
     for (const [name, sourceConfig] of Object.entries(config.sources)) {
@@ -596,9 +600,7 @@ export class Pipeline {
             const kind = this.kindOf(monitor);
             for (const r of produced) results.push({ kind, monitor: monitor.name, result: r });
           }
-          // A monitor that applies events later (scoring on a worker) can apply several at once.
-          if (monitor.lateEvents > late)
-            this.metrics.lateEventsTotal.inc({ monitor: monitor.name }, monitor.lateEvents - late);
+          if (monitor.lateEvents > late) this.countLate(monitor);
         }
       } else {
         this.metrics.eventsInvalidTotal.inc({ source: runtime.name, reason: result.reason });
@@ -623,6 +625,18 @@ export class Pipeline {
   }
 
   /**
+   * Counts a monitor's late events since it was last looked at. A monitor that applies events later
+   * (scoring on a worker thread) can apply several at once, in a tick or while its state is read
+   * for a checkpoint: what it counted is the truth, not the calls that happened to see it.
+   */
+  private countLate(monitor: Monitor): void {
+    const seen = this.lateSeen.get(monitor.name) ?? 0;
+    if (monitor.lateEvents > seen)
+      this.metrics.lateEventsTotal.inc({ monitor: monitor.name }, monitor.lateEvents - seen);
+    this.lateSeen.set(monitor.name, monitor.lateEvents);
+  }
+
+  /**
    * Applies and publishes what monitors deferred (events scored on a worker thread whose results
    * are not in yet), kind by kind in the registry's order: before the final checkpoint, so that a
    * stop publishes every window its events closed.
@@ -631,10 +645,8 @@ export class Pipeline {
     const entries = [...this.monitors.values()].sort((a, b) => rankOf(a.kind) - rankOf(b.kind));
     for (const { monitor, kind } of entries) {
       if (monitor.settle === undefined) continue;
-      const late = monitor.lateEvents;
       for (const result of monitor.settle()) this.publish(kind, monitor.name, result);
-      if (monitor.lateEvents > late)
-        this.metrics.lateEventsTotal.inc({ monitor: monitor.name }, monitor.lateEvents - late);
+      this.countLate(monitor);
       monitor.observe?.(this.metrics);
       this.observeReference(monitor);
     }
@@ -650,6 +662,7 @@ export class Pipeline {
     const entries = [...this.monitors.values()].sort((a, b) => rankOf(a.kind) - rankOf(b.kind));
     for (const { monitor, kind } of entries) {
       for (const result of monitor.flush(now)) this.publish(kind, monitor.name, result);
+      this.countLate(monitor);
       monitor.observe?.(this.metrics);
       this.observeReference(monitor);
     }
@@ -659,10 +672,8 @@ export class Pipeline {
     const now = this.now();
     for (const { monitor, kind } of this.monitors.values()) {
       if (!monitor.needsTick) continue;
-      const late = monitor.lateEvents;
       for (const result of monitor.tick(now)) this.publish(kind, monitor.name, result);
-      if (monitor.lateEvents > late)
-        this.metrics.lateEventsTotal.inc({ monitor: monitor.name }, monitor.lateEvents - late);
+      this.countLate(monitor);
       monitor.observe?.(this.metrics);
       this.observeReference(monitor);
     }

@@ -241,6 +241,65 @@ state: { dir: ${join(dir, "outliers-state")} }
     assert.ok((flagged ?? 0) >= 1, `mahalanobis flagged ${flagged} events`);
   });
 
+  it("scores outliers on a worker with the windows, late counts and results of scoring on the main thread", async () => {
+    // 2013 and 2014 in order, then ten days of early 2013 again: late for their closed windows.
+    const days = [...year("2013"), ...year("2014"), ...year("2013").slice(20, 30)];
+    const data = write("outliers-late.jsonl", `${days.join("\n")}\n`);
+    const run = async (thread: string) => {
+      const id = n++;
+      const config = write(
+        `outliers-late-${id}.yaml`,
+        `
+sources:
+  s: { type: file, path: ${data}, event_time: /date }
+features:
+  temp_max: { source: s, path: /temp_max, type: numeric }
+  wind: { source: s, path: /wind, type: numeric }
+monitors:
+  o:
+    type: outliers
+    features: [temp_max, wind]
+    reference: { type: first, events: 100 }
+    window: { type: tumbling, duration_secs: 2592000, time: event }
+    id: /date
+    scoring_thread: ${thread}
+state: { dir: ${join(dir, `outliers-late-state-${id}`)} }
+`,
+      );
+      const closed: import("../src/outliers/monitor.js").OutlierResult[] = [];
+      const pipeline = await Pipeline.create(loadConfig(config), {
+        log: quiet,
+        metricsListen: null,
+        onResult: resultsOf<import("../src/outliers/monitor.js").OutlierResult>("outliers", (r) =>
+          closed.push(r),
+        ),
+      });
+      await pipeline.start();
+      await pipeline.finished();
+      // A checkpoint mid-way applies what the worker has not answered yet, late events included.
+      await pipeline.checkpoint();
+      await pipeline.stop();
+      const late = await metric(pipeline, "driftwatch_window_late_events_total", { monitor: "o" });
+      const histogram = (await pipeline.metrics.registry.getMetricsAsJSON()).find(
+        (m) => m.name === "driftwatch_outlier_score",
+      );
+      const scored = histogram?.values.find(
+        (v) =>
+          (v as { metricName?: string }).metricName === "driftwatch_outlier_score_count" &&
+          v.labels.scorer === "robust_z",
+      )?.value;
+      return { closed, late, scored };
+    };
+    const main = await run("main");
+    const worker = await run("worker");
+    assert.equal(main.late, 10);
+    assert.equal(worker.late, 10);
+    assert.equal(worker.scored, main.scored);
+    assert.equal(main.scored, days.length - 100 - 10);
+    assert.ok(main.closed.length >= 20, `${main.closed.length} windows`);
+    assert.deepEqual(worker.closed, main.closed);
+  });
+
   it("resumes from a checkpoint after a crash and counts every event once", async () => {
     const events = weather.slice(0, 700);
     const monitor =

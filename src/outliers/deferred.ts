@@ -187,6 +187,8 @@ export class DeferredScoring {
   }
 
   private applyAll(out: OutlierResult[]): void {
+    // Whatever has come back is used; the rest is scored here.
+    if (this.inFlight.length > 0) this.thread?.poll();
     for (const block of this.inFlight.splice(0)) this.apply(block, out);
     if (this.open !== null) {
       const block = this.open;
