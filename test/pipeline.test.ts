@@ -8,6 +8,7 @@ import { defaultDriftOptions } from "../src/drift/evaluate.js";
 import type { DriftResult } from "../src/drift/monitor.js";
 import { Logger } from "../src/log.js";
 import { resultsOf } from "../src/monitors/results.js";
+import type { OutlierResult } from "../src/outliers/monitor.js";
 import { Pipeline } from "../src/pipeline.js";
 import { buildReport } from "../src/report/build.js";
 
@@ -70,6 +71,24 @@ async function runToEnd(
   await pipeline.finished();
   await pipeline.stop();
   return { results, pipeline };
+}
+
+/** Runs an outlier config's file source to its end and stops, collecting the closed windows. */
+async function runOutliers(
+  config: string,
+  beforeStop: (pipeline: Pipeline) => Promise<void> = async () => {},
+): Promise<{ closed: OutlierResult[]; pipeline: Pipeline }> {
+  const closed: OutlierResult[] = [];
+  const pipeline = await Pipeline.create(loadConfig(config), {
+    log: quiet,
+    metricsListen: null,
+    onResult: resultsOf<OutlierResult>("outliers", (r) => closed.push(r)),
+  });
+  await pipeline.start();
+  await pipeline.finished();
+  await beforeStop(pipeline);
+  await pipeline.stop();
+  return { closed, pipeline };
 }
 
 async function metric(
@@ -214,17 +233,7 @@ monitors:
 state: { dir: ${join(dir, "outliers-state")} }
 `,
     );
-    const closed: import("../src/outliers/monitor.js").OutlierResult[] = [];
-    const pipeline = await Pipeline.create(loadConfig(config), {
-      log: quiet,
-      metricsListen: null,
-      onResult: resultsOf<import("../src/outliers/monitor.js").OutlierResult>("outliers", (r) =>
-        closed.push(r),
-      ),
-    });
-    await pipeline.start();
-    await pipeline.finished();
-    await pipeline.stop();
+    const { closed, pipeline } = await runOutliers(config);
     assert.equal(closed.length, 1);
     const [mahalanobis, iqr] = closed[0].scorers;
     assert.equal(mahalanobis.top[0].id, "2015-02-30", "the planted day is the most extreme");
@@ -266,19 +275,8 @@ monitors:
 state: { dir: ${join(dir, `outliers-late-state-${id}`)} }
 `,
       );
-      const closed: import("../src/outliers/monitor.js").OutlierResult[] = [];
-      const pipeline = await Pipeline.create(loadConfig(config), {
-        log: quiet,
-        metricsListen: null,
-        onResult: resultsOf<import("../src/outliers/monitor.js").OutlierResult>("outliers", (r) =>
-          closed.push(r),
-        ),
-      });
-      await pipeline.start();
-      await pipeline.finished();
-      // A checkpoint mid-way applies what the worker has not answered yet, late events included.
-      await pipeline.checkpoint();
-      await pipeline.stop();
+      // A checkpoint before the stop applies what the worker has not answered yet, late events included.
+      const { closed, pipeline } = await runOutliers(config, (p) => p.checkpoint());
       const late = await metric(pipeline, "driftwatch_window_late_events_total", { monitor: "o" });
       const histogram = (await pipeline.metrics.registry.getMetricsAsJSON()).find(
         (m) => m.name === "driftwatch_outlier_score",
