@@ -73,6 +73,27 @@ async function runToEnd(
   return { results, pipeline };
 }
 
+/** A config of source `s` (its YAML), features temp_max and wind, and outlier monitor `o` of both with these keys (indented 4). */
+function outlierConfig(source: string, keys: string): string {
+  const id = n++;
+  return write(
+    `outliers-${id}.yaml`,
+    `
+sources:
+  s: ${source}
+features:
+  temp_max: { source: s, path: /temp_max, type: numeric }
+  wind: { source: s, path: /wind, type: numeric }
+monitors:
+  o:
+    type: outliers
+    features: [temp_max, wind]
+${keys}
+state: { dir: ${join(dir, `outliers-state-${id}`)} }
+`,
+  );
+}
+
 /** Runs an outlier config's file source to its end and stops, collecting the closed windows. */
 async function runOutliers(
   config: string,
@@ -213,25 +234,13 @@ state: { dir: ${join(dir, "loose-state")} }
       }),
     ];
     const data = write("outliers.jsonl", `${events.join("\n")}\n`);
-    const config = write(
-      "outliers.yaml",
-      `
-sources:
-  s: { type: file, path: ${data} }
-features:
-  temp_max: { source: s, path: /temp_max, type: numeric }
-  wind: { source: s, path: /wind, type: numeric }
-monitors:
-  o:
-    type: outliers
-    features: [temp_max, wind]
-    reference: { type: file, path: ${resolve(root, "drift/examples/seattle-weather-2012.csv")} }
+    const config = outlierConfig(
+      `{ type: file, path: ${data} }`,
+      `    reference: { type: file, path: ${resolve(root, "drift/examples/seattle-weather-2012.csv")} }
     scorers: [ { type: mahalanobis }, { type: iqr, k: 3, threshold: { value: 0 } } ]
     window: { type: tumbling, events: 21 }
     id: /date
-    top: 2
-state: { dir: ${join(dir, "outliers-state")} }
-`,
+    top: 2`,
     );
     const { closed, pipeline } = await runOutliers(config);
     assert.equal(closed.length, 1);
@@ -255,25 +264,12 @@ state: { dir: ${join(dir, "outliers-state")} }
     const days = [...year("2013"), ...year("2014"), ...year("2013").slice(20, 30)];
     const data = write("outliers-late.jsonl", `${days.join("\n")}\n`);
     const run = async (thread: string) => {
-      const id = n++;
-      const config = write(
-        `outliers-late-${id}.yaml`,
-        `
-sources:
-  s: { type: file, path: ${data}, event_time: /date }
-features:
-  temp_max: { source: s, path: /temp_max, type: numeric }
-  wind: { source: s, path: /wind, type: numeric }
-monitors:
-  o:
-    type: outliers
-    features: [temp_max, wind]
-    reference: { type: first, events: 100 }
+      const config = outlierConfig(
+        `{ type: file, path: ${data}, event_time: /date }`,
+        `    reference: { type: first, events: 100 }
     window: { type: tumbling, duration_secs: 2592000, time: event }
     id: /date
-    scoring_thread: ${thread}
-state: { dir: ${join(dir, `outliers-late-state-${id}`)} }
-`,
+    scoring_thread: ${thread}`,
       );
       // A checkpoint before the stop applies what the worker has not answered yet, late events included.
       const { closed, pipeline } = await runOutliers(config, (p) => p.checkpoint());

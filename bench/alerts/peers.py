@@ -64,6 +64,14 @@ def arrays(truth, rows):
     return numeric, codes, n_windows
 
 
+def stream_frame(pd, truth, rows):
+    """The stream's whole windows as a DataFrame (numeric columns, then the categorical one), its columns and window count."""
+    n_windows = (len(rows) - truth["reference"]) // truth["window"]
+    columns = truth["numeric"] + [truth["categorical"]]
+    frame = pd.DataFrame(rows[: truth["reference"] + n_windows * truth["window"]], columns=columns)
+    return frame, columns, n_windows
+
+
 def run_alibi(streams):
     import alibi_detect
     from alibi_detect.cd import ChiSquareDrift, KSDrift, TabularDrift
@@ -101,9 +109,7 @@ def run_nannyml(streams):
     out = {name: {"streams": {}, "seconds": {}, "events": {}}}
     for truth, rows in streams:
         R, W = truth["reference"], truth["window"]
-        n_windows = (len(rows) - R) // W
-        columns = truth["numeric"] + [truth["categorical"]]
-        frame = pd.DataFrame(rows[: R + n_windows * W], columns=columns)
+        frame, columns, n_windows = stream_frame(pd, truth, rows)
         started = time.perf_counter()
         calc = nannyml.UnivariateDriftCalculator(
             column_names=columns,
@@ -220,9 +226,7 @@ def run_evidently(streams):
     out = {n: {"streams": {}, "seconds": {}, "events": {}} for n in names}
     for truth, rows in streams:
         R, W = truth["reference"], truth["window"]
-        n_windows = (len(rows) - R) // W
-        columns = truth["numeric"] + [truth["categorical"]]
-        frame = pd.DataFrame(rows[: R + n_windows * W], columns=columns)
+        frame, _, n_windows = stream_frame(pd, truth, rows)
         started = time.perf_counter()
         definition = DataDefinition(numerical_columns=truth["numeric"], categorical_columns=[truth["categorical"]])
         reference = Dataset.from_pandas(frame.iloc[:R].reset_index(drop=True), data_definition=definition)

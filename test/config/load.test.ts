@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
+import { weatherDriftHeader } from "../support/config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "driftwatch-config-"));
 mkdirSync(join(dir, "schemas"));
@@ -28,17 +29,7 @@ function problems(text: string): string[] {
   assert.fail("expected a ConfigError");
 }
 
-const valid = `
-sources:
-  inputs: { type: kafka, brokers: [127.0.0.1:9092], topic: t, group_id: g, schema: schemas/weather-input.json }
-features:
-  temp_max: { source: inputs, path: /temp_max, type: numeric }
-  weather: { source: inputs, path: /weather, type: categorical }
-monitors:
-  m:
-    type: drift
-    features: [temp_max, weather]
-    reference: { type: file, path: reference.csv }
+const valid = `${weatherDriftHeader}    reference: { type: file, path: reference.csv }
     window: { type: tumbling, events: 10 }
 `;
 

@@ -14,6 +14,23 @@ function problemsOf(path: string): string[] {
   }
 }
 
+/**
+ * A config with one kafka source of weather events (schema `schemas/weather-input.json`), the
+ * features temp_max and weather, and a drift monitor `m` of both, its own keys left to follow
+ * (YAML, indented 4).
+ */
+export const weatherDriftHeader = `
+sources:
+  inputs: { type: kafka, brokers: [127.0.0.1:9092], topic: t, group_id: g, schema: schemas/weather-input.json }
+features:
+  temp_max: { source: inputs, path: /temp_max, type: numeric }
+  weather: { source: inputs, path: /weather, type: categorical }
+monitors:
+  m:
+    type: drift
+    features: [temp_max, weather]
+`;
+
 let weatherDir: string | null = null;
 let written = 0;
 
@@ -29,20 +46,7 @@ export function weatherDriftProblems(keys: string): string[] {
     copyFileSync("drift/weather/schemas/weather-input.json", join(weatherDir, "schemas/weather-input.json"));
   }
   const path = join(weatherDir, `c${written++}.yaml`);
-  writeFileSync(
-    path,
-    `
-sources:
-  inputs: { type: kafka, brokers: [127.0.0.1:9092], topic: t, group_id: g, schema: schemas/weather-input.json }
-features:
-  temp_max: { source: inputs, path: /temp_max, type: numeric }
-  weather: { source: inputs, path: /weather, type: categorical }
-monitors:
-  m:
-    type: drift
-    features: [temp_max, weather]
-${keys}`,
-  );
+  writeFileSync(path, `${weatherDriftHeader}${keys}`);
   return problemsOf(path);
 }
 
