@@ -9,7 +9,14 @@ import type { Checkpoint } from "../../src/state/checkpoint.js";
 import { type Daemon, killAllDaemons, poll, readCheckpoint, startDaemon } from "../support/daemon.js";
 import { createTopic, type KafkaBroker, startKafka } from "../support/kafka.js";
 
-const N = 1500;
+const N = 4500;
+/**
+ * Messages a stream may send before its kill: at 200 a second, 5 s for a kill condition to hold.
+ * A stream runs until its kill and a little after, so no fixed range can end before the kill.
+ */
+const STREAM_BUDGET = 1000;
+/** Messages each stream sends after its kill, for the next run to find waiting. */
+const STREAM_TAIL = 40;
 const PARTITIONS = 3;
 /** kafkajs retries a join for as long as a killed member's session lasts (6 s in this config). */
 const RESTART_MS = 30_000;
@@ -98,19 +105,29 @@ describe("dead letters under kill -9", () => {
     for (const topic of ["in.file", "in.topic"]) await producer?.send({ topic, acks: -1, messages: slice });
   }
 
-  /** Produces messages [from, to) `perTick` at a time every `tickMs`, in the background. */
+  /**
+   * Produces messages from `from` on, `perTick` at a time every `tickMs`, in the background, until
+   * `to` or until `stop(tail)` has let `tail` more go out.
+   */
   function produceSteadily(from: number, to: number, perTick: number, tickMs: number) {
     let sent = from;
+    let end = to;
     const done = (async () => {
-      while (sent < to) {
+      while (sent < end) {
         const started = Date.now();
-        const next = Math.min(to, sent + perTick);
+        const next = Math.min(end, sent + perTick);
         await produce(sent, next);
         sent = next;
         await new Promise((r) => setTimeout(r, Math.max(0, tickMs - (Date.now() - started))));
       }
     })();
-    return { done, sent: () => sent };
+    return {
+      done,
+      sent: () => sent,
+      stop: (tail: number) => {
+        end = Math.min(end, sent + tail);
+      },
+    };
   }
 
   async function endOffsets(topic: string): Promise<Record<string, number>> {
@@ -219,19 +236,17 @@ describe("dead letters under kill -9", () => {
       timeline.push(line);
       console.log(`      ${line}`);
     };
+    let produced = 0;
     /**
-     * Starts a run, then produces messages [first, last) steadily; kills the run once `ready` holds
-     * and each source has 15 events beyond the checkpoint; waits for the stream to end.
+     * Starts a run, then produces messages steadily from where the last stream ended; kills the run
+     * once `ready` holds and each source has 15 events beyond the checkpoint; lets the stream send
+     * its tail, which the next run finds waiting.
      */
-    const killWhen = async (
-      label: string,
-      [first, last]: [number, number],
-      ready: (daemon: Daemon, sent: number) => Promise<boolean>,
-    ) => {
+    const killWhen = async (label: string, ready: (daemon: Daemon, sent: number) => Promise<boolean>) => {
       const from = { f: positionsOnDisk("f"), k: positionsOnDisk("k") };
       const daemon = await start();
       // The stream starts once both consumers have joined their groups: on a loaded machine a
-      // join can outlast the whole stream, which would end before the kill it is meant to outlive.
+      // join can take seconds, which the stream's budget is not meant to cover.
       await daemon.waitFor(
         (s) =>
           s.value("driftwatch_source_up", { source: "f" }) === 1 &&
@@ -239,11 +254,12 @@ describe("dead letters under kill -9", () => {
         RESTART_MS,
         `${label}: both sources consuming`,
       );
-      const stream = produceSteadily(first, last, 20, 100);
+      const first = produced;
+      const stream = produceSteadily(first, first + STREAM_BUDGET, 20, 100);
       let seen = { f: 0, k: 0 };
       const at = await poll(
         async () => {
-          if (!(await ready(daemon, stream.sent()))) return undefined;
+          if (!(await ready(daemon, stream.sent() - first))) return undefined;
           seen = await beyond(daemon, from);
           return seen.f >= 15 && seen.k >= 15 ? seen : undefined;
         },
@@ -254,30 +270,34 @@ describe("dead letters under kill -9", () => {
       );
       await daemon.kill();
       const sent = stream.sent();
-      note(`${label}: killed with ${at.f} + ${at.k} events beyond the checkpoint, ${sent} of ${last} sent`);
-      assert.ok(sent < last, `the stream was still flowing at ${label} (${timeline.join("; ")})`);
+      note(`${label}: killed with ${at.f} + ${at.k} events beyond the checkpoint, ${sent - first} sent`);
+      assert.ok(
+        sent < first + STREAM_BUDGET,
+        `the stream was still flowing at ${label}: its condition held within ${STREAM_BUDGET} messages (${timeline.join("; ")})`,
+      );
+      stream.stop(STREAM_TAIL);
       await stream.done;
+      produced = stream.sent();
     };
 
     // Kill 1: soon after start.
-    await killWhen("kill 1", [0, 300], async () => true);
+    await killWhen("kill 1", async () => true);
     // Kill 2: mid-stream, after a few checkpoints.
-    await killWhen("kill 2", [300, 800], async (daemon, sent) => {
+    await killWhen("kill 2", async (daemon, sent) => {
       const checkpoints =
         (await daemon.scrape()).value("driftwatch_checkpoints_total", { outcome: "ok" }) ?? 0;
-      return checkpoints >= 3 && sent >= 450;
+      return checkpoints >= 3 && sent >= 150;
     });
     // Kill 3: just after a checkpoint, while events keep arriving.
     const before3 = readCheckpoint(stateDir)?.written_at ?? 0;
     await killWhen(
       "kill 3",
-      [800, 1200],
-      async (_daemon, sent) => (readCheckpoint(stateDir)?.written_at ?? 0) > before3 && sent >= 900,
+      async (_daemon, sent) => (readCheckpoint(stateDir)?.written_at ?? 0) > before3 && sent >= 100,
     );
 
     // The last run gets the rest and stops cleanly once its checkpoint covers both topics.
     const run4 = await start();
-    await produce(1200, N);
+    await produce(produced, N);
     const end = { f: await endOffsets("in.file"), k: await endOffsets("in.topic") };
     await poll(
       () => {
