@@ -3,6 +3,8 @@ import { hostname } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { schedule as cronSchedule, type ScheduledTask } from "node-cron";
 import { Alerting, type AlertingState } from "./alerts/alerting.js";
+import { ClusterSource } from "./cluster/cluster.js";
+import type { ClusterMonitor } from "./cluster/partitions.js";
 import type { LoadedConfig } from "./config/load.js";
 import type { MonitorConfig, SourceConfig } from "./config/types.js";
 import { type CompiledPointer, compilePointer, getAt } from "./decode/pointer.js";
@@ -73,6 +75,8 @@ interface SourceRuntime {
   readonly screens: Monitor[];
   readonly deadLetter: DeadLetterSink;
   readonly eventTime: CompiledPointer | null;
+  /** A cluster source's partitions and merger: its valid events go there, not to its monitors. */
+  readonly cluster: ClusterSource | null;
 }
 
 /** A running monitor with its kind, and the hash of the identity its state was saved under. */
@@ -309,13 +313,22 @@ export class Pipeline {
         .filter((m) => m.sources.includes(name));
       const sourceLog = log.child({ source: name });
       const kind = sourceKind(sourceConfig);
+      const cluster =
+        sourceConfig.type === "kafka" && sourceConfig.cluster !== undefined
+          ? this.clusterOf(name, sourceConfig, monitors, sourceLog)
+          : null;
       const source = kind.create(name, sourceConfig, {
         resolvePath,
         log: sourceLog,
         metrics: this.metrics,
         clock: this.now,
+        ...(cluster === null ? {} : { partitions: cluster.hooks }),
       });
-      const deadLetter = this.deadLetterOf(name, sourceConfig, sourceLog);
+      const dl = sourceConfig.dead_letter;
+      const deadLetter =
+        cluster !== null && dl !== undefined && "topic" in dl
+          ? cluster.deadLetter(dl.topic)
+          : this.deadLetterOf(name, sourceConfig, sourceLog);
       this.runtimes.push({
         name,
         config: sourceConfig,
@@ -331,6 +344,7 @@ export class Pipeline {
         screens: monitors.filter((m) => m.screen !== undefined),
         deadLetter,
         eventTime: sourceConfig.event_time === undefined ? null : compilePointer(sourceConfig.event_time),
+        cluster,
       });
       this.positions[name] ??= {};
       this.lastArrival[name] = null;
@@ -365,6 +379,40 @@ export class Pipeline {
   }
 
   /**
+   * The partitions and merger of a cluster source. Its positions live in Kafka (the group's
+   * committed offsets, written in the partitions' transactions), not in the checkpoint: what a
+   * checkpoint holds of them is dropped, and each partition resumes where its progress says.
+   */
+  private clusterOf(
+    name: string,
+    config: Extract<SourceConfig, { type: "kafka" }>,
+    monitors: readonly Monitor[],
+    log: Logger,
+  ): ClusterSource {
+    this.positions[name] = {};
+    const members: ClusterMonitor[] = monitors.map((monitor) => {
+      const entry = this.monitors.get(monitor.name) as MonitorEntry;
+      if (monitor.cluster === undefined)
+        throw new Error(`monitor ${monitor.name} reads cluster source ${name} but cannot run on a cluster`);
+      return { name: monitor.name, identity: entry.hash, windows: monitor.cluster };
+    });
+    return new ClusterSource(
+      name,
+      config,
+      this.loaded.resolvePath,
+      members,
+      this.positions[name],
+      (monitor, result) => {
+        const entry = this.monitors.get(monitor) as MonitorEntry;
+        this.publish(entry.kind, monitor, result);
+      },
+      log,
+      this.metrics,
+      this.now,
+    );
+  }
+
+  /**
    * The dead-letter destination of a source: a Kafka topic, a file, or by default
    * `STATE_DIR/dead-letter-SOURCE.jsonl` (rejected events are never dropped silently). Sources that
    * name the same file share one writer.
@@ -396,6 +444,7 @@ export class Pipeline {
       // The live positions, not a copy: after a rebalance or a seek, sources skip whatever the
       // state already holds.
       this.health.set(runtime.name, { up: false, reason: "starting", busySince: null, failed: null });
+      await runtime.cluster?.start();
       await runtime.source.start((records) => this.track(runtime, records), this.positions[runtime.name]);
       runtime.source.finished.then(
         () => this.options.log.info("source finished", { source: runtime.name }),
@@ -593,6 +642,18 @@ export class Pipeline {
           eventTime,
           position: record.position,
         };
+        if (runtime.cluster !== null && record.kafka !== undefined) {
+          runtime.cluster.partitions.add(
+            record.kafka.partition,
+            Number(record.kafka.offset),
+            values,
+            now,
+            eventTime,
+            result.event,
+          );
+          if (record.position) positions[record.position.key] = record.position.offset + 1;
+          continue;
+        }
         for (const monitor of held ? runtime.screens : runtime.monitors) {
           const late = monitor.lateEvents;
           const produced = monitor.add(input);
@@ -621,6 +682,11 @@ export class Pipeline {
     for (const { kind, monitor, result } of results) this.publish(kind, monitor, result);
     // After the results: a window that became the reference was first compared with the old one.
     for (const monitor of runtime.monitors) this.observeReference(monitor);
+    // A cluster source's closed windows are published, with the partition's progress, before the
+    // source reads on: a batch comes from one partition.
+    const partition = records[0]?.kafka?.partition;
+    if (runtime.cluster !== null && partition !== undefined)
+      await runtime.cluster.partitions.publish(partition);
     return { accepted, rejected: letters.length };
   }
 
@@ -715,6 +781,10 @@ export class Pipeline {
         `no monitor named ${showValue(name)}; monitors: ${[...this.monitors.keys()].join(", ")}`,
       );
     const { monitor, kind } = entry;
+    if (this.runtimes.some((r) => r.cluster !== null && r.monitors.includes(monitor)))
+      throw new UserError(
+        `monitor ${showValue(name)} reads a cluster source: every instance must compare with the same reference, so change its reference file and restart the instances`,
+      );
     if (monitor.setReference === undefined)
       throw new UserError(
         `monitor ${showValue(name)} (${kind.type}) has no reference that can be set while it runs`,
@@ -1004,6 +1074,7 @@ export class Pipeline {
       failure = error;
     }
     for (const runtime of this.runtimes) await runtime.source.stop();
+    for (const runtime of this.runtimes) await runtime.cluster?.stop();
     for (const sink of this.deadLetters.values()) {
       await sink.close().catch((error: unknown) => {
         this.options.log.warn("closing a dead-letter destination failed", { destination: sink.id, error });

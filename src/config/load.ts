@@ -8,6 +8,7 @@ import { endpointProblems } from "../io/endpoint.js";
 import { lineOf, parseYaml, readText } from "../io/yaml.js";
 import { monitorKinds, monitorSchemas } from "../monitors/registry.js";
 import { sourceKind, sources as sourceKinds } from "../sources/registry.js";
+import { clusterProblems } from "./cluster.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { configSchemaWith } from "./schema.js";
 import type { Config, SourceConfig } from "./types.js";
@@ -202,6 +203,7 @@ function crossCheck(config: Config, resolvePath: (p: string) => string): ConfigP
     const kind = Object.hasOwn(monitorKinds, monitor.type) ? monitorKinds[monitor.type] : undefined;
     problems.push(...(kind?.problems?.(monitor, { config, resolvePath, path: `/monitors/${name}` }) ?? []));
   }
+  problems.push(...clusterProblems(config));
   return problems;
 }
 

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { validate as validateCron } from "node-cron";
 import { alertsSchemaOf } from "../alerts/schema.js";
-import { showValue, UserError } from "../errors.js";
+import { type ConfigProblem, showValue, UserError } from "../errors.js";
 import type { Metrics } from "../metrics/metrics.js";
 import { adaptMonitor } from "../monitors/adapt.js";
 import { sourcesOfFeatures } from "../monitors/features.js";
@@ -16,9 +16,16 @@ import type {
   ReferenceSource,
   RestoreState,
 } from "../monitors/types.js";
+import type { ClosedWindow } from "../windows/window.js";
 import { driftConfigSchema } from "./config.js";
 import { SKETCH_TESTS } from "./evaluate.js";
-import { checkDriftMonitorState, DriftMonitor, type DriftMonitorState, type DriftResult } from "./monitor.js";
+import {
+  checkDriftMonitorState,
+  DriftMonitor,
+  type DriftMonitorState,
+  type DriftResult,
+  featureSpecs,
+} from "./monitor.js";
 import { loadReference, loadSegmentedReference } from "./reference.js";
 import { driftAlertRules } from "./rules.js";
 import type { DriftScope } from "./scope.js";
@@ -167,6 +174,29 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
     return problems;
   },
 
+  clusterProblems(config, path) {
+    const problems: ConfigProblem[] = [];
+    const why = "on a cluster source";
+    if (config.segment_by !== undefined)
+      problems.push({ path: `${path}/segment_by`, message: `segmented monitors cannot run ${why} yet` });
+    if (config.reference.type !== "file" && config.reference.type !== "profile")
+      problems.push({
+        path: `${path}/reference/type`,
+        message: `${why} every instance must compare with the same reference: use a file or a profile (got ${showValue(config.reference.type)})`,
+      });
+    if (config.window.type !== "tumbling" || !("events" in config.window))
+      problems.push({
+        path: `${path}/window`,
+        message: `${why} windows are counted per partition (cluster.count_windows: per_partition): use type: tumbling with events`,
+      });
+    if (config.schedule !== undefined)
+      problems.push({
+        path: `${path}/schedule`,
+        message: `${why} no instance holds the whole open window, so it cannot be evaluated on a schedule`,
+      });
+    return problems;
+  },
+
   async create(context, name, config, restore: RestoreState<DriftMonitorState>) {
     const used = config.features;
     // A segmented monitor's state also depends on its segment feature.
@@ -213,6 +243,17 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
           position: input.position,
           id: monitor.idOf(input.event),
         }),
+      // Count windows of a file or profile reference merge exactly; the config loader refuses the rest on a cluster source.
+      ...(config.window.type === "tumbling" && "events" in config.window
+        ? {
+            cluster: {
+              specs: featureSpecs(config, kinds),
+              events: config.window.events,
+              idOf: (event: unknown) => monitor.idOf(event),
+              judge: (window: ClosedWindow) => monitor.judge(window),
+            },
+          }
+        : {}),
       ...(schedule === undefined
         ? {}
         : {

@@ -412,6 +412,14 @@ export class DriftMonitor {
   }
 
   /**
+   * Judges a window built elsewhere (merged from every partition's by a cluster's merger) as if
+   * this monitor's own windower had closed it.
+   */
+  judge(window: ClosedWindow): DriftResult[] {
+    return this.closed([window]);
+  }
+
+  /**
    * Whether a window can be compared now; a rolling reference is (re)built from its windows
    * here, once it has all of them.
    */

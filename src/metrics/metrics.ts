@@ -346,6 +346,66 @@ export class Metrics {
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
+  readonly clusterPartitionsOwned = new Gauge({
+    name: "driftwatch_cluster_partitions_owned",
+    help: "Partitions of a cluster source this instance owns (builds windows for).",
+    labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterPartialsPublishedTotal = new Counter({
+    name: "driftwatch_cluster_partials_published_total",
+    help: "Window partials this instance published to the state topic (one per monitor, window and partition).",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterPartialBytes = new Gauge({
+    name: "driftwatch_cluster_partial_bytes",
+    help: "Size of the last window partial this instance published, in bytes.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterTransactionsTotal = new Counter({
+    name: "driftwatch_cluster_transactions_total",
+    help: "Kafka transactions of a cluster source's partitions (windows or dead letters with their progress), by outcome (ok, failed: retried).",
+    labelNames: ["source", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterLeader = new Gauge({
+    name: "driftwatch_cluster_leader",
+    help: "1 on the instance that merges the cluster's windows (and exports the global results), 0 on the others.",
+    labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterWindowsTotal = new Counter({
+    name: "driftwatch_cluster_windows_total",
+    help: "Cluster windows the merger finished, by outcome (evaluated; skipped: a partial undecodable or from another config).",
+    labelNames: ["monitor", "outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterPartialsRejectedTotal = new Counter({
+    name: "driftwatch_cluster_partials_rejected_total",
+    help: "State-topic records the merger could not use, by reason (undecodable, stale_config: another config's partial, late: a window already merged, unknown_monitor).",
+    labelNames: ["source", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterWindowsWaiting = new Gauge({
+    name: "driftwatch_cluster_windows_waiting",
+    help: "On the merger: windows of a monitor with some partials in but not all (a merger falling behind, or partitions lagging).",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterPartitionsWaiting = new Gauge({
+    name: "driftwatch_cluster_partitions_waiting",
+    help: "On the merger: partitions whose partial of a monitor's next window has not arrived.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterMergeLagSeconds = new Gauge({
+    name: "driftwatch_cluster_merge_lag_seconds",
+    help: "On the merger: from the last partial of a window being published to the window's global result, for the last window.",
+    labelNames: ["monitor"] as const,
+    registers: [this.registry],
+  });
   readonly offsetCommitsTotal = new Counter({
     name: "driftwatch_offset_commits_total",
     help: "Offset commits to Kafka after a checkpoint, by outcome (ok, failed).",

@@ -24,7 +24,16 @@ export function adaptMonitor<S, R>(
   monitor: Adaptable<S, R>,
   own: Pick<
     Monitor<S, R>,
-    "name" | "sources" | "add" | "endBatch" | "settle" | "observe" | "schedule" | "screen" | "setReference"
+    | "name"
+    | "sources"
+    | "add"
+    | "endBatch"
+    | "settle"
+    | "observe"
+    | "schedule"
+    | "screen"
+    | "setReference"
+    | "cluster"
   >,
 ): Monitor<S, R> {
   return {

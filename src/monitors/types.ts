@@ -3,6 +3,8 @@ import type { Config } from "../config/types.js";
 import type { ConfigProblem } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { FeatureSpec } from "../windows/feature-state.js";
+import type { ClosedWindow } from "../windows/window.js";
 
 /** What a kind's factory may use while it builds a monitor: what the pipeline's `build` had. */
 export interface MonitorContext {
@@ -116,6 +118,27 @@ export interface Monitor<S = unknown, R = unknown> {
    * monitors that screen see it.
    */
   screen?(event: unknown): Rejection | null;
+  /**
+   * How it runs on a cluster source (several instances in one consumer group, one verdict per
+   * window): absent for a monitor that cannot, whose config the loader then refuses there.
+   */
+  readonly cluster?: ClusterWindows<R>;
+}
+
+/**
+ * A monitor's windows on a cluster source: each partition's events fill windows of their own,
+ * built with these specs by whichever instance owns the partition; the window merged from every
+ * partition's of the same index is judged once, by the instance that merges.
+ */
+export interface ClusterWindows<R> {
+  /** What a window keeps of each feature (mergeable states). */
+  readonly specs: Readonly<Record<string, FeatureSpec>>;
+  /** Events of one partition in each of its windows (the cluster's window holds this × partitions). */
+  readonly events: number;
+  /** The event's id for a window's samples, or null. */
+  idOf(event: unknown): string | null;
+  /** Judges the window merged from every partition's: the results a single instance would give. */
+  judge(window: ClosedWindow): readonly R[];
 }
 
 /**
@@ -144,6 +167,12 @@ export interface MonitorKind<C = never, S = unknown, R = unknown> {
    * loader runs them after the schema, also on a config the schema refused: read defensively.
    */
   problems?(config: C, context: ProblemContext): readonly ConfigProblem[];
+  /**
+   * Present when its monitors can read a cluster source (`cluster` on a kafka source): what in a
+   * config entry keeps one from merging across partitions, each problem with its JSON path
+   * (prefixed with `path`). The monitor it builds then has `cluster`.
+   */
+  clusterProblems?(config: C, path: string): readonly ConfigProblem[];
   /** Builds a running monitor, from the state saved under the same identity when there is one. */
   create(context: MonitorContext, name: string, config: C, restore: RestoreState<S>): Promise<Monitor<S, R>>;
   /** Checks a checkpointed state's shape; throws a `StateShapeError` naming the JSON path. */

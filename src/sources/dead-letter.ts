@@ -305,6 +305,34 @@ export class FileDeadLetter implements DeadLetterSink {
   }
 }
 
+/**
+ * A letter as a Kafka message: the event's original bytes and key, the reason in headers
+ * (`driftwatch-reason`, `driftwatch-detail`, `driftwatch-source`, and the original topic,
+ * partition and offset).
+ */
+export function letterMessage(l: DeadLetter): {
+  key: Buffer | null;
+  value: Buffer;
+  headers: Record<string, string>;
+} {
+  return {
+    key: l.record.kafka?.key ?? null,
+    value: typeof l.record.value === "string" ? Buffer.from(l.record.value) : l.record.value,
+    headers: {
+      "driftwatch-source": l.source,
+      "driftwatch-reason": l.reason,
+      "driftwatch-detail": l.detail,
+      ...(l.record.kafka
+        ? {
+            "driftwatch-topic": l.record.kafka.topic,
+            "driftwatch-partition": String(l.record.kafka.partition),
+            "driftwatch-offset": l.record.kafka.offset,
+          }
+        : {}),
+    },
+  };
+}
+
 /** How a Kafka dead letter keeps its letters exactly once across restarts. */
 export interface KafkaDeadLetterOptions {
   /** Stable for one instance (state dir and host), distinct between instances. */
@@ -447,26 +475,7 @@ export class KafkaDeadLetter implements DeadLetterSink {
     }
     const transaction = await producer.transaction();
     try {
-      await transaction.send({
-        topic: this.topic,
-        acks: -1,
-        messages: fresh.map((l) => ({
-          key: l.record.kafka?.key ?? null,
-          value: typeof l.record.value === "string" ? Buffer.from(l.record.value) : l.record.value,
-          headers: {
-            "driftwatch-source": l.source,
-            "driftwatch-reason": l.reason,
-            "driftwatch-detail": l.detail,
-            ...(l.record.kafka
-              ? {
-                  "driftwatch-topic": l.record.kafka.topic,
-                  "driftwatch-partition": String(l.record.kafka.partition),
-                  "driftwatch-offset": l.record.kafka.offset,
-                }
-              : {}),
-          },
-        })),
-      });
+      await transaction.send({ topic: this.topic, acks: -1, messages: fresh.map(letterMessage) });
       if (next.size > 0) {
         const topics = new Map<string, { partition: number; offset: string }[]>();
         for (const { topic, partition, offset } of next.values())

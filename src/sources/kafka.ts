@@ -6,6 +6,7 @@ import { kafkaClient } from "./kafka-client.js";
 import {
   type BatchHandler,
   DEFAULT_STALL_TIMEOUT_SECS,
+  type PartitionHooks,
   type Source,
   type SourceHealth,
   type SourceRecord,
@@ -70,6 +71,7 @@ export class KafkaSource implements Source {
     private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly now: () => number = Date.now,
+    private readonly hooks?: PartitionHooks,
   ) {
     this.stallMs = (config.stall_timeout_secs ?? DEFAULT_STALL_TIMEOUT_SECS) * 1000;
   }
@@ -135,6 +137,8 @@ export class KafkaSource implements Source {
         group: payload.groupId,
         assignment: payload.memberAssignment,
       });
+      // Before the seeks: partitions revoked lose their positions, new ones get theirs once ready.
+      this.hooks?.assigned(this.config.topic, payload.memberAssignment[this.config.topic] ?? []);
       for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
         for (const partition of partitions) {
           const next = positions[partitionKey(topic, partition)];
@@ -168,6 +172,8 @@ export class KafkaSource implements Source {
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         if (this.draining || !isRunning() || isStale()) return;
         const work = (async () => {
+          // A partition another instance owned waits until its state is taken over.
+          if (this.hooks !== undefined && !(await this.hooks.ready(batch.topic, batch.partition))) return;
           const key = partitionKey(batch.topic, batch.partition);
           const records: SourceRecord[] = [];
           for (const message of batch.messages) {
@@ -227,7 +233,7 @@ export class KafkaSource implements Source {
   }
 
   async commit(positions: Readonly<Record<string, number>>): Promise<void> {
-    if (this.consumer === null || !this.joined) return;
+    if (this.consumer === null || !this.joined || this.hooks?.commitsOffsets === false) return;
     const offsets = Object.entries(positions).map(([key, next]) => {
       const slash = key.lastIndexOf("/");
       return { topic: key.slice(0, slash), partition: Number(key.slice(slash + 1)), offset: String(next) };

@@ -10,7 +10,7 @@ import { HttpSource } from "./http.js";
 import { KafkaSource } from "./kafka.js";
 import { type KafkaConnection, securityProblems } from "./kafka-security.js";
 import { fileSchema, httpSchema, kafkaSchema } from "./schema.js";
-import type { Source } from "./source.js";
+import type { PartitionHooks, Source } from "./source.js";
 
 /** What a source's factory may use besides its own config. */
 export interface SourceContext {
@@ -21,6 +21,8 @@ export interface SourceContext {
   readonly metrics: Metrics;
   /** Now in ms; a test may run its own clock. */
   readonly clock: () => number;
+  /** For a source whose partitions' state is owned elsewhere (a cluster source). */
+  readonly partitions?: PartitionHooks;
 }
 
 /** The Kafka cluster a source reads, on which a dead-letter topic is produced (with the same security). */
@@ -66,8 +68,8 @@ const kafka: SourceKind<KafkaSourceConfig> = {
   name: "kafka",
   schema: kafkaSchema,
   example: { type: "kafka", brokers: ["localhost:9092"], topic: "predictions", group_id: "driftwatch" },
-  create: (name, config, { resolvePath, log, metrics, clock }) =>
-    new KafkaSource(name, config, resolvePath, log, metrics, clock),
+  create: (name, config, { resolvePath, log, metrics, clock, partitions }) =>
+    new KafkaSource(name, config, resolvePath, log, metrics, clock, partitions),
   finite: false,
   commitsOffsets: true,
   decoder: (config) => config.format ?? DEFAULT_DECODER,

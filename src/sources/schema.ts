@@ -216,6 +216,38 @@ export const kafkaSchema = {
     },
     tls,
     sasl,
+    cluster: {
+      type: "object",
+      additionalProperties: false,
+      required: ["count_windows"],
+      description:
+        "several instances in this consumer group, one verdict per window: each instance builds window partials of its partitions and publishes them to a state topic in Kafka transactions; one instance, elected through Kafka, merges them (see README, Scaling out)",
+      properties: {
+        count_windows: {
+          const: "per_partition",
+          description:
+            "what a count window of `events` means here: each partition's windows hold `events` of its events, and the cluster's window N is every partition's window N merged (events × partitions events)",
+        },
+        state_topic: {
+          type: "string",
+          minLength: 1,
+          description:
+            "compacted topic of window partials and merge marks (default GROUP_ID.driftwatch-state)",
+        },
+        results_topic: {
+          type: "string",
+          minLength: 1,
+          description:
+            "topic each window's global result is written to (default GROUP_ID.driftwatch-results)",
+        },
+        leader_topic: {
+          type: "string",
+          minLength: 1,
+          description:
+            "one-partition topic whose partition 0's owner in group GROUP_ID.driftwatch-leader merges (default GROUP_ID.driftwatch-leader)",
+        },
+      },
+    },
     ...decoderKeys,
     ...sourceCommon,
   },

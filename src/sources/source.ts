@@ -74,3 +74,16 @@ export interface Source {
    */
   health?(now: number): SourceHealth;
 }
+
+/**
+ * What a partitioned source tells the owner of its partitions' state (a cluster source) and waits
+ * for: the partitions the group assigned, and before each batch that its partition can take events.
+ */
+export interface PartitionHooks {
+  /** Called with every assignment (a partition missing from it was revoked). */
+  assigned(topic: string, partitions: readonly number[]): void;
+  /** Resolves to false when the batch's partition is no longer this instance's (the batch is dropped). */
+  ready(topic: string, partition: number): Promise<boolean>;
+  /** False when offsets are committed by the owner (in its transactions), not after checkpoints. */
+  readonly commitsOffsets: boolean;
+}

@@ -1,0 +1,313 @@
+import { strict as assert } from "node:assert";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
+import { type Daemon, killAllDaemons, poll, startDaemon } from "../support/daemon.js";
+import { createTopic, type KafkaBroker, startKafka } from "../support/kafka.js";
+
+const PARTITIONS = 6;
+/** Events of one partition in each of its windows. */
+const PER_PARTITION = 200;
+const WINDOWS = 8;
+const RESTART_MS = 45_000;
+const RESULT_MS = 60_000;
+
+/** A small seeded generator (mulberry32), so every run sends the same stream. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Message {
+  readonly partition: number;
+  readonly value: Buffer;
+  readonly valid: boolean;
+}
+
+/**
+ * Each partition's stream: WINDOWS × PER_PARTITION valid events, with a malformed or
+ * schema-violating one every so often. From window 4 on, x drifts upwards in partitions 0 and 1
+ * only: a verdict over some partitions would differ from the cluster's.
+ */
+function streamOf(partition: number): Message[] {
+  const next = random(1000 + partition);
+  const out: Message[] = [];
+  for (let i = 0; i < WINDOWS * PER_PARTITION; i++) {
+    if (i % 53 === 7) out.push({ partition, value: Buffer.from(`{"x":${i},`), valid: false });
+    if (i % 71 === 3)
+      out.push({ partition, value: Buffer.from(JSON.stringify({ x: "text", c: "a" })), valid: false });
+    const shift = i >= 4 * PER_PARTITION && partition < 2 ? 0.8 : 0;
+    const x = Math.round((next() + next() + next() - 1.5 + shift) * 1e6) / 1e6;
+    const c = ["a", "b", "c"][Math.floor(next() * (shift > 0 ? 2 : 3))];
+    out.push({ partition, value: Buffer.from(JSON.stringify({ x, c })), valid: true });
+  }
+  return out;
+}
+
+const STREAMS = Array.from({ length: PARTITIONS }, (_, p) => streamOf(p));
+const REJECTED = STREAMS.flat().filter((m) => !m.valid).length;
+
+/** A global result as the results topic carries it, without its evaluation time. */
+interface Result {
+  readonly monitor: string;
+  readonly window: number;
+  readonly result: Record<string, unknown>;
+}
+
+describe("cluster: several instances in one group, one verdict per window", () => {
+  let kafka: KafkaBroker | undefined;
+  let client: Kafka;
+  let admin: Admin | undefined;
+  let producer: Producer | undefined;
+  let work = "";
+
+  before(async function () {
+    this.timeout(6 * 60_000);
+    assert.ok(existsSync("dist/cli/main.js"), "run `npm run build` first (npm test does)");
+    kafka = await startKafka();
+    client = new Kafka({ clientId: "cluster-test", brokers: kafka.brokers, logLevel: logLevel.WARN });
+    admin = client.admin();
+    await admin.connect();
+    producer = client.producer();
+    await producer.connect();
+    work = mkdtempSync(join(tmpdir(), "driftwatch-cluster-"));
+    for (const topic of ["one.in", "many.in"]) await createTopic(kafka.brokers, topic, PARTITIONS);
+  });
+
+  afterEach(async () => {
+    await killAllDaemons();
+  });
+
+  after(async function () {
+    this.timeout(90_000);
+    await killAllDaemons();
+    await producer?.disconnect().catch(() => undefined);
+    await admin?.disconnect().catch(() => undefined);
+    await kafka?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  /**
+   * Produces to `topic` each partition's messages from its window `fromWindow` to `toWindow`
+   * (fractions allowed), invalid messages going with the valid event they precede.
+   */
+  async function produce(topic: string, fromWindow: number, toWindow: number): Promise<void> {
+    for (const stream of STREAMS) {
+      // Message indices of the valid events that begin the windows, so that letters go with their window.
+      const validAt: number[] = [];
+      stream.forEach((m, i) => {
+        if (m.valid) validAt.push(i);
+      });
+      const start = fromWindow === 0 ? 0 : validAt[Math.round(fromWindow * PER_PARTITION)];
+      const end = toWindow >= WINDOWS ? stream.length : validAt[Math.round(toWindow * PER_PARTITION)];
+      const slice = stream.slice(start, end);
+      for (let i = 0; i < slice.length; i += 500)
+        await producer?.send({
+          topic,
+          acks: -1,
+          messages: slice.slice(i, i + 500).map((m) => ({ partition: m.partition, value: m.value })),
+        });
+    }
+  }
+
+  function configFor(group: string): string {
+    const dir = mkdtempSync(join(work, `${group}-`));
+    writeFileSync(
+      join(dir, "schema.json"),
+      JSON.stringify({ type: "object", properties: { x: { type: "number" } } }),
+    );
+    const ref = random(7);
+    const rows = Array.from(
+      { length: 600 },
+      () =>
+        `${Math.round((ref() + ref() + ref() - 1.5) * 1e6) / 1e6},${["a", "b", "c"][Math.floor(ref() * 3)]}`,
+    );
+    writeFileSync(join(dir, "reference.csv"), `x,c\n${rows.join("\n")}\n`);
+    const config = join(dir, "driftwatch.yaml");
+    writeFileSync(
+      config,
+      [
+        "sources:",
+        "  s:",
+        "    type: kafka",
+        `    brokers: [${kafka?.brokers.join(", ")}]`,
+        `    topic: ${group}.in`,
+        `    group_id: ${group}`,
+        "    session_timeout_secs: 6",
+        "    schema: schema.json",
+        `    dead_letter: { topic: ${group}.dlq }`,
+        "    cluster: { count_windows: per_partition }",
+        "features:",
+        "  x: { source: s, path: /x, type: numeric }",
+        "  c: { source: s, path: /c, type: categorical }",
+        "monitors:",
+        `  d: { type: drift, features: [x, c], reference: { type: file, path: reference.csv }, window: { type: tumbling, events: ${PER_PARTITION} } }`,
+        "state: { dir: state, checkpoint_interval_secs: 1 }",
+        "",
+      ].join("\n"),
+    );
+    return config;
+  }
+
+  /** Every record of a topic a read_committed consumer sees, once their number stops growing. */
+  async function readTopic(topic: string, expected: number): Promise<{ key: string; value: Buffer }[]> {
+    const records: { key: string; value: Buffer }[] = [];
+    const consumer = client.consumer({ groupId: `verify-${topic}-${Date.now()}`, readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        records.push({ key: message.key?.toString() ?? "", value: message.value ?? Buffer.alloc(0) });
+      },
+    });
+    let seen = -1;
+    await poll(
+      async () => {
+        const settled = records.length >= expected && records.length === seen;
+        seen = records.length;
+        return settled ? true : undefined;
+      },
+      RESULT_MS,
+      () => `${expected} records on ${topic} (${records.length} so far)`,
+      3000,
+    );
+    await consumer.disconnect();
+    return records;
+  }
+
+  const results = async (group: string): Promise<Result[]> =>
+    (await readTopic(`${group}.driftwatch-results`, WINDOWS)).map((r) => {
+      const parsed = JSON.parse(r.value.toString()) as Result;
+      const { duration_secs: _d, ...result } = parsed.result;
+      return { monitor: parsed.monitor, window: parsed.window, result };
+    });
+
+  /** Follows a group's results topic from the start, read-committed. */
+  async function follow(group: string) {
+    const seen: Result[] = [];
+    const consumer = client.consumer({ groupId: `follow-${group}-${Date.now()}`, readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [`${group}.driftwatch-results`], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const parsed = JSON.parse(message.value?.toString() ?? "") as Result;
+        const { duration_secs: _d, ...result } = parsed.result;
+        seen.push({ monitor: parsed.monitor, window: parsed.window, result });
+      },
+    });
+    return {
+      seen,
+      /** Waits until window `index` has its result. */
+      until: (index: number, daemons: readonly Daemon[]) =>
+        poll(
+          async () => (seen.some((r) => r.window === index) ? true : undefined),
+          RESULT_MS,
+          () =>
+            `the result of window ${index} (have ${seen.map((r) => r.window).join(",")})\n${daemons.map((d) => `--- ${d.label}:\n${d.logTail(20)}`).join("\n")}`,
+          200,
+        ),
+      stop: () => consumer.disconnect(),
+    };
+  }
+
+  it("gives the windows of one uninterrupted instance across kill -9, a new instance and a removed one", async function () {
+    this.timeout(10 * 60_000);
+    // One instance over the whole stream: the results to match.
+    await produce("one.in", 0, WINDOWS);
+    const one = await startDaemon({
+      config: configFor("one"),
+      stateDir: join(work, "one-state"),
+      label: "one",
+    });
+    await one.waitReady(RESTART_MS);
+    const expected = (await results("one")).map(
+      (r) => JSON.parse(JSON.stringify(r).replaceAll("one.in/", "many.in/")) as Result,
+    );
+    await one.stop();
+    assert.equal(expected.length, WINDOWS, "one result per window");
+    assert.ok(
+      expected.some((r) => (r.result.evaluation as { dataset: { drift: boolean } }).dataset.drift),
+      "the stream drifts",
+    );
+
+    // Three instances of another group, on a topic that gets the same stream in stages.
+    const config = configFor("many");
+    const stateOf = (n: number) => {
+      const dir = join(work, `many-${n}`);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    };
+    const start = async (n: number) => {
+      const d = await startDaemon({ config, stateDir: stateOf(n), label: `instance ${n}` });
+      await d.waitReady(RESTART_MS);
+      return d;
+    };
+    const instances = [await start(1), await start(2), await start(3)];
+    // The first instance created the cluster's topics.
+    const results$ = await follow("many");
+    /** The instance that merges now (its leader gauge), once one does. */
+    const leader = async (among: readonly Daemon[]) =>
+      poll(
+        async () => {
+          for (const d of among)
+            if (
+              (await d.scrape().catch(() => null))?.value("driftwatch_cluster_leader", { source: "s" }) === 1
+            )
+              return d;
+          return undefined;
+        },
+        RESTART_MS,
+        () => "an instance leading the merges",
+        200,
+      );
+    // Halfway through window 3: every partition's window 3 is open when the merger dies.
+    await produce("many.in", 0, 3.5);
+    await results$.until(2, instances);
+    const first = await leader(instances);
+    await first.kill();
+    const rest = instances.filter((d) => d !== first);
+    await produce("many.in", 3.5, 5.5);
+    const fourth = await start(4);
+    rest.push(fourth);
+    await results$.until(4, rest);
+    // The merger again, removed cleanly this time.
+    const second = await leader(rest);
+    await second.stop();
+    const last = rest.filter((d) => d !== second);
+    await produce("many.in", 5.5, WINDOWS);
+    await results$.until(WINDOWS - 1, last);
+    // Partitions moved and were read again from their committed offsets, mid-stream.
+    const takeovers = [...rest, ...last]
+      .flatMap((d) => d.stderr.split("\n"))
+      .filter((line) => line.includes("partition taken over"))
+      .map((line) => Number(/resume_offset=(\d+)/.exec(line)?.[1] ?? -1));
+    assert.ok(
+      takeovers.some((offset) => offset > 0),
+      `some partition resumed mid-stream (resume offsets ${takeovers.join(", ")})`,
+    );
+    await new Promise((r) => setTimeout(r, 3000));
+    await results$.stop();
+    const got = results$.seen;
+    assert.deepEqual(
+      got.map((r) => r.window).sort((x, y) => x - y),
+      Array.from({ length: WINDOWS }, (_, i) => i),
+      "each window once",
+    );
+    for (const r of got)
+      assert.deepEqual(
+        r,
+        expected.find((e) => e.window === r.window),
+        `window ${r.window} as one instance gave it`,
+      );
+    const letters = await readTopic("many.dlq", REJECTED);
+    assert.equal(letters.length, REJECTED, "each rejected event once in the dead-letter topic");
+    await Promise.all(last.map((d) => d.stop()));
+  });
+});
