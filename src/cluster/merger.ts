@@ -2,18 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { Consumer, Kafka, Producer } from "kafkajs";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
-import { mergePanes, type Pane } from "../windows/window.js";
+import { mergePanes } from "../windows/window.js";
+import { MergeBook, type ReadyWindow, type Rejection } from "./book.js";
 import type { ClusterMonitor } from "./partitions.js";
-import {
-  BARRIER_KEY,
-  decodeStateRecord,
-  type MergeMark,
-  mergedKey,
-  type Partial,
-  parsePartialKey,
-  partialKey,
-  type StateRecord,
-} from "./records.js";
+import { BARRIER_KEY, decodeStateRecord, type MergeMark, mergedKey, partialKey } from "./records.js";
 
 /** Where the merger reads and writes. */
 export interface MergerTopics {
@@ -25,9 +17,6 @@ export interface MergerTopics {
   /** The one-partition topic whose partition 0's owner, in the group `GROUP.driftwatch-leader`, merges. */
   readonly leaderTopic: string;
 }
-
-/** A partial as the merger holds it, or why the one written for its place cannot be used. */
-type Piece = { readonly partial: Partial } | { readonly bad: string };
 
 /** A global result as the results topic carries it. */
 export interface ClusterResult {
@@ -58,11 +47,9 @@ export class Merger {
   /** Bumped on every change of leadership: work of an older term stops. */
   private term = 0;
   private leading: { term: number; producer: Producer; reader: Consumer } | null = null;
-  private readonly marks = new Map<string, number>();
-  private readonly pieces = new Map<string, Map<number, Map<number, Piece>>>();
+  private book: MergeBook | null = null;
   private readonly logged = new Set<string>();
   private readonly monitors: Map<string, ClusterMonitor>;
-  private partitions = 0;
   private caughtUp = false;
   private stopped = false;
   private merging: Promise<void> = Promise.resolve();
@@ -154,8 +141,8 @@ export class Merger {
       await init.abort();
       await admin.connect();
       const metadata = await admin.fetchTopicMetadata({ topics: [this.topics.topic] });
-      this.partitions = metadata.topics[0]?.partitions.length ?? 0;
-      if (this.partitions === 0) throw new Error(`topic ${this.topics.topic} has no partitions`);
+      const partitions = metadata.topics[0]?.partitions.length ?? 0;
+      if (partitions === 0) throw new Error(`topic ${this.topics.topic} has no partitions`);
       const nonce = randomUUID();
       const barrier = await producer.transaction();
       try {
@@ -175,8 +162,11 @@ export class Merger {
         await producer.disconnect().catch(() => {});
         return;
       }
-      this.marks.clear();
-      this.pieces.clear();
+      const book = new MergeBook(
+        new Map([...this.monitors.values()].map((m) => [m.name, m.identity])),
+        partitions,
+      );
+      this.book = book;
       this.caughtUp = false;
       reader = kafka.consumer({
         groupId: `${this.topics.group}.driftwatch-merger-${nonce}`,
@@ -196,13 +186,12 @@ export class Merger {
             if (record.type === "barrier" && record.barrier.nonce === nonce && !this.caughtUp) {
               this.caughtUp = true;
               this.log.info("merging the cluster's windows", {
-                partitions: this.partitions,
-                next: Object.fromEntries(
-                  [...this.monitors.keys()].map((m) => [m, (this.marks.get(m) ?? -1) + 1]),
-                ),
+                partitions,
+                next: Object.fromEntries([...this.monitors.keys()].map((m) => [m, book.next(m)])),
               });
             }
-            this.apply(record);
+            const rejection = book.apply(record);
+            if (rejection !== null) this.reject(rejection);
           }
           if (this.caughtUp) await this.mergeReady(term);
         },
@@ -217,62 +206,8 @@ export class Merger {
     }
   }
 
-  /** Takes in one record of the state topic. */
-  private apply(record: StateRecord): void {
-    switch (record.type) {
-      case "partial": {
-        const { partial } = record;
-        if (!this.monitors.has(partial.monitor)) {
-          this.reject("unknown_monitor", partial.monitor, partial.window, "no monitor of that name here");
-          return;
-        }
-        if (partial.window <= (this.marks.get(partial.monitor) ?? -1)) {
-          this.reject("late", partial.monitor, partial.window, "its window is merged already");
-          return;
-        }
-        this.place(partial.monitor, partial.window, partial.partition, { partial });
-        return;
-      }
-      case "bad": {
-        const place = parsePartialKey(record.key);
-        this.reject("undecodable", record.monitor ?? "?", place?.window ?? -1, record.why, record.key);
-        if (
-          place !== null &&
-          this.monitors.has(place.monitor) &&
-          place.window > (this.marks.get(place.monitor) ?? -1)
-        )
-          this.place(place.monitor, place.window, place.partition, {
-            bad: `partition ${place.partition}: ${record.why}`,
-          });
-        return;
-      }
-      case "tombstone": {
-        const place = parsePartialKey(record.key);
-        if (place !== null) this.pieces.get(place.monitor)?.get(place.window)?.delete(place.partition);
-        return;
-      }
-      case "merged": {
-        const { mark } = record;
-        this.marks.set(mark.monitor, Math.max(this.marks.get(mark.monitor) ?? -1, mark.window));
-        const windows = this.pieces.get(mark.monitor);
-        for (const window of windows?.keys() ?? []) if (window <= mark.window) windows?.delete(window);
-        return;
-      }
-      case "barrier":
-        return;
-    }
-  }
-
-  private place(monitor: string, window: number, partition: number, piece: Piece): void {
-    const windows = this.pieces.get(monitor) ?? new Map<number, Map<number, Piece>>();
-    this.pieces.set(monitor, windows);
-    const parts = windows.get(window) ?? new Map<number, Piece>();
-    windows.set(window, parts);
-    parts.set(partition, piece);
-  }
-
   /** Counts a record the merger cannot use, and logs it once per monitor, window and reason. */
-  private reject(reason: string, monitor: string, window: number, why: string, key?: string): void {
+  private reject({ reason, monitor, window, why, key }: Rejection): void {
     this.metrics.clusterPartialsRejectedTotal.inc({ source: this.source, reason });
     const once = `${reason}/${monitor}/${window}`;
     if (this.logged.has(once)) return;
@@ -283,67 +218,52 @@ export class Merger {
   /** Merges every monitor's windows whose partials are all in, in window order; one monitor never waits on another. */
   private mergeReady(term: number): Promise<void> {
     this.merging = this.merging.then(async () => {
+      const book = this.book;
+      if (book === null) return;
       for (const monitor of this.monitors.values()) {
         while (this.term === term && this.leading !== null) {
-          const next = (this.marks.get(monitor.name) ?? -1) + 1;
-          const parts = this.pieces.get(monitor.name)?.get(next);
-          if (parts === undefined || parts.size < this.partitions) break;
-          await this.mergeWindow(term, monitor, next, parts);
+          const ready = book.ready(monitor.name);
+          if (ready === null) break;
+          if (!(await this.mergeWindow(term, book, monitor, ready))) break;
         }
-        this.observe(monitor.name);
+        const waiting = book.waiting(monitor.name);
+        this.metrics.clusterWindowsWaiting.set({ monitor: monitor.name }, waiting.windows);
+        this.metrics.clusterPartitionsWaiting.set({ monitor: monitor.name }, waiting.partitions);
       }
     });
     return this.merging;
   }
 
-  /** Exports how far a monitor's merging is behind its partitions. */
-  private observe(monitor: string): void {
-    const windows = this.pieces.get(monitor);
-    const next = (this.marks.get(monitor) ?? -1) + 1;
-    this.metrics.clusterWindowsWaiting.set({ monitor }, windows?.size ?? 0);
-    this.metrics.clusterPartitionsWaiting.set({ monitor }, this.partitions - (windows?.get(next)?.size ?? 0));
-  }
-
+  /** Judges a ready window (or skips it) and commits the outcome; false when the term ended instead. */
   private async mergeWindow(
     term: number,
+    book: MergeBook,
     monitor: ClusterMonitor,
-    window: number,
-    parts: Map<number, Piece>,
-  ): Promise<void> {
-    const ordered = [...parts].sort(([a], [b]) => a - b).map(([, piece]) => piece);
-    let skipped: string | null = null;
-    for (const piece of ordered) {
-      if ("bad" in piece) skipped = piece.bad;
-      else if (piece.partial.identity !== monitor.identity)
-        skipped = `partition ${piece.partial.partition}'s partial is from another config of the monitor`;
-      if (skipped !== null) break;
-    }
+    ready: ReadyWindow,
+  ): Promise<boolean> {
+    const { window } = ready;
     const results: unknown[] = [];
     let lastPublished = 0;
-    if (skipped === null) {
-      const panes: Pane[] = [];
-      for (const piece of ordered) {
-        const { partial } = piece as { partial: Partial };
-        panes.push(partial.pane);
-        lastPublished = Math.max(lastPublished, partial.published_at);
-      }
-      const merged = mergePanes(panes, monitor.windows.specs as Record<string, never>);
+    if (ready.outcome === "evaluated") {
+      for (const partial of ready.partials) lastPublished = Math.max(lastPublished, partial.published_at);
+      const merged = mergePanes(
+        ready.partials.map((p) => p.pane),
+        monitor.windows.specs as Record<string, never>,
+      );
       results.push(...monitor.windows.judge({ index: window, ...merged }));
     } else {
-      for (const piece of ordered)
-        if ("partial" in piece && piece.partial.identity !== monitor.identity)
-          this.reject("stale_config", monitor.name, window, skipped);
-      this.log.warn("cluster window skipped", { monitor: monitor.name, window, why: skipped });
+      for (const rejection of ready.stale) this.reject(rejection);
+      this.log.warn("cluster window skipped", { monitor: monitor.name, window, why: ready.why });
     }
     const mark: MergeMark = {
       format: "driftwatch-merged",
       version: 1,
       monitor: monitor.name,
       window,
-      outcome: skipped === null ? "evaluated" : "skipped",
+      outcome: ready.outcome,
     };
     const leading = this.leading;
-    if (leading === null || leading.term !== term || this.term !== term) return;
+    if (leading === null || leading.term !== term || this.term !== term) return false;
     const transaction = await leading.producer.transaction();
     try {
       await transaction.send({
@@ -351,7 +271,10 @@ export class Merger {
         acks: -1,
         messages: [
           { key: mergedKey(monitor.name), value: JSON.stringify(mark) },
-          ...[...parts.keys()].map((p) => ({ key: partialKey(monitor.name, window, p), value: null })),
+          ...Array.from({ length: book.partitions }, (_, p) => ({
+            key: partialKey(monitor.name, window, p),
+            value: null,
+          })),
         ],
       });
       if (results.length > 0)
@@ -376,9 +299,9 @@ export class Merger {
       // still holds partition 0 it takes the role again, reading where the marks stand.
       this.resign(`a merge transaction failed: ${(error as Error).message.split("\n")[0]}`);
       if (!this.stopped) setTimeout(() => this.takeLead(), 1000).unref();
-      return;
+      return false;
     }
-    this.apply({ type: "merged", mark });
+    book.apply({ type: "merged", mark });
     this.metrics.clusterWindowsTotal.inc({ monitor: monitor.name, outcome: mark.outcome });
     if (lastPublished > 0)
       this.metrics.clusterMergeLagSeconds.set(
@@ -386,6 +309,7 @@ export class Merger {
         Math.max(0, this.now() - lastPublished) / 1000,
       );
     for (const result of results) this.publish(monitor.name, result);
+    return true;
   }
 
   /**

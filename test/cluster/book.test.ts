@@ -1,0 +1,154 @@
+import { strict as assert } from "node:assert";
+import { MergeBook } from "../../src/cluster/book.js";
+import { decodeProgress, decodeStateRecord, encodeProgress, partialKey } from "../../src/cluster/records.js";
+
+/** A partial as an instance publishes it: one numeric feature x with `values`. */
+function partial(monitor: string, window: number, partition: number, values: number[], identity = "id-1") {
+  return {
+    format: "driftwatch-partial",
+    version: 1,
+    identity,
+    monitor,
+    window,
+    topic: "t",
+    partition,
+    pane: {
+      start: null,
+      end: null,
+      events: values.length,
+      first_time: null,
+      last_time: null,
+      features: { x: { kind: "numeric", values, missing: 0, invalid: 0 } },
+      offsets: { [`t/${partition}`]: [0, values.length - 1] },
+      sample_ids: [],
+    },
+    published_at: 1,
+  };
+}
+
+const record = (key: string, value: unknown) =>
+  decodeStateRecord(
+    key,
+    value === null ? null : Buffer.from(typeof value === "string" ? value : JSON.stringify(value)),
+  );
+const put = (book: MergeBook, p: ReturnType<typeof partial>) =>
+  book.apply(record(partialKey(p.monitor, p.window, p.partition), p));
+
+describe("cluster merge book", () => {
+  const identities = new Map([
+    ["d", "id-1"],
+    ["e", "id-1"],
+  ]);
+
+  it("has a window ready once every partition's partial is in, in partition order", () => {
+    const book = new MergeBook(identities, 3);
+    assert.equal(put(book, partial("d", 0, 2, [3])), null);
+    assert.equal(put(book, partial("d", 0, 0, [1])), null);
+    assert.equal(book.ready("d"), null, "partition 1 missing");
+    assert.deepEqual(book.waiting("d"), { windows: 1, partitions: 1 });
+    put(book, partial("d", 0, 1, [2]));
+    const ready = book.ready("d");
+    assert.equal(ready?.outcome, "evaluated");
+    assert.deepEqual(ready?.outcome === "evaluated" ? ready.partials.map((p) => p.partition) : [], [0, 1, 2]);
+  });
+
+  it("merges windows in order: a later window waits for the one before", () => {
+    const book = new MergeBook(identities, 1);
+    put(book, partial("d", 1, 0, [1]));
+    assert.equal(book.ready("d"), null);
+    put(book, partial("d", 0, 0, [1]));
+    assert.equal(book.ready("d")?.window, 0);
+    book.apply(
+      record("merged/d", {
+        format: "driftwatch-merged",
+        version: 1,
+        monitor: "d",
+        window: 0,
+        outcome: "evaluated",
+      }),
+    );
+    assert.equal(book.ready("d")?.window, 1);
+  });
+
+  it("skips a window one of whose partials cannot be read, and one with another config's partial, saying why", () => {
+    const book = new MergeBook(identities, 2);
+    put(book, partial("d", 0, 0, [1]));
+    const rejection = book.apply(record(partialKey("d", 0, 1), "{not json"));
+    assert.equal(rejection?.reason, "undecodable");
+    assert.equal(rejection?.monitor, "d");
+    assert.equal(rejection?.window, 0);
+    const skipped = book.ready("d");
+    assert.equal(skipped?.outcome, "skipped");
+    assert.match(
+      skipped?.outcome === "skipped" ? skipped.why : "",
+      /partition 1's partial cannot be read: not JSON/,
+    );
+
+    put(book, partial("e", 0, 0, [1]));
+    put(book, partial("e", 0, 1, [1], "id-0"));
+    const stale = book.ready("e");
+    assert.equal(stale?.outcome, "skipped");
+    assert.deepEqual(stale?.outcome === "skipped" ? stale.stale.map((r) => r.reason) : [], ["stale_config"]);
+  });
+
+  it("lets the last record of a place win, as compaction keeps it", () => {
+    const book = new MergeBook(identities, 1);
+    book.apply(record(partialKey("d", 0, 0), "garbage"));
+    put(book, partial("d", 0, 0, [1]));
+    assert.equal(book.ready("d")?.outcome, "evaluated", "a good partial written after a bad one");
+    book.apply(record(partialKey("d", 0, 0), null));
+    assert.equal(book.ready("d"), null, "a tombstone takes it away");
+  });
+
+  it("counts what it cannot use and keeps the other monitors going", () => {
+    const book = new MergeBook(identities, 1);
+    assert.equal(put(book, partial("gone", 0, 0, [1]))?.reason, "unknown_monitor");
+    book.apply(
+      record("merged/d", {
+        format: "driftwatch-merged",
+        version: 1,
+        monitor: "d",
+        window: 3,
+        outcome: "evaluated",
+      }),
+    );
+    assert.equal(put(book, partial("d", 2, 0, [1]))?.reason, "late");
+    assert.equal(
+      put(book, partial("d", 0, 5, [1]))?.reason,
+      "undecodable",
+      "a partition the topic does not have",
+    );
+    assert.equal(book.apply(record("nonsense", "{}"))?.reason, "undecodable");
+    put(book, partial("e", 0, 0, [1]));
+    assert.equal(book.ready("e")?.outcome, "evaluated");
+    assert.equal(book.next("d"), 4);
+  });
+});
+
+describe("cluster records", () => {
+  it("reads back a partial it wrote, and refuses one whose key disagrees with it", () => {
+    const p = partial("d", 4, 1, [1, 2]);
+    const ok = record(partialKey("d", 4, 1), p);
+    assert.equal(ok.type, "partial");
+    const moved = record(partialKey("d", 5, 1), p);
+    assert.equal(moved.type, "bad");
+  });
+
+  it("refuses a partial of another version, and a feature state that is not one", () => {
+    assert.equal(record(partialKey("d", 0, 0), { ...partial("d", 0, 0, [1]), version: 2 }).type, "bad");
+    const broken = partial("d", 0, 0, [1]);
+    (broken.pane.features.x as { values: unknown }).values = ["1"];
+    const read = record(partialKey("d", 0, 0), broken);
+    assert.equal(read.type, "bad");
+    assert.match(read.type === "bad" ? read.why : "", /\/pane\/features\/x/);
+  });
+
+  it("keeps a partition's progress in the committed offset's metadata, and refuses metadata that is not it", () => {
+    const progress = { v: 1 as const, windows: { d: [3, 1200] as const }, letters: 1180 };
+    assert.deepEqual(decodeProgress(encodeProgress(progress)), progress);
+    assert.equal(decodeProgress(""), null);
+    assert.equal(decodeProgress(null), null);
+    assert.throws(() => decodeProgress("checkpoint 12"), /not driftwatch progress/);
+    assert.throws(() => decodeProgress('{"v":1,"windows":{"d":[-1,3]},"letters":0}'), /windows\/d\/0/);
+  });
+});
