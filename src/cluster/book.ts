@@ -1,4 +1,4 @@
-import { type Partial, parsePartialKey, type StateRecord } from "./records.js";
+import { type Chunk, decodePartial, type Partial, parseChunkKey, type StateRecord } from "./records.js";
 
 /** Why a record of the state topic is not used, for the merger's counter and its log line. */
 export interface Rejection {
@@ -33,6 +33,10 @@ type Piece = { readonly partial: Partial } | { readonly bad: string };
 export class MergeBook {
   private readonly marks = new Map<string, number>();
   private readonly pieces = new Map<string, Map<number, Map<number, Piece>>>();
+  /** Records of partials not complete yet, by place and publication nonce. */
+  private readonly chunks = new Map<string, Map<string, { parts: (Buffer | undefined)[]; have: number }>>();
+  /** Every partial record key seen per monitor and window, for the merge's tombstones. */
+  private readonly keys = new Map<string, Map<number, Set<string>>>();
 
   constructor(
     /** The monitors merged here, by name, with the hash of their identity. */
@@ -49,67 +53,95 @@ export class MergeBook {
   /** Takes in one record; returns why it is not used, when it is not. */
   apply(record: StateRecord): Rejection | null {
     switch (record.type) {
-      case "partial": {
-        const { partial } = record;
-        if (!this.identities.has(partial.monitor))
-          return {
-            reason: "unknown_monitor",
-            monitor: partial.monitor,
-            window: partial.window,
-            why: "no monitor of that name here",
-          };
-        if (partial.partition >= this.partitions)
-          return {
-            reason: "undecodable",
-            monitor: partial.monitor,
-            window: partial.window,
-            why: `partition ${partial.partition} is not one of the topic's ${this.partitions}`,
-          };
-        if (partial.window < this.next(partial.monitor))
-          return {
-            reason: "late",
-            monitor: partial.monitor,
-            window: partial.window,
-            why: "its window is merged already",
-          };
-        this.place(partial.monitor, partial.window, partial.partition, { partial });
-        return null;
-      }
-      case "bad": {
-        const place = parsePartialKey(record.key);
-        const rejection: Rejection = {
+      case "chunk":
+        return this.chunk(record.chunk, record.bytes);
+      case "bad":
+        return {
           reason: "undecodable",
           monitor: record.monitor ?? "?",
-          window: place?.window ?? -1,
+          window: -1,
           why: record.why,
           key: record.key,
         };
-        if (
-          place !== null &&
-          this.identities.has(place.monitor) &&
-          place.partition < this.partitions &&
-          place.window >= this.next(place.monitor)
-        )
-          this.place(place.monitor, place.window, place.partition, {
-            bad: `partition ${place.partition}'s partial cannot be read: ${record.why}`,
-          });
-        return rejection;
-      }
       case "tombstone": {
-        const place = parsePartialKey(record.key);
-        if (place !== null) this.pieces.get(place.monitor)?.get(place.window)?.delete(place.partition);
+        const chunk = parseChunkKey(record.key);
+        if (chunk !== null) this.keys.get(chunk.monitor)?.get(chunk.window)?.delete(record.key);
         return null;
       }
       case "merged": {
         const { mark } = record;
         this.marks.set(mark.monitor, Math.max(this.marks.get(mark.monitor) ?? -1, mark.window));
-        const windows = this.pieces.get(mark.monitor);
-        for (const window of [...(windows?.keys() ?? [])]) if (window <= mark.window) windows?.delete(window);
+        for (const map of [this.pieces.get(mark.monitor), this.keys.get(mark.monitor)])
+          for (const window of [...(map?.keys() ?? [])]) if (window <= mark.window) map?.delete(window);
+        for (const place of [...this.chunks.keys()]) {
+          const [monitor, window] = JSON.parse(place) as [string, number];
+          if (monitor === mark.monitor && window <= mark.window) this.chunks.delete(place);
+        }
         return null;
       }
       case "barrier":
         return null;
     }
+  }
+
+  /** Takes in one record of a partial; the partial is placed once all its records are in. */
+  private chunk(chunk: Chunk, bytes: Buffer): Rejection | null {
+    const { monitor, window, partition } = chunk;
+    if (!this.identities.has(monitor))
+      return {
+        reason: "unknown_monitor",
+        monitor,
+        window,
+        why: "no monitor of that name here",
+        key: chunk.key,
+      };
+    if (partition >= this.partitions)
+      return {
+        reason: "undecodable",
+        monitor,
+        window,
+        why: `partition ${partition} is not one of the topic's ${this.partitions}`,
+        key: chunk.key,
+      };
+    if (window < this.next(monitor))
+      return { reason: "late", monitor, window, why: "its window is merged already", key: chunk.key };
+    const keys = this.keys.get(monitor) ?? new Map<number, Set<string>>();
+    this.keys.set(monitor, keys);
+    const seen = keys.get(window) ?? new Set<string>();
+    keys.set(window, seen);
+    seen.add(chunk.key);
+    const place = JSON.stringify([monitor, window, partition]);
+    const publications = this.chunks.get(place) ?? new Map();
+    this.chunks.set(place, publications);
+    const parts = publications.get(chunk.nonce) ?? { parts: new Array(chunk.count).fill(undefined), have: 0 };
+    publications.set(chunk.nonce, parts);
+    if (parts.parts.length !== chunk.count)
+      return {
+        reason: "undecodable",
+        monitor,
+        window,
+        why: `record ${chunk.index} says ${chunk.count} records, an earlier one ${parts.parts.length}`,
+        key: chunk.key,
+      };
+    if (parts.parts[chunk.index - 1] === undefined) parts.have++;
+    parts.parts[chunk.index - 1] = bytes;
+    if (parts.have < chunk.count) return null;
+    // Complete: the last publication to complete wins, as compaction would keep its records.
+    publications.delete(chunk.nonce);
+    const piece = decodePartial(chunk, Buffer.concat(parts.parts as Buffer[]));
+    if ("bad" in piece) {
+      this.place(monitor, window, partition, {
+        bad: `partition ${partition}'s partial cannot be read: ${piece.bad}`,
+      });
+      return { reason: "undecodable", monitor, window, why: piece.bad, key: chunk.key };
+    }
+    this.place(monitor, window, partition, piece);
+    return null;
+  }
+
+  /** Every record key of a monitor's window seen so far: what the merge's tombstones remove. */
+  keysOf(monitor: string, window: number): string[] {
+    return [...(this.keys.get(monitor)?.get(window) ?? [])];
   }
 
   private place(monitor: string, window: number, partition: number, piece: Piece): void {

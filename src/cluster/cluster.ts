@@ -8,6 +8,12 @@ import type { PartitionHooks } from "../sources/source.js";
 import { Merger } from "./merger.js";
 import { type ClusterMonitor, ClusterPartitions } from "./partitions.js";
 
+/**
+ * Default `cluster.record_bytes`: half of a broker's default `message.max.bytes` (1 MiB), leaving
+ * room for a record batch's own bytes.
+ */
+export const DEFAULT_RECORD_BYTES = 512 * 1024;
+
 /** The topics of a cluster source, from its `cluster` settings or their defaults. */
 export function clusterTopics(config: KafkaSourceConfig): {
   stateTopic: string;
@@ -55,6 +61,7 @@ export class ClusterSource {
         topic: config.topic,
         group: config.group_id,
         stateTopic: topics.stateTopic,
+        recordBytes: config.cluster?.record_bytes ?? DEFAULT_RECORD_BYTES,
         deadLetterTopic: deadLetter !== undefined && "topic" in deadLetter ? deadLetter.topic : null,
       },
       monitors,

@@ -5,7 +5,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import { mergePanes } from "../windows/window.js";
 import { MergeBook, type ReadyWindow, type Rejection } from "./book.js";
 import type { ClusterMonitor } from "./partitions.js";
-import { BARRIER_KEY, decodeStateRecord, type MergeMark, mergedKey, partialKey } from "./records.js";
+import { BARRIER_KEY, decodeStateRecord, type MergeMark, mergedKey } from "./records.js";
 
 /** Where the merger reads and writes. */
 export interface MergerTopics {
@@ -271,10 +271,7 @@ export class Merger {
         acks: -1,
         messages: [
           { key: mergedKey(monitor.name), value: JSON.stringify(mark) },
-          ...Array.from({ length: book.partitions }, (_, p) => ({
-            key: partialKey(monitor.name, window, p),
-            value: null,
-          })),
+          ...book.keysOf(monitor.name, window).map((key) => ({ key, value: null })),
         ],
       });
       if (results.length > 0)

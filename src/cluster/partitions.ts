@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { Admin, Kafka, Producer } from "kafkajs";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ClusterWindows } from "../monitors/types.js";
 import { type DeadLetter, letterMessage } from "../sources/dead-letter.js";
 import { Windower } from "../windows/window.js";
-import { decodeProgress, encodeProgress, type Partial, type Progress, partialKey } from "./records.js";
+import { decodeProgress, encodeProgress, type Partial, type Progress, partialRecords } from "./records.js";
 
 /** A monitor of a cluster source, with the hash of its identity (partials of another config are not merged). */
 export interface ClusterMonitor {
@@ -20,6 +21,8 @@ export interface PartitionTopics {
   readonly group: string;
   /** The compacted topic of window partials. */
   readonly stateTopic: string;
+  /** The largest state-topic record: a larger partial is cut into records of this size. */
+  readonly recordBytes: number;
   /** The dead-letter topic, when the source has one. */
   readonly deadLetterTopic: string | null;
 }
@@ -301,13 +304,18 @@ export class ClusterPartitions {
     await this.transact(owned, "windows", async (producer) => {
       const progress = this.progressOf(owned, owned.committed.letters);
       const publishedAt = this.now();
-      const messages = owned.pending.map((p) => {
-        const value = Buffer.from(JSON.stringify({ ...p, published_at: publishedAt }));
-        return { key: partialKey(p.monitor, p.window, p.partition), value };
-      });
+      const records = owned.pending.map((p) =>
+        partialRecords(
+          { ...p, published_at: publishedAt },
+          randomUUID().slice(0, 8),
+          this.topics.recordBytes,
+        ),
+      );
       const transaction = await producer.transaction();
       try {
-        await transaction.send({ topic: this.topics.stateTopic, acks: -1, messages });
+        // One request per record: a broker takes at most max.message.bytes per request's batch.
+        for (const record of records.flat())
+          await transaction.send({ topic: this.topics.stateTopic, acks: -1, messages: [record] });
         await this.sendProgress(transaction, owned, progress);
         await transaction.commit();
       } catch (error) {
@@ -316,7 +324,10 @@ export class ClusterPartitions {
       }
       for (const [i, p] of owned.pending.entries()) {
         this.metrics.clusterPartialsPublishedTotal.inc({ monitor: p.monitor });
-        this.metrics.clusterPartialBytes.set({ monitor: p.monitor }, messages[i].value.length);
+        this.metrics.clusterPartialBytes.set(
+          { monitor: p.monitor },
+          records[i].reduce((sum, r) => sum + r.value.length, 0),
+        );
       }
       owned.committed = progress;
       owned.pending = [];

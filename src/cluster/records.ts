@@ -63,17 +63,54 @@ export interface Progress {
   readonly letters: number;
 }
 
+/** Where a partial belongs: its monitor, window and partition. */
+export interface Place {
+  readonly monitor: string;
+  readonly window: number;
+  readonly partition: number;
+}
+
+/**
+ * One record of a partial: a partial's JSON is cut into records of at most the cluster's
+ * `record_bytes` (an exact window of many events is far larger than a broker takes in one), each
+ * keyed by its place, the publication's nonce, and its index and count.
+ */
+export interface Chunk extends Place {
+  readonly key: string;
+  readonly nonce: string;
+  readonly index: number;
+  readonly count: number;
+}
+
 /** A record of the state topic as read back: what it is, or why it cannot be used. */
 export type StateRecord =
-  | { readonly type: "partial"; readonly partial: Partial }
+  | { readonly type: "chunk"; readonly chunk: Chunk; readonly bytes: Buffer }
   | { readonly type: "merged"; readonly mark: MergeMark }
   | { readonly type: "barrier"; readonly barrier: Barrier }
   | { readonly type: "tombstone"; readonly key: string }
   | { readonly type: "bad"; readonly key: string; readonly monitor: string | null; readonly why: string };
 
-/** The key of a partial: compaction keeps the last one written for a monitor, window and partition. */
-export function partialKey(monitor: string, window: number, partition: number): string {
-  return `partial/${encodeURIComponent(monitor)}/${window}/${partition}`;
+/** The keys of a partial's `count` records: compaction keeps each, and the merger's tombstones remove them. */
+export function partialKeys(place: Place, nonce: string, count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      `partial/${encodeURIComponent(place.monitor)}/${place.window}/${place.partition}/${nonce}/${i + 1}of${count}`,
+  );
+}
+
+/** Cuts a partial into its records, each at most `recordBytes` long. */
+export function partialRecords(
+  partial: Partial,
+  nonce: string,
+  recordBytes: number,
+): { key: string; value: Buffer }[] {
+  const bytes = Buffer.from(JSON.stringify(partial));
+  const count = Math.max(1, Math.ceil(bytes.length / recordBytes));
+  return partialKeys(partial, nonce, count).map((key, i) => ({
+    key,
+    value: bytes.subarray(i * recordBytes, Math.min(bytes.length, (i + 1) * recordBytes)),
+  }));
 }
 
 /** The key of a monitor's merge mark. */
@@ -84,12 +121,22 @@ export function mergedKey(monitor: string): string {
 /** The key of the merger's barrier (one: compaction keeps the last). */
 export const BARRIER_KEY = "barrier";
 
-/** A partial's monitor, window and partition from its key, or null when the key is not one. */
-export function parsePartialKey(key: string): { monitor: string; window: number; partition: number } | null {
-  const match = /^partial\/([^/]+)\/(\d+)\/(\d+)$/.exec(key);
+/** A partial record's place, nonce, index and count from its key, or null when the key is not one. */
+export function parseChunkKey(key: string): Chunk | null {
+  const match = /^partial\/([^/]+)\/(\d+)\/(\d+)\/([A-Za-z0-9-]+)\/(\d+)of(\d+)$/.exec(key);
   if (match === null) return null;
+  const [index, count] = [Number(match[5]), Number(match[6])];
+  if (index < 1 || index > count || count > 1_000_000) return null;
   try {
-    return { monitor: decodeURIComponent(match[1]), window: Number(match[2]), partition: Number(match[3]) };
+    return {
+      key,
+      monitor: decodeURIComponent(match[1]),
+      window: Number(match[2]),
+      partition: Number(match[3]),
+      nonce: match[4],
+      index,
+      count,
+    };
   } catch {
     return null;
   }
@@ -130,12 +177,14 @@ function checkPane(value: unknown, path: string): Pane {
 
 /**
  * Reads a record of the state topic: its key says what it should be, its value must be that, in a
- * version this code writes. Never throws: a record that cannot be used is `bad`, with why.
+ * version this code writes. Never throws: a record that cannot be used is `bad`, with why. A
+ * partial's records are only sorted out here; {@link decodePartial} reads the assembled partial.
  */
 export function decodeStateRecord(key: string, value: Buffer | null): StateRecord {
   if (value === null) return { type: "tombstone", key };
-  const parsedKey = parsePartialKey(key);
-  const monitor = parsedKey?.monitor ?? (key.startsWith("merged/") ? safeDecode(key.slice(7)) : null);
+  const chunk = parseChunkKey(key);
+  if (chunk !== null) return { type: "chunk", chunk, bytes: value };
+  const monitor = key.startsWith("merged/") ? safeDecode(key.slice(7)) : null;
   const bad = (why: string): StateRecord => ({ type: "bad", key, monitor, why });
   let body: Record<string, unknown>;
   try {
@@ -144,30 +193,6 @@ export function decodeStateRecord(key: string, value: Buffer | null): StateRecor
     return bad(`not JSON: ${(error as Error).message.split("\n")[0]}`);
   }
   try {
-    if (parsedKey !== null) {
-      if (body.format !== "driftwatch-partial" || body.version !== 1)
-        return bad(
-          `not a version-1 partial (format ${showValue(body.format)}, version ${showValue(body.version)})`,
-        );
-      const partial: Partial = {
-        format: "driftwatch-partial",
-        version: 1,
-        identity: expectString(body.identity, "/identity"),
-        monitor: expectString(body.monitor, "/monitor"),
-        window: expectCount(body.window, "/window"),
-        topic: expectString(body.topic, "/topic"),
-        partition: expectCount(body.partition, "/partition"),
-        pane: checkPane(body.pane, "/pane"),
-        published_at: expectFinite(body.published_at, "/published_at"),
-      };
-      if (
-        partial.monitor !== parsedKey.monitor ||
-        partial.window !== parsedKey.window ||
-        partial.partition !== parsedKey.partition
-      )
-        return bad("its monitor, window or partition differs from its key");
-      return { type: "partial", partial };
-    }
     if (key.startsWith("merged/")) {
       if (body.format !== "driftwatch-merged" || body.version !== 1)
         return bad(`not a version-1 merge mark (format ${showValue(body.format)})`);
@@ -194,6 +219,42 @@ export function decodeStateRecord(key: string, value: Buffer | null): StateRecor
     return bad("a key driftwatch does not write");
   } catch (error) {
     return bad((error as Error).message.split("\n")[0]);
+  }
+}
+
+/** A partial assembled from its records, checked against its place; or why it cannot be used. */
+export function decodePartial(place: Place, bytes: Buffer): { partial: Partial } | { bad: string } {
+  let body: Record<string, unknown>;
+  try {
+    body = expectObject(JSON.parse(bytes.toString("utf8")), "");
+  } catch (error) {
+    return { bad: `not JSON: ${(error as Error).message.split("\n")[0]}` };
+  }
+  try {
+    if (body.format !== "driftwatch-partial" || body.version !== 1)
+      return {
+        bad: `not a version-1 partial (format ${showValue(body.format)}, version ${showValue(body.version)})`,
+      };
+    const partial: Partial = {
+      format: "driftwatch-partial",
+      version: 1,
+      identity: expectString(body.identity, "/identity"),
+      monitor: expectString(body.monitor, "/monitor"),
+      window: expectCount(body.window, "/window"),
+      topic: expectString(body.topic, "/topic"),
+      partition: expectCount(body.partition, "/partition"),
+      pane: checkPane(body.pane, "/pane"),
+      published_at: expectFinite(body.published_at, "/published_at"),
+    };
+    if (
+      partial.monitor !== place.monitor ||
+      partial.window !== place.window ||
+      partial.partition !== place.partition
+    )
+      return { bad: "its monitor, window or partition differs from its key" };
+    return { partial };
+  } catch (error) {
+    return { bad: (error as Error).message.split("\n")[0] };
   }
 }
 

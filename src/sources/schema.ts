@@ -240,6 +240,12 @@ export const kafkaSchema = {
           description:
             "topic each window's global result is written to (default GROUP_ID.driftwatch-results)",
         },
+        record_bytes: {
+          type: "integer",
+          minimum: 1024,
+          description:
+            "largest state-topic record; a window partial larger than this (an exact window of many events) is cut into records of this size: keep it under the state topic's max.message.bytes (default 524288)",
+        },
         leader_topic: {
           type: "string",
           minLength: 1,

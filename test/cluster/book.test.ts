@@ -1,6 +1,14 @@
 import { strict as assert } from "node:assert";
 import { MergeBook } from "../../src/cluster/book.js";
-import { decodeProgress, decodeStateRecord, encodeProgress, partialKey } from "../../src/cluster/records.js";
+import {
+  decodePartial,
+  decodeProgress,
+  decodeStateRecord,
+  encodeProgress,
+  type Partial,
+  partialKeys,
+  partialRecords,
+} from "../../src/cluster/records.js";
 
 /** A partial as an instance publishes it: one numeric feature x with `values`. */
 function partial(monitor: string, window: number, partition: number, values: number[], identity = "id-1") {
@@ -31,8 +39,16 @@ const record = (key: string, value: unknown) =>
     key,
     value === null ? null : Buffer.from(typeof value === "string" ? value : JSON.stringify(value)),
   );
-const put = (book: MergeBook, p: ReturnType<typeof partial>) =>
-  book.apply(record(partialKey(p.monitor, p.window, p.partition), p));
+/** Publishes a partial as an instance does, in records of at most `bytes`; the last rejection, if any. */
+const put = (book: MergeBook, p: ReturnType<typeof partial>, bytes = 1 << 20, nonce = "n1") => {
+  let last = null;
+  for (const r of partialRecords(p as unknown as Partial, nonce, bytes))
+    last = book.apply(decodeStateRecord(r.key, r.value)) ?? last;
+  return last;
+};
+/** The key of a partial published in one record. */
+const keyOf = (monitor: string, window: number, partition: number) =>
+  partialKeys({ monitor, window, partition }, "n1", 1)[0];
 
 describe("cluster merge book", () => {
   const identities = new Map([
@@ -73,7 +89,7 @@ describe("cluster merge book", () => {
   it("skips a window one of whose partials cannot be read, and one with another config's partial, saying why", () => {
     const book = new MergeBook(identities, 2);
     put(book, partial("d", 0, 0, [1]));
-    const rejection = book.apply(record(partialKey("d", 0, 1), "{not json"));
+    const rejection = book.apply(record(keyOf("d", 0, 1), "{not json"));
     assert.equal(rejection?.reason, "undecodable");
     assert.equal(rejection?.monitor, "d");
     assert.equal(rejection?.window, 0);
@@ -91,13 +107,12 @@ describe("cluster merge book", () => {
     assert.deepEqual(stale?.outcome === "skipped" ? stale.stale.map((r) => r.reason) : [], ["stale_config"]);
   });
 
-  it("lets the last record of a place win, as compaction keeps it", () => {
+  it("lets the last partial of a place win, as compaction keeps it", () => {
     const book = new MergeBook(identities, 1);
-    book.apply(record(partialKey("d", 0, 0), "garbage"));
+    book.apply(record(keyOf("d", 0, 0), "garbage"));
     put(book, partial("d", 0, 0, [1]));
     assert.equal(book.ready("d")?.outcome, "evaluated", "a good partial written after a bad one");
-    book.apply(record(partialKey("d", 0, 0), null));
-    assert.equal(book.ready("d"), null, "a tombstone takes it away");
+    assert.deepEqual(book.keysOf("d", 0), [keyOf("d", 0, 0)], "one key to tombstone");
   });
 
   it("counts what it cannot use and keeps the other monitors going", () => {
@@ -126,21 +141,64 @@ describe("cluster merge book", () => {
 });
 
 describe("cluster records", () => {
+  it("cuts a large partial into records and assembles it from them in any order", () => {
+    const p = partial(
+      "d",
+      4,
+      1,
+      Array.from({ length: 5000 }, (_, i) => i / 7),
+    );
+    const records = partialRecords(p as unknown as Partial, "n2", 4096);
+    assert.ok(records.length > 5, `${records.length} records`);
+    assert.ok(records.every((r) => r.value.length <= 4096));
+    const book = new MergeBook(new Map([["d", "id-1"]]), 2);
+    book.apply(
+      record("merged/d", {
+        format: "driftwatch-merged",
+        version: 1,
+        monitor: "d",
+        window: 3,
+        outcome: "evaluated",
+      }),
+    );
+    for (const r of [...records].reverse()) assert.equal(book.apply(decodeStateRecord(r.key, r.value)), null);
+    put(book, partial("d", 4, 0, [1]));
+    const ready = book.ready("d");
+    assert.equal(ready?.outcome, "evaluated");
+    assert.deepEqual(
+      ready?.outcome === "evaluated"
+        ? (ready.partials[1].pane.features.x as unknown as { values: number[] }).values.length
+        : 0,
+      5000,
+    );
+    assert.equal(book.keysOf("d", 4).length, records.length + 1);
+  });
+
+  it("never mixes the records of two publications of one place", () => {
+    const book = new MergeBook(new Map([["d", "id-1"]]), 1);
+    const a = partialRecords(partial("d", 0, 0, [1, 2, 3]) as unknown as Partial, "aaaa", 64);
+    const b = partialRecords(partial("d", 0, 0, [1, 2, 3]) as unknown as Partial, "bbbb", 64);
+    // All of a's records but its last, then all of b's: b's partial is whole, a's never is.
+    for (const r of [...a.slice(0, -1), ...b]) book.apply(decodeStateRecord(r.key, r.value));
+    assert.equal(book.ready("d")?.outcome, "evaluated");
+  });
+
   it("reads back a partial it wrote, and refuses one whose key disagrees with it", () => {
     const p = partial("d", 4, 1, [1, 2]);
-    const ok = record(partialKey("d", 4, 1), p);
-    assert.equal(ok.type, "partial");
-    const moved = record(partialKey("d", 5, 1), p);
-    assert.equal(moved.type, "bad");
+    const bytes = Buffer.from(JSON.stringify(p));
+    assert.ok("partial" in decodePartial({ monitor: "d", window: 4, partition: 1 }, bytes));
+    const moved = decodePartial({ monitor: "d", window: 5, partition: 1 }, bytes);
+    assert.match("bad" in moved ? moved.bad : "", /differs from its key/);
   });
 
   it("refuses a partial of another version, and a feature state that is not one", () => {
-    assert.equal(record(partialKey("d", 0, 0), { ...partial("d", 0, 0, [1]), version: 2 }).type, "bad");
+    const place = { monitor: "d", window: 0, partition: 0 };
+    const v2 = decodePartial(place, Buffer.from(JSON.stringify({ ...partial("d", 0, 0, [1]), version: 2 })));
+    assert.ok("bad" in v2);
     const broken = partial("d", 0, 0, [1]);
     (broken.pane.features.x as { values: unknown }).values = ["1"];
-    const read = record(partialKey("d", 0, 0), broken);
-    assert.equal(read.type, "bad");
-    assert.match(read.type === "bad" ? read.why : "", /\/pane\/features\/x/);
+    const read = decodePartial(place, Buffer.from(JSON.stringify(broken)));
+    assert.match("bad" in read ? read.bad : "", /\/pane\/features\/x/);
   });
 
   it("keeps a partition's progress in the committed offset's metadata, and refuses metadata that is not it", () => {
