@@ -12,7 +12,13 @@ export interface Rejection {
 
 /** A monitor's next window once every partition's piece of it is in: merge it, or skip it and why. */
 export type ReadyWindow =
-  | { readonly window: number; readonly outcome: "evaluated"; readonly partials: readonly Partial[] }
+  | {
+      readonly window: number;
+      readonly outcome: "evaluated";
+      readonly partials: readonly Partial[];
+      /** Event-time windows closed by the lateness bound: the partitions left out (none otherwise). */
+      readonly missing: readonly number[];
+    }
   | {
       readonly window: number;
       readonly outcome: "skipped";
@@ -38,9 +44,18 @@ export class MergeBook {
   /** Every partial record key seen per monitor and window, for the merge's tombstones. */
   private readonly keys = new Map<string, Map<number, Set<string>>>();
 
+  /** Per monitor and partition, the partition's next window as its last partial says. */
+  private readonly watermarks = new Map<string, Map<number, number>>();
+
   constructor(
-    /** The monitors merged here, by name, with the hash of their identity. */
-    private readonly identities: ReadonlyMap<string, string>,
+    /**
+     * The monitors merged here, by name: the hash of their identity, and for event-time windows
+     * the lateness bound in windows (null for count windows).
+     */
+    private readonly monitors: ReadonlyMap<
+      string,
+      { readonly identity: string; readonly lateness: number | null }
+    >,
     /** The source topic's partitions: a window needs a piece from each. */
     readonly partitions: number,
   ) {}
@@ -87,7 +102,7 @@ export class MergeBook {
   /** Takes in one record of a partial; the partial is placed once all its records are in. */
   private chunk(chunk: Chunk, bytes: Buffer): Rejection | null {
     const { monitor, window, partition } = chunk;
-    if (!this.identities.has(monitor))
+    if (!this.monitors.has(monitor))
       return {
         reason: "unknown_monitor",
         monitor,
@@ -136,6 +151,9 @@ export class MergeBook {
       return { reason: "undecodable", monitor, window, why: piece.bad, key: chunk.key };
     }
     this.place(monitor, window, partition, piece);
+    const marks = this.watermarks.get(monitor) ?? new Map<number, number>();
+    this.watermarks.set(monitor, marks);
+    marks.set(partition, Math.max(marks.get(partition) ?? 0, piece.partial.next));
     return null;
   }
 
@@ -158,11 +176,31 @@ export class MergeBook {
    * verdict over some partitions would be a wrong one). Null while a piece is missing.
    */
   ready(monitor: string): ReadyWindow | null {
-    const window = this.next(monitor);
-    const parts = this.pieces.get(monitor)?.get(window);
-    if (parts === undefined || parts.size < this.partitions) return null;
+    const windows = this.pieces.get(monitor);
+    if (windows === undefined || windows.size === 0) return null;
+    const lateness = this.monitors.get(monitor)?.lateness ?? null;
+    let window: number;
+    const missing: number[] = [];
+    if (lateness === null) {
+      // Count windows: every partition has each window, one after the other.
+      window = this.next(monitor);
+      if ((windows.get(window)?.size ?? 0) < this.partitions) return null;
+    } else {
+      // Event-time windows: the earliest window with a piece; a partition without one there is
+      // done with it once a later partial of its own says so, or left out once another
+      // partition is `lateness` windows past it.
+      window = Math.min(...windows.keys());
+      const parts = windows.get(window) as Map<number, Piece>;
+      const marks = this.watermarks.get(monitor) ?? new Map<number, number>();
+      let ahead = 0;
+      for (const next of marks.values()) ahead = Math.max(ahead, next);
+      for (let p = 0; p < this.partitions; p++)
+        if (!parts.has(p) && (marks.get(p) ?? 0) <= window) missing.push(p);
+      if (missing.length > 0 && ahead <= window + lateness) return null;
+    }
+    const parts = windows.get(window) as Map<number, Piece>;
     const ordered = [...parts].sort(([a], [b]) => a - b).map(([, piece]) => piece);
-    const identity = this.identities.get(monitor);
+    const identity = this.monitors.get(monitor)?.identity;
     const stale: Rejection[] = [];
     let bad: string | null = null;
     for (const piece of ordered) {
@@ -181,15 +219,20 @@ export class MergeBook {
       window,
       outcome: "evaluated",
       partials: ordered.map((p) => (p as { partial: Partial }).partial),
+      missing,
     };
   }
 
   /** How far a monitor's merging waits: windows with some pieces in, and partitions missing from the next. */
   waiting(monitor: string): { windows: number; partitions: number } {
     const windows = this.pieces.get(monitor);
+    const timed = (this.monitors.get(monitor)?.lateness ?? null) !== null;
+    const next =
+      timed && windows !== undefined && windows.size > 0 ? Math.min(...windows.keys()) : this.next(monitor);
     return {
       windows: windows?.size ?? 0,
-      partitions: this.partitions - (windows?.get(this.next(monitor))?.size ?? 0),
+      partitions:
+        windows === undefined || windows.size === 0 ? 0 : this.partitions - (windows.get(next)?.size ?? 0),
     };
   }
 }

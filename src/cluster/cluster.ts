@@ -80,6 +80,7 @@ export class ClusterSource {
       log.child({ component: "merger" }),
       metrics,
       (config.session_timeout_secs ?? 30) * 1000,
+      config.cluster?.lateness_secs ?? null,
       now,
     );
   }

@@ -65,6 +65,8 @@ export class Merger {
     private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly sessionTimeoutMs: number,
+    /** `cluster.lateness_secs`: how far past a time window another partition may be before it closes without a silent one. */
+    private readonly latenessSecs: number | null,
     private readonly now: () => number = Date.now,
   ) {
     this.monitors = new Map(monitors.map((m) => [m.name, m]));
@@ -72,7 +74,7 @@ export class Merger {
     for (const reason of ["undecodable", "stale_config", "late", "unknown_monitor"])
       metrics.clusterPartialsRejectedTotal.inc({ source, reason }, 0);
     for (const monitor of monitors)
-      for (const outcome of ["evaluated", "skipped"])
+      for (const outcome of ["evaluated", "lateness", "skipped"])
         metrics.clusterWindowsTotal.inc({ monitor: monitor.name, outcome }, 0);
   }
 
@@ -163,7 +165,14 @@ export class Merger {
         return;
       }
       const book = new MergeBook(
-        new Map([...this.monitors.values()].map((m) => [m.name, m.identity])),
+        new Map(
+          [...this.monitors.values()].map((m) => {
+            const w = m.windows.window;
+            const lateness =
+              "duration_secs" in w ? Math.ceil((this.latenessSecs ?? 0) / w.duration_secs) : null;
+            return [m.name, { identity: m.identity, lateness }];
+          }),
+        ),
         partitions,
       );
       this.book = book;
@@ -251,6 +260,12 @@ export class Merger {
         monitor.windows.specs as Record<string, never>,
       );
       results.push(...monitor.windows.judge({ index: window, ...merged }));
+      if (ready.missing.length > 0)
+        this.log.warn("cluster window closed by the lateness bound", {
+          monitor: monitor.name,
+          window,
+          without_partitions: ready.missing.join(","),
+        });
     } else {
       for (const rejection of ready.stale) this.reject(rejection);
       this.log.warn("cluster window skipped", { monitor: monitor.name, window, why: ready.why });
@@ -299,7 +314,10 @@ export class Merger {
       return false;
     }
     book.apply({ type: "merged", mark });
-    this.metrics.clusterWindowsTotal.inc({ monitor: monitor.name, outcome: mark.outcome });
+    this.metrics.clusterWindowsTotal.inc({
+      monitor: monitor.name,
+      outcome: ready.outcome === "evaluated" && ready.missing.length > 0 ? "lateness" : mark.outcome,
+    });
     if (lastPublished > 0)
       this.metrics.clusterMergeLagSeconds.set(
         { monitor: monitor.name },

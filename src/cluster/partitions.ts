@@ -204,11 +204,12 @@ export class ClusterPartitions {
       for (const monitor of this.monitors) {
         const [next, offset] = progress.windows[monitor.name] ?? [0, start];
         owned.windows.set(monitor.name, {
-          windower: new Windower(
-            { type: "tumbling", events: monitor.windows.events },
-            monitor.windows.specs as Record<string, never>,
-            { open: null, closed: [], emitted: next, late: 0 },
-          ),
+          windower: new Windower(monitor.windows.window, monitor.windows.specs as Record<string, never>, {
+            open: null,
+            closed: [],
+            emitted: next,
+            late: 0,
+          }),
           skipBefore: offset,
           next,
           resume: offset,
@@ -256,25 +257,39 @@ export class ClusterPartitions {
     for (const monitor of this.monitors) {
       const w = owned.windows.get(monitor.name);
       if (w === undefined || offset < w.skipBefore) continue;
-      const closed = w.windower.add(values, now, eventTime, {
+      const spec = monitor.windows.window;
+      const paneMs = "duration_secs" in spec ? spec.duration_secs * 1000 : null;
+      if (paneMs !== null && eventTime === null) {
+        // Without its own time an event has no window every owner would agree on.
+        this.metrics.lateEventsTotal.inc({ monitor: monitor.name });
+        continue;
+      }
+      const late = w.windower.state.late;
+      const closed = w.windower.add(values, paneMs === null ? now : (eventTime as number), eventTime, {
         position: { key: owned.key, offset },
         id: monitor.windows.idOf(event),
       });
+      if (w.windower.state.late > late) this.metrics.lateEventsTotal.inc({ monitor: monitor.name });
       for (const window of closed) {
         const { index, ...pane } = window;
+        // A time window's index is its span's (so that every partition's pane of it has the same);
+        // the event that closed it opened the partition's next pane, and is read again on a move.
+        const at = paneMs === null ? index : Math.floor((window.start as number) / paneMs);
+        const next = paneMs === null ? index + 1 : Math.floor((eventTime as number) / paneMs);
         owned.pending.push({
           format: "driftwatch-partial",
           version: 1,
           identity: monitor.identity,
           monitor: monitor.name,
-          window: index,
+          window: at,
+          next,
           topic: this.topics.topic,
           partition,
-          pane: { ...pane, start: null, end: null },
+          pane,
           published_at: 0,
         });
-        w.next = index + 1;
-        w.resume = offset + 1;
+        w.next = next;
+        w.resume = paneMs === null ? offset + 1 : offset;
       }
     }
   }

@@ -24,8 +24,16 @@ export interface Partial {
   /** The hash of the monitor's identity (its config and features): partials of another config are not merged. */
   readonly identity: string;
   readonly monitor: string;
-  /** The cluster's window index: every partition's `window`-th window makes it up. */
+  /**
+   * The cluster's window index: every partition's `window`-th window makes it up (count windows),
+   * or the window spanning [window × duration, (window + 1) × duration) (event-time windows).
+   */
   readonly window: number;
+  /**
+   * The partition's next window: it publishes nothing more for the windows before it (a time
+   * window the partition had no event in has no partial; this says so).
+   */
+  readonly next: number;
   readonly topic: string;
   readonly partition: number;
   /** The partition's events of the window, their feature states, times, offsets and sample ids. */
@@ -163,9 +171,13 @@ function checkPane(value: unknown, path: string): Pane {
   }
   const ids = expectArray(pane.sample_ids ?? [], `${path}/sample_ids`);
   for (const [i, id] of ids.entries()) expectString(id, `${path}/sample_ids/${i}`);
+  const start = expectFiniteOrNull(pane.start ?? null, `${path}/start`);
+  const end = expectFiniteOrNull(pane.end ?? null, `${path}/end`);
+  if ((start === null) !== (end === null) || (start !== null && !(start < (end as number))))
+    throw new StateShapeError(`${path}: a pane from ${start} to ${end}`);
   return {
-    start: null,
-    end: null,
+    start,
+    end,
     events: pane.events as number,
     first_time: pane.first_time as number | null,
     last_time: pane.last_time as number | null,
@@ -241,11 +253,14 @@ export function decodePartial(place: Place, bytes: Buffer): { partial: Partial }
       identity: expectString(body.identity, "/identity"),
       monitor: expectString(body.monitor, "/monitor"),
       window: expectCount(body.window, "/window"),
+      next: expectCount(body.next, "/next"),
       topic: expectString(body.topic, "/topic"),
       partition: expectCount(body.partition, "/partition"),
       pane: checkPane(body.pane, "/pane"),
       published_at: expectFinite(body.published_at, "/published_at"),
     };
+    if (partial.next <= partial.window)
+      return { bad: `/next: ${partial.next}, not after its window ${partial.window}` };
     if (
       partial.monitor !== place.monitor ||
       partial.window !== place.window ||

@@ -37,6 +37,19 @@ export function clusterProblems(config: Config): ConfigProblem[] {
       continue;
     }
     problems.push(...kind.clusterProblems(monitor as never, path));
+    // What a window means across partitions is said on the source, once for all its monitors.
+    const window = (monitor as { window?: Record<string, unknown> }).window;
+    const source = config.sources[on[0]] as Extract<SourceConfig, { type: "kafka" }>;
+    if (window?.type === "tumbling" && "events" in window && source.cluster?.count_windows === undefined)
+      problems.push({
+        path: `/sources/${on[0]}/cluster`,
+        message: `monitor ${showValue(name)} counts its windows in events: on a cluster source each partition counts its own, so say so with count_windows: per_partition`,
+      });
+    if (window?.type === "tumbling" && window.time === "event" && source.cluster?.lateness_secs === undefined)
+      problems.push({
+        path: `/sources/${on[0]}/cluster`,
+        message: `monitor ${showValue(name)} has event-time windows: give lateness_secs, how far past a window another partition may be before the window is judged without the partitions that sent nothing for it`,
+      });
   }
   return problems;
 }

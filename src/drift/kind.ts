@@ -9,6 +9,7 @@ import { windowedFeatureProblems } from "../monitors/problems.js";
 import { checkFutureWindow } from "../monitors/reference-source.js";
 import { segmentProblems } from "../monitors/segments.js";
 import type {
+  ClusterWindows,
   Monitor,
   MonitorContext,
   MonitorInput,
@@ -77,6 +78,15 @@ function publishWindow(result: DriftResult, m: Metrics, segment?: string): void 
   m.datasetDrift.set({ monitor, ...own }, evaluation.dataset.drift ? 1 : 0);
   m.driftedShare.set({ monitor, ...own }, evaluation.dataset.share);
   m.windowEvents.set({ monitor, ...own }, result.window.events);
+}
+
+/** A window a cluster source can cut per partition: tumbling, by count or by event time; null otherwise. */
+function clusterWindow(window: DriftConfig["window"]): ClusterWindows<DriftResult>["window"] | null {
+  if (window.type !== "tumbling") return null;
+  if ("events" in window) return { type: "tumbling", events: window.events };
+  return window.time === "event"
+    ? { type: "tumbling", duration_secs: window.duration_secs, time: "event" }
+    : null;
 }
 
 /** A segmented drift monitor (`segment_by`) as the pipeline runs it. */
@@ -184,10 +194,10 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
         path: `${path}/reference/type`,
         message: `${why} every instance must compare with the same reference: use a file or a profile (got ${showValue(config.reference.type)})`,
       });
-    if (config.window.type !== "tumbling" || !("events" in config.window))
+    if (clusterWindow(config.window) === null)
       problems.push({
         path: `${path}/window`,
-        message: `${why} windows are counted per partition (cluster.count_windows: per_partition): use type: tumbling with events`,
+        message: `${why} each partition cuts its own windows: use type: tumbling, with events (counted per partition) or with duration_secs and time: event (processing time differs between instances)`,
       });
     if (config.schedule !== undefined)
       problems.push({
@@ -243,17 +253,17 @@ export const driftKind: MonitorKind<DriftConfig, DriftMonitorState, DriftResult>
           position: input.position,
           id: monitor.idOf(input.event),
         }),
-      // Count windows of a file or profile reference merge exactly; the config loader refuses the rest on a cluster source.
-      ...(config.window.type === "tumbling" && "events" in config.window
-        ? {
+      // Tumbling count and event-time windows merge exactly; the config loader refuses the rest on a cluster source.
+      ...(clusterWindow(config.window) === null
+        ? {}
+        : {
             cluster: {
               specs: featureSpecs(config, kinds),
-              events: config.window.events,
+              window: clusterWindow(config.window) as NonNullable<ReturnType<typeof clusterWindow>>,
               idOf: (event: unknown) => monitor.idOf(event),
               judge: (window: ClosedWindow) => monitor.judge(window),
             },
-          }
-        : {}),
+          }),
       ...(schedule === undefined
         ? {}
         : {

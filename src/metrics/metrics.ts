@@ -378,7 +378,7 @@ export class Metrics {
   });
   readonly clusterWindowsTotal = new Counter({
     name: "driftwatch_cluster_windows_total",
-    help: "Cluster windows the merger finished, by outcome (evaluated; skipped: a partial undecodable or from another config).",
+    help: "Cluster windows the merger finished, by outcome (evaluated; lateness: an event-time window evaluated without the partitions the lateness bound left out; skipped: a partial undecodable or from another config).",
     labelNames: ["monitor", "outcome"] as const,
     registers: [this.registry],
   });

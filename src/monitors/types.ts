@@ -133,8 +133,14 @@ export interface Monitor<S = unknown, R = unknown> {
 export interface ClusterWindows<R> {
   /** What a window keeps of each feature (mergeable states). */
   readonly specs: Readonly<Record<string, FeatureSpec>>;
-  /** Events of one partition in each of its windows (the cluster's window holds this × partitions). */
-  readonly events: number;
+  /**
+   * Each partition's windows: tumbling, by count (`events` of the partition's events: the cluster's
+   * window holds this × partitions) or by event time (the cluster's window is every partition's
+   * pane of the same span).
+   */
+  readonly window:
+    | { readonly type: "tumbling"; readonly events: number }
+    | { readonly type: "tumbling"; readonly duration_secs: number; readonly time: "event" };
   /** The event's id for a window's samples, or null. */
   idOf(event: unknown): string | null;
   /** Judges the window merged from every partition's: the results a single instance would give. */

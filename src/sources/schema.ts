@@ -219,7 +219,6 @@ export const kafkaSchema = {
     cluster: {
       type: "object",
       additionalProperties: false,
-      required: ["count_windows"],
       description:
         "several instances in this consumer group, one verdict per window: each instance builds window partials of its partitions and publishes them to a state topic in Kafka transactions; one instance, elected through Kafka, merges them (see README, Scaling out)",
       properties: {
@@ -227,6 +226,12 @@ export const kafkaSchema = {
           const: "per_partition",
           description:
             "what a count window of `events` means here: each partition's windows hold `events` of its events, and the cluster's window N is every partition's window N merged (events × partitions events)",
+        },
+        lateness_secs: {
+          type: "number",
+          minimum: 0,
+          description:
+            "event-time windows: how far (in event time) another partition may be past a window before the window is judged without the partitions that sent nothing for it; their events for it come late then (needed by time windows)",
         },
         state_topic: {
           type: "string",

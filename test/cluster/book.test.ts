@@ -18,6 +18,7 @@ function partial(monitor: string, window: number, partition: number, values: num
     identity,
     monitor,
     window,
+    next: window + 1,
     topic: "t",
     partition,
     pane: {
@@ -52,8 +53,8 @@ const keyOf = (monitor: string, window: number, partition: number) =>
 
 describe("cluster merge book", () => {
   const identities = new Map([
-    ["d", "id-1"],
-    ["e", "id-1"],
+    ["d", { identity: "id-1", lateness: null }],
+    ["e", { identity: "id-1", lateness: null }],
   ]);
 
   it("has a window ready once every partition's partial is in, in partition order", () => {
@@ -140,6 +141,56 @@ describe("cluster merge book", () => {
   });
 });
 
+describe("cluster merge book, event-time windows", () => {
+  const timed = new Map([["d", { identity: "id-1", lateness: 2 }]]);
+  const at = (window: number, partition: number, next: number) => ({
+    ...partial("d", window, partition, [partition]),
+    next,
+  });
+  const mark = (book: MergeBook, window: number) =>
+    book.apply(
+      record("merged/d", {
+        format: "driftwatch-merged",
+        version: 1,
+        monitor: "d",
+        window,
+        outcome: "evaluated",
+      }),
+    );
+
+  it("takes a partition whose next partial is past a window as done with it", () => {
+    const book = new MergeBook(timed, 3);
+    // Partition 2 had no event in windows 5 and 6: its partial of window 4 says its next is 7.
+    put(book, at(5, 0, 6));
+    put(book, at(5, 1, 6));
+    put(book, at(4, 2, 7));
+    const first = book.ready("d");
+    assert.equal(first?.window, 4);
+    assert.deepEqual(first?.outcome === "evaluated" ? first.partials.map((p) => p.partition) : null, [2]);
+    assert.deepEqual(first?.outcome === "evaluated" ? first.missing : null, []);
+    mark(book, 4);
+    const second = book.ready("d");
+    assert.equal(second?.window, 5);
+    assert.deepEqual(
+      second?.outcome === "evaluated" ? second.partials.map((p) => p.partition) : null,
+      [0, 1],
+    );
+  });
+
+  it("waits for a silent partition until another is the lateness bound past the window, then leaves it out", () => {
+    const book = new MergeBook(timed, 3);
+    put(book, at(5, 0, 6));
+    put(book, at(5, 1, 7));
+    assert.equal(book.ready("d"), null, "partition 2 may still send window 5");
+    put(book, at(6, 0, 8));
+    const forced = book.ready("d");
+    assert.equal(forced?.window, 5);
+    assert.deepEqual(forced?.outcome === "evaluated" ? forced.missing : null, [2]);
+    mark(book, 5);
+    assert.equal(put(book, at(5, 2, 6))?.reason, "late", "its partial of window 5 comes late");
+  });
+});
+
 describe("cluster records", () => {
   it("cuts a large partial into records and assembles it from them in any order", () => {
     const p = partial(
@@ -151,7 +202,7 @@ describe("cluster records", () => {
     const records = partialRecords(p as unknown as Partial, "n2", 4096);
     assert.ok(records.length > 5, `${records.length} records`);
     assert.ok(records.every((r) => r.value.length <= 4096));
-    const book = new MergeBook(new Map([["d", "id-1"]]), 2);
+    const book = new MergeBook(new Map([["d", { identity: "id-1", lateness: null }]]), 2);
     book.apply(
       record("merged/d", {
         format: "driftwatch-merged",
@@ -175,7 +226,7 @@ describe("cluster records", () => {
   });
 
   it("never mixes the records of two publications of one place", () => {
-    const book = new MergeBook(new Map([["d", "id-1"]]), 1);
+    const book = new MergeBook(new Map([["d", { identity: "id-1", lateness: null }]]), 1);
     const a = partialRecords(partial("d", 0, 0, [1, 2, 3]) as unknown as Partial, "aaaa", 64);
     const b = partialRecords(partial("d", 0, 0, [1, 2, 3]) as unknown as Partial, "bbbb", 64);
     // All of a's records but its last, then all of b's: b's partial is whole, a's never is.

@@ -62,6 +62,16 @@ describe("cluster config", () => {
     );
   });
 
+  it("takes event-time windows with a lateness bound, and refuses them without one", () => {
+    const timed = `  d: { type: drift, features: [x], ${fileRef}, window: { type: tumbling, duration_secs: 60, time: event } }\n`;
+    const source = (cluster: string) =>
+      `    event_time: /ts\n    dead_letter: { topic: dlq }\n    cluster: ${cluster}`;
+    assert.deepEqual(problems(configText(timed, source("{ lateness_secs: 120 }"))), []);
+    const found = problems(configText(timed, source("{ count_windows: per_partition }")));
+    assert.equal(found.length, 1, found.join("\n"));
+    assert.match(found[0], /^\/sources\/s\/cluster .*lateness_secs/);
+  });
+
   it("refuses what cannot merge across partitions, naming the path", () => {
     const found = problems(
       configText(

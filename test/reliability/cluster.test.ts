@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Admin, Kafka, logLevel, type Producer } from "kafkajs";
+import { type Admin, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { type Daemon, killAllDaemons, poll, startDaemon } from "../support/daemon.js";
 import { createTopic, type KafkaBroker, startKafka } from "../support/kafka.js";
 
@@ -54,6 +54,38 @@ function streamOf(partition: number): Message[] {
 const STREAMS = Array.from({ length: PARTITIONS }, (_, p) => streamOf(p));
 const REJECTED = STREAMS.flat().filter((m) => !m.valid).length;
 
+/** Event-time windows of 60 s; a partition's events come every 1.2 s of event time. */
+const TIMED_WINDOWS = 10;
+
+/**
+ * Each partition's stream with event times, in slots of 60 s (its windows): partition 2 has no
+ * event in slots 3 and 4 (its panes jump), partition 1 sends one event of slot 0 during slot 2
+ * (late), and from slot 5 on x drifts in partitions 0 and 1.
+ */
+function timedStreamOf(partition: number): (Message & { readonly slot: number })[] {
+  const next = random(2000 + partition);
+  const out: (Message & { slot: number })[] = [];
+  for (let i = 0; i < TIMED_WINDOWS * 50; i++) {
+    const slot = Math.floor(i / 50);
+    if (partition === 2 && (slot === 3 || slot === 4)) continue;
+    const shift = slot >= 5 && partition < 2 ? 0.8 : 0;
+    const x = Math.round((next() + next() + next() - 1.5 + shift) * 1e6) / 1e6;
+    const c = ["a", "b", "c"][Math.floor(next() * 3)];
+    const ts = 1_800_000_000_000 + i * 1200;
+    out.push({ partition, slot, value: Buffer.from(JSON.stringify({ x, c, ts })), valid: true });
+    if (partition === 1 && i === 120)
+      out.push({
+        partition,
+        slot,
+        value: Buffer.from(JSON.stringify({ x, c, ts: 1_800_000_000_000 })),
+        valid: true,
+      });
+  }
+  return out;
+}
+
+const TIMED = Array.from({ length: PARTITIONS }, (_, p) => timedStreamOf(p));
+
 /** A global result as the results topic carries it, without its evaluation time. */
 interface Result {
   readonly monitor: string;
@@ -75,10 +107,11 @@ describe("cluster: several instances in one group, one verdict per window", () =
     client = new Kafka({ clientId: "cluster-test", brokers: kafka.brokers, logLevel: logLevel.WARN });
     admin = client.admin();
     await admin.connect();
-    producer = client.producer();
+    producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     work = mkdtempSync(join(tmpdir(), "driftwatch-cluster-"));
-    for (const topic of ["one.in", "many.in"]) await createTopic(kafka.brokers, topic, PARTITIONS);
+    for (const topic of ["one.in", "many.in", "time-one.in", "time-many.in"])
+      await createTopic(kafka.brokers, topic, PARTITIONS);
   });
 
   afterEach(async () => {
@@ -117,7 +150,20 @@ describe("cluster: several instances in one group, one verdict per window", () =
     }
   }
 
-  function configFor(group: string): string {
+  /** Produces to `topic` each partition's timed messages of slots [from, to). */
+  async function produceTimed(topic: string, from: number, to: number): Promise<void> {
+    for (const stream of TIMED) {
+      const slice = stream.filter((m) => m.slot >= from && m.slot < to);
+      if (slice.length > 0)
+        await producer?.send({
+          topic,
+          acks: -1,
+          messages: slice.map((m) => ({ partition: m.partition, value: m.value })),
+        });
+    }
+  }
+
+  function configFor(group: string, windows: "count" | "time" = "count"): string {
     const dir = mkdtempSync(join(work, `${group}-`));
     writeFileSync(
       join(dir, "schema.json"),
@@ -143,12 +189,14 @@ describe("cluster: several instances in one group, one verdict per window", () =
         "    session_timeout_secs: 6",
         "    schema: schema.json",
         `    dead_letter: { topic: ${group}.dlq }`,
-        "    cluster: { count_windows: per_partition }",
+        ...(windows === "count"
+          ? ["    cluster: { count_windows: per_partition }"]
+          : ["    event_time: /ts", "    cluster: { lateness_secs: 1000000 }"]),
         "features:",
         "  x: { source: s, path: /x, type: numeric }",
         "  c: { source: s, path: /c, type: categorical }",
         "monitors:",
-        `  d: { type: drift, features: [x, c], reference: { type: file, path: reference.csv }, window: { type: tumbling, events: ${PER_PARTITION} } }`,
+        `  d: { type: drift, features: [x, c], reference: { type: file, path: reference.csv }, window: ${windows === "count" ? `{ type: tumbling, events: ${PER_PARTITION} }` : "{ type: tumbling, duration_secs: 60, time: event }"} }`,
         "state: { dir: state, checkpoint_interval_secs: 1 }",
         "",
       ].join("\n"),
@@ -182,8 +230,8 @@ describe("cluster: several instances in one group, one verdict per window", () =
     return records;
   }
 
-  const results = async (group: string): Promise<Result[]> =>
-    (await readTopic(`${group}.driftwatch-results`, WINDOWS)).map((r) => {
+  const results = async (group: string, windows = WINDOWS): Promise<Result[]> =>
+    (await readTopic(`${group}.driftwatch-results`, windows)).map((r) => {
       const parsed = JSON.parse(r.value.toString()) as Result;
       const { duration_secs: _d, ...result } = parsed.result;
       return { monitor: parsed.monitor, window: parsed.window, result };
@@ -309,5 +357,67 @@ describe("cluster: several instances in one group, one verdict per window", () =
     const letters = await readTopic("many.dlq", REJECTED);
     assert.equal(letters.length, REJECTED, "each rejected event once in the dead-letter topic");
     await Promise.all(last.map((d) => d.stop()));
+  });
+
+  it("cuts event-time windows per partition, through empty panes, a late event and a kill -9, as one instance does", async function () {
+    this.timeout(6 * 60_000);
+    // The last window never closes: no event comes after it. Partition 2's panes jump from 2 to 5.
+    const closing = TIMED_WINDOWS - 1;
+    await produceTimed("time-one.in", 0, TIMED_WINDOWS);
+    const one = await startDaemon({
+      config: configFor("time-one", "time"),
+      stateDir: join(work, "time-one-state"),
+      label: "time one",
+    });
+    await one.waitReady(RESTART_MS);
+    const expected = (await results("time-one", closing)).map(
+      (r) => JSON.parse(JSON.stringify(r).replaceAll("time-one.in/", "time-many.in/")) as Result,
+    );
+    const late = (await one.scrape()).value("driftwatch_window_late_events_total", { monitor: "d" });
+    await one.stop();
+    assert.deepEqual(
+      expected.map((r) => r.window).sort((a, b) => a - b),
+      Array.from({ length: closing }, (_, i) => 30_000_000 + i),
+      "one result per closed window, indexed by its span",
+    );
+    assert.equal(late, 1, "the late event counted");
+    const third = expected.find((r) => r.window === 30_000_003)?.result.window as
+      | { offsets: Record<string, unknown> }
+      | undefined;
+    assert.ok(third !== undefined && third.offsets["time-many.in/1"] !== undefined);
+    assert.equal(third.offsets["time-many.in/2"], undefined, "partition 2 has no events in window 3");
+
+    const config = configFor("time-many", "time");
+    const start = async (n: number) => {
+      const stateDir = join(work, `time-many-${n}`);
+      mkdirSync(stateDir, { recursive: true });
+      const d = await startDaemon({ config, stateDir, label: `time instance ${n}` });
+      await d.waitReady(RESTART_MS);
+      return d;
+    };
+    const first = [await start(1), await start(2)];
+    const results$ = await follow("time-many");
+    // Partition 2's pane of window 2 closes only with its next event, in slot 5: windows 2 to 4
+    // are open on every instance when one dies.
+    await produceTimed("time-many.in", 0, 5);
+    await results$.until(30_000_001, first);
+    await first[0].kill();
+    const added = await start(3);
+    await produceTimed("time-many.in", 5, TIMED_WINDOWS);
+    await results$.until(30_000_000 + closing - 1, [first[1], added]);
+    await new Promise((r) => setTimeout(r, 3000));
+    await results$.stop();
+    assert.deepEqual(
+      results$.seen.map((r) => r.window).sort((a, b) => a - b),
+      expected.map((r) => r.window).sort((a, b) => a - b),
+      "each window once",
+    );
+    for (const r of results$.seen)
+      assert.deepEqual(
+        r,
+        expected.find((e) => e.window === r.window),
+        `window ${r.window} as one instance gave it`,
+      );
+    await Promise.all([first[1].stop(), added.stop()]);
   });
 });
