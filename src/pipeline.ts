@@ -899,7 +899,8 @@ export class Pipeline {
     for (const runtime of this.runtimes) {
       try {
         await runtime.source.commit(checkpoint.positions[runtime.name] ?? {});
-        if (sourceKind(runtime.config).commitsOffsets)
+        // A cluster source's offsets are committed in its partitions' transactions instead.
+        if (sourceKind(runtime.config).commitsOffsets && runtime.cluster === null)
           this.metrics.offsetCommitsTotal.inc({ source: runtime.name, outcome: "ok" });
       } catch (error) {
         // Not fatal: the checkpoint holds the positions, and the next commit catches up.

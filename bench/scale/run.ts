@@ -109,6 +109,25 @@ function configFor(group: string, brokers: string[], mode: "exact" | "sketch"): 
   return file;
 }
 
+/** CPU seconds a process has used so far (user + system, from /proc). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** CPU seconds the whole machine has used so far (every core, idle and iowait excluded). */
+function machineCpuSeconds(): number {
+  const [cpu] = readFileSync("/proc/stat", "utf8").split("\n");
+  const ticks = cpu.split(/\s+/).slice(1).map(Number);
+  const busy = ticks.reduce((sum, t) => sum + t, 0) - ticks[3] - ticks[4];
+  return busy / CLOCK_TICKS;
+}
+
+/** Kernel clock ticks per second (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
 /** Peak resident memory of a process (VmHWM), in MiB. */
 function peakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -124,6 +143,10 @@ interface Run {
   readonly mergeLagSecs: number;
   readonly peakRssMiB: readonly number[];
   readonly partialBytes: number;
+  /** CPU time the instances took per event, µs, between 20 % and 80 % of the stream. */
+  readonly cpuPerEvent: number;
+  /** Share of the machine's CPU time in that stretch the instances took (the rest: the broker, the rest of the machine). */
+  readonly cpuShare: number;
 }
 
 async function run(
@@ -141,7 +164,7 @@ async function run(
     daemons.push(await startDaemon({ config, stateDir, label: `${group} #${n}`, logLevel: "warn" }));
   }
   const windows = Math.floor(EVENTS / PARTITIONS / WINDOW);
-  const samples: { t: number; events: number }[] = [];
+  const samples: { t: number; events: number; cpu: number; machine: number }[] = [];
   let consumedAt: number | null = null;
   let doneAt: number | null = null;
   let mergeLag = 0;
@@ -165,7 +188,12 @@ async function run(
         s?.value("driftwatch_cluster_partial_bytes", { monitor: "bench" }) ?? 0,
       );
     }
-    samples.push({ t, events });
+    samples.push({
+      t,
+      events,
+      cpu: daemons.reduce((sum, d) => sum + cpuSeconds(d.pid), 0),
+      machine: machineCpuSeconds(),
+    });
     if (consumedAt === null && events >= EVENTS) consumedAt = t;
     if (merged >= windows && consumedAt !== null) doneAt = t;
     if (events + merged !== last) {
@@ -178,8 +206,11 @@ async function run(
     }
     await sleep(250);
   }
-  const at = (share: number) => (samples.find((s) => s.events >= share * EVENTS) as { t: number }).t;
-  const rate = (0.6 * EVENTS) / ((at(0.8) - at(0.2)) / 1000);
+  const at = (share: number) => samples.find((s) => s.events >= share * EVENTS) as (typeof samples)[number];
+  const [from, to] = [at(0.2), at(0.8)];
+  const rate = (to.events - from.events) / ((to.t - from.t) / 1000);
+  const cpuPerEvent = ((to.cpu - from.cpu) / (to.events - from.events)) * 1e6;
+  const cpuShare = (to.cpu - from.cpu) / (to.machine - from.machine);
   const peaks = daemons.map((d) => peakRss(d.pid));
   await Promise.all(daemons.map((d) => d.stop(60_000)));
   return {
@@ -190,6 +221,8 @@ async function run(
     mergeLagSecs: mergeLag,
     peakRssMiB: peaks,
     partialBytes,
+    cpuPerEvent,
+    cpuShare,
   };
 }
 
@@ -221,7 +254,7 @@ async function main(): Promise<void> {
           const r = await run(broker.brokers, instances, mode, round);
           runs.push(r);
           console.log(
-            `${mode.padEnd(6)} ${instances} instance${instances > 1 ? "s" : " "}: ${Math.round(r.rate)} events/s, last result ${(r.latencyMs / 1000).toFixed(2)} s after the last event was consumed (merge lag ${r.mergeLagSecs.toFixed(2)} s), peak RSS ${r.peakRssMiB.map((m) => m.toFixed(0)).join(" + ")} MiB, partial ${(r.partialBytes / 1024).toFixed(0)} KiB; load ${load()}`,
+            `${mode.padEnd(6)} ${instances} instance${instances > 1 ? "s" : " "}: ${Math.round(r.rate)} events/s, ${r.cpuPerEvent.toFixed(1)} µs CPU per event, ${(100 * r.cpuShare).toFixed(0)} % of the machine's busy CPU; last result ${(r.latencyMs / 1000).toFixed(2)} s after the last event was consumed (merge lag ${r.mergeLagSecs.toFixed(2)} s), peak RSS ${r.peakRssMiB.map((m) => m.toFixed(0)).join(" + ")} MiB, partial ${(r.partialBytes / 1024).toFixed(0)} KiB; load ${load()}`,
           );
         }
     for (const mode of ["exact", "sketch"] as const) {
@@ -230,7 +263,8 @@ async function main(): Promise<void> {
           .filter((r) => r.mode === mode && r.instances === instances)
           .map((r) => r.rate)
           .sort((a, b) => a - b);
-        return rates[Math.floor(rates.length / 2)];
+        const mid = rates.length / 2;
+        return rates.length % 2 === 1 ? rates[Math.floor(mid)] : (rates[mid - 1] + rates[mid]) / 2;
       };
       console.log(`${mode}: 2 instances / 1 instance = ${(median(2) / median(1)).toFixed(2)} (goal ≥ 1.7)`);
     }

@@ -53,6 +53,8 @@ export class Merger {
   private caughtUp = false;
   private stopped = false;
   private merging: Promise<void> = Promise.resolve();
+  /** Whether the leader group gave this instance partition 0 (the role), as its last assignment said. */
+  private holdsLead = false;
   /** Clients of ended terms being closed. */
   private closing: Promise<void> = Promise.resolve();
 
@@ -94,11 +96,25 @@ export class Merger {
     this.leaderConsumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const leader = (payload.memberAssignment[this.topics.leaderTopic] ?? []).includes(0);
+      this.holdsLead = leader;
       if (leader && this.leading === null) this.takeLead();
       else if (!leader) this.resign("partition 0 of the leader topic moved");
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.holdsLead = false;
       this.resign(`the leader group's consumer crashed: ${payload.error.message}`);
+      // kafkajs rejoins by itself after a retriable error; after any other the consumer is dead.
+      if (!payload.restart && !this.stopped)
+        setTimeout(() => {
+          if (this.stopped || this.leaderConsumer !== consumer) return;
+          void consumer
+            .disconnect()
+            .catch(() => {})
+            .then(() => (this.stopped ? undefined : this.start()))
+            .catch((error: unknown) =>
+              this.log.warn("cannot join the leader group", { error: String(error) }),
+            );
+        }, 5000).unref();
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topics.leaderTopic], fromBeginning: false });
@@ -183,6 +199,14 @@ export class Merger {
         allowAutoTopicCreation: false,
       });
       const consumer = reader;
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || this.term !== term) return;
+        // The state topic's reader is dead: take the role again, from the marks, while it is ours.
+        this.resign(`the state topic's reader crashed: ${payload.error.message}`);
+        setTimeout(() => {
+          if (this.holdsLead && this.leading === null && !this.stopped) this.takeLead();
+        }, 1000).unref();
+      });
       if (this.leading !== null) void this.dropLead();
       this.leading = { term, producer, reader: consumer };
       await consumer.connect();
@@ -310,7 +334,9 @@ export class Merger {
       // Fenced by a newer merger, or the brokers away: either way this term ends; if this instance
       // still holds partition 0 it takes the role again, reading where the marks stand.
       this.resign(`a merge transaction failed: ${(error as Error).message.split("\n")[0]}`);
-      if (!this.stopped) setTimeout(() => this.takeLead(), 1000).unref();
+      setTimeout(() => {
+        if (this.holdsLead && this.leading === null && !this.stopped) this.takeLead();
+      }, 1000).unref();
       return false;
     }
     book.apply({ type: "merged", mark });

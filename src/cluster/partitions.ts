@@ -187,6 +187,10 @@ export class ClusterPartitions {
       this.resumeFrom(owned, progress, committed);
     } catch (error) {
       await producer.disconnect().catch(() => {});
+      // A fresh admin client for the retry: one whose connection broke with the brokers may stay broken.
+      const admin = this.admin;
+      this.admin = null;
+      await admin?.disconnect().catch(() => {});
       throw error;
     }
   }

@@ -110,7 +110,7 @@ describe("cluster: several instances in one group, one verdict per window", () =
     producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     work = mkdtempSync(join(tmpdir(), "driftwatch-cluster-"));
-    for (const topic of ["one.in", "many.in", "time-one.in", "time-many.in"])
+    for (const topic of ["one.in", "many.in", "outage.in", "time-one.in", "time-many.in"])
       await createTopic(kafka.brokers, topic, PARTITIONS);
   });
 
@@ -265,20 +265,26 @@ describe("cluster: several instances in one group, one verdict per window", () =
     };
   }
 
+  let single: Result[] | null = null;
+  /** The results of one uninterrupted instance over the whole count-window stream, as group `group`'s topic names its partitions. */
+  async function oneInstance(group: string): Promise<Result[]> {
+    if (single === null) {
+      await produce("one.in", 0, WINDOWS);
+      const one = await startDaemon({
+        config: configFor("one"),
+        stateDir: join(work, "one-state"),
+        label: "one",
+      });
+      await one.waitReady(RESTART_MS);
+      single = await results("one");
+      await one.stop();
+    }
+    return single.map((r) => JSON.parse(JSON.stringify(r).replaceAll("one.in/", `${group}.in/`)) as Result);
+  }
+
   it("gives the windows of one uninterrupted instance across kill -9, a new instance and a removed one", async function () {
     this.timeout(10 * 60_000);
-    // One instance over the whole stream: the results to match.
-    await produce("one.in", 0, WINDOWS);
-    const one = await startDaemon({
-      config: configFor("one"),
-      stateDir: join(work, "one-state"),
-      label: "one",
-    });
-    await one.waitReady(RESTART_MS);
-    const expected = (await results("one")).map(
-      (r) => JSON.parse(JSON.stringify(r).replaceAll("one.in/", "many.in/")) as Result,
-    );
-    await one.stop();
+    const expected = await oneInstance("many");
     assert.equal(expected.length, WINDOWS, "one result per window");
     assert.ok(
       expected.some((r) => (r.result.evaluation as { dataset: { drift: boolean } }).dataset.drift),
@@ -357,6 +363,43 @@ describe("cluster: several instances in one group, one verdict per window", () =
     const letters = await readTopic("many.dlq", REJECTED);
     assert.equal(letters.length, REJECTED, "each rejected event once in the dead-letter topic");
     await Promise.all(last.map((d) => d.stop()));
+  });
+
+  it("publishes every window once across a broker restart in the middle of a window", async function () {
+    this.timeout(6 * 60_000);
+    const expected = await oneInstance("outage");
+    const config = configFor("outage");
+    const daemons: Daemon[] = [];
+    for (const n of [1, 2]) {
+      const stateDir = join(work, `outage-${n}`);
+      mkdirSync(stateDir, { recursive: true });
+      const d = await startDaemon({ config, stateDir, label: `outage instance ${n}` });
+      await d.waitReady(RESTART_MS);
+      daemons.push(d);
+    }
+    const results$ = await follow("outage");
+    await produce("outage.in", 0, 3.5);
+    await results$.until(2, daemons);
+    // The brokers go away with windows open on every partition, and come back.
+    await kafka?.restart();
+    await produce("outage.in", 3.5, WINDOWS);
+    await results$.until(WINDOWS - 1, daemons);
+    await new Promise((r) => setTimeout(r, 3000));
+    await results$.stop();
+    assert.deepEqual(
+      results$.seen.map((r) => r.window).sort((a, b) => a - b),
+      Array.from({ length: WINDOWS }, (_, i) => i),
+      "each window once",
+    );
+    for (const r of results$.seen)
+      assert.deepEqual(
+        r,
+        expected.find((e) => e.window === r.window),
+        `window ${r.window} as one instance gave it`,
+      );
+    const letters = await readTopic("outage.dlq", REJECTED);
+    assert.equal(letters.length, REJECTED, "each rejected event once in the dead-letter topic");
+    await Promise.all(daemons.map((d) => d.stop(60_000)));
   });
 
   it("cuts event-time windows per partition, through empty panes, a late event and a kill -9, as one instance does", async function () {
