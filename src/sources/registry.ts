@@ -89,6 +89,11 @@ const kafka: SourceKind<KafkaSourceConfig> = {
     ...(config.dead_letter !== undefined && "topic" in config.dead_letter
       ? [`dead-letter topic ${JSON.stringify(config.dead_letter.topic)} writable (source ${name})`]
       : []),
+    ...(config.cluster !== undefined
+      ? [
+          `cluster topics of group ${JSON.stringify(config.group_id)} creatable or present, transactions and offset commits allowed to it (source ${name})`,
+        ]
+      : []),
   ],
 };
 
