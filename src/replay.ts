@@ -66,6 +66,18 @@ export async function replayMonitors(loaded: LoadedConfig, request: ReplayReques
     sources[name] = replayedSource(original, path, file === undefined);
     paths[name] = path;
   }
+  const log = request.log ?? new Logger("warn");
+  for (const name of read) {
+    const original = config.sources[name];
+    // A file has no partitions: the daemon's per-partition windows cannot be cut from it.
+    if (original.type === "kafka" && original.cluster !== undefined)
+      log.warn(
+        "a cluster source is replayed as one stream: its count windows hold `events` events of the file, not `events` per partition",
+        {
+          source: name,
+        },
+      );
+  }
   // The daemon's pipeline, with nothing that reaches outside the process.
   const replayed: Config = { ...config, sources, monitors, notifiers: [], metrics: undefined };
   const outcomes = new Map<string, { type: string; results: unknown[]; verdicts: string[] }>();
@@ -78,7 +90,7 @@ export async function replayMonitors(loaded: LoadedConfig, request: ReplayReques
     const pipeline = await Pipeline.create(
       { ...loaded, config: replayed },
       {
-        log: request.log ?? new Logger("warn"),
+        log,
         metricsListen: null,
         stateDir: state,
         ...(request.now === undefined ? {} : { now: request.now }),
