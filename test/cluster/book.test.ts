@@ -47,6 +47,17 @@ const put = (book: MergeBook, p: ReturnType<typeof partial>, bytes = 1 << 20, no
     last = book.apply(decodeStateRecord(r.key, r.value)) ?? last;
   return last;
 };
+/** The merger's mark that window `window` of monitor d is merged. */
+const merged = (book: MergeBook, window: number) =>
+  book.apply(
+    record("merged/d", {
+      format: "driftwatch-merged",
+      version: 1,
+      monitor: "d",
+      window,
+      outcome: "evaluated",
+    }),
+  );
 /** The key of a partial published in one record. */
 const keyOf = (monitor: string, window: number, partition: number) =>
   partialKeys({ monitor, window, partition }, "n1", 1)[0];
@@ -75,15 +86,7 @@ describe("cluster merge book", () => {
     assert.equal(book.ready("d"), null);
     put(book, partial("d", 0, 0, [1]));
     assert.equal(book.ready("d")?.window, 0);
-    book.apply(
-      record("merged/d", {
-        format: "driftwatch-merged",
-        version: 1,
-        monitor: "d",
-        window: 0,
-        outcome: "evaluated",
-      }),
-    );
+    merged(book, 0);
     assert.equal(book.ready("d")?.window, 1);
   });
 
@@ -119,15 +122,7 @@ describe("cluster merge book", () => {
   it("counts what it cannot use and keeps the other monitors going", () => {
     const book = new MergeBook(identities, 1);
     assert.equal(put(book, partial("gone", 0, 0, [1]))?.reason, "unknown_monitor");
-    book.apply(
-      record("merged/d", {
-        format: "driftwatch-merged",
-        version: 1,
-        monitor: "d",
-        window: 3,
-        outcome: "evaluated",
-      }),
-    );
+    merged(book, 3);
     assert.equal(put(book, partial("d", 2, 0, [1]))?.reason, "late");
     assert.equal(
       put(book, partial("d", 0, 5, [1]))?.reason,
@@ -147,16 +142,6 @@ describe("cluster merge book, event-time windows", () => {
     ...partial("d", window, partition, [partition]),
     next,
   });
-  const mark = (book: MergeBook, window: number) =>
-    book.apply(
-      record("merged/d", {
-        format: "driftwatch-merged",
-        version: 1,
-        monitor: "d",
-        window,
-        outcome: "evaluated",
-      }),
-    );
 
   it("takes a partition whose next partial is past a window as done with it", () => {
     const book = new MergeBook(timed, 3);
@@ -168,7 +153,7 @@ describe("cluster merge book, event-time windows", () => {
     assert.equal(first?.window, 4);
     assert.deepEqual(first?.outcome === "evaluated" ? first.partials.map((p) => p.partition) : null, [2]);
     assert.deepEqual(first?.outcome === "evaluated" ? first.missing : null, []);
-    mark(book, 4);
+    merged(book, 4);
     const second = book.ready("d");
     assert.equal(second?.window, 5);
     assert.deepEqual(
@@ -186,7 +171,7 @@ describe("cluster merge book, event-time windows", () => {
     const forced = book.ready("d");
     assert.equal(forced?.window, 5);
     assert.deepEqual(forced?.outcome === "evaluated" ? forced.missing : null, [2]);
-    mark(book, 5);
+    merged(book, 5);
     assert.equal(put(book, at(5, 2, 6))?.reason, "late", "its partial of window 5 comes late");
   });
 });
@@ -203,15 +188,7 @@ describe("cluster records", () => {
     assert.ok(records.length > 5, `${records.length} records`);
     assert.ok(records.every((r) => r.value.length <= 4096));
     const book = new MergeBook(new Map([["d", { identity: "id-1", lateness: null }]]), 2);
-    book.apply(
-      record("merged/d", {
-        format: "driftwatch-merged",
-        version: 1,
-        monitor: "d",
-        window: 3,
-        outcome: "evaluated",
-      }),
-    );
+    merged(book, 3);
     for (const r of [...records].reverse()) assert.equal(book.apply(decodeStateRecord(r.key, r.value)), null);
     put(book, partial("d", 4, 0, [1]));
     const ready = book.ready("d");

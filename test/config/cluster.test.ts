@@ -141,7 +141,7 @@ describe("cluster config", () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
     assert.match(
       r.stderr,
-      /c\d+\.yaml: 1 problem\n {2}line \d+: \/monitors\/time\/window {2}on a cluster source windows are counted per partition/,
+      /c\d+\.yaml: 1 problem\n {2}line \d+: \/monitors\/time\/window {2}on a cluster source each partition cuts its own windows/,
     );
   });
 });

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import { seededRandom } from "../../src/stats/prng.js";
 import { type Daemon, killAllDaemons, poll, startDaemon } from "../support/daemon.js";
 import { createTopic, type KafkaBroker, startKafka } from "../support/kafka.js";
 
@@ -12,18 +13,6 @@ const PER_PARTITION = 200;
 const WINDOWS = 8;
 const RESTART_MS = 45_000;
 const RESULT_MS = 60_000;
-
-/** A small seeded generator (mulberry32), so every run sends the same stream. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Message {
   readonly partition: number;
@@ -37,7 +26,7 @@ interface Message {
  * only: a verdict over some partitions would differ from the cluster's.
  */
 function streamOf(partition: number): Message[] {
-  const next = random(1000 + partition);
+  const next = seededRandom(1000 + partition);
   const out: Message[] = [];
   for (let i = 0; i < WINDOWS * PER_PARTITION; i++) {
     if (i % 53 === 7) out.push({ partition, value: Buffer.from(`{"x":${i},`), valid: false });
@@ -63,7 +52,7 @@ const TIMED_WINDOWS = 10;
  * (late), and from slot 5 on x drifts in partitions 0 and 1.
  */
 function timedStreamOf(partition: number): (Message & { readonly slot: number })[] {
-  const next = random(2000 + partition);
+  const next = seededRandom(2000 + partition);
   const out: (Message & { slot: number })[] = [];
   for (let i = 0; i < TIMED_WINDOWS * 50; i++) {
     const slot = Math.floor(i / 50);
@@ -169,7 +158,7 @@ describe("cluster: several instances in one group, one verdict per window", () =
       join(dir, "schema.json"),
       JSON.stringify({ type: "object", properties: { x: { type: "number" } } }),
     );
-    const ref = random(7);
+    const ref = seededRandom(7);
     const rows = Array.from(
       { length: 600 },
       () =>
