@@ -83,15 +83,8 @@ export class ClusterPartitions {
     private readonly metrics: Metrics,
     private readonly now: () => number = Date.now,
   ) {
-    for (const monitor of monitors) {
-      metrics.clusterPartialsPublishedTotal.inc({ monitor: monitor.name }, 0);
-      metrics.clusterTransactionsTotal.inc({ source, outcome: "failed" }, 0);
-    }
-  }
-
-  /** The partitions owned now. */
-  get partitions(): number[] {
-    return [...this.owned.keys()].sort((a, b) => a - b);
+    for (const monitor of monitors) metrics.clusterPartialsPublishedTotal.inc({ monitor: monitor.name }, 0);
+    metrics.clusterTransactionsTotal.inc({ source, outcome: "failed" }, 0);
   }
 
   /**
